@@ -1,0 +1,28 @@
+"""Engines behind one interface: ``numpy`` (the reference formulas), ``torch``, ``jax``.
+
+Importing this package imports no framework: each adapter module is imported when the
+engine is asked for, and the framework itself when the engine first runs.
+"""
+from __future__ import annotations
+
+import importlib
+
+from adapters.base import QUANTITIES, Adapter, EngineUnavailable, Trace
+
+#: Engine name -> "module:class" of its adapter.
+ENGINES = {
+    "numpy": "adapters.numpy_reference:NumpyReference",
+    "torch": "adapters.torch_autograd:TorchAutograd",
+    "jax": "adapters.jax_grad:JaxGrad",
+}
+
+
+def get_adapter(name: str) -> Adapter:
+    """A new adapter for engine ``name``; ValueError naming the accepted engines."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown framework {name!r}; accepted: {', '.join(ENGINES)}")
+    module, cls = ENGINES[name].split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+__all__ = ["ENGINES", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]

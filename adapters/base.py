@@ -1,0 +1,84 @@
+"""The one small interface every engine implements, and the Trace it returns.
+
+An adapter names the module of its framework and imports it only when it is first
+used (``load``), never at import time, so that importing ``adapters`` leaves torch and
+jax out of ``sys.modules``.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+
+import numpy as np
+
+QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot run here; the message says why (e.g. not installed)."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Per layer A, Z, dA, dZ, dW, db as NumPy arrays; A and dA from layer 0 (X).
+
+    ``dA`` and ``dZ`` are per example (``m * dJ/dA``, ``m * dJ/dZ``); ``dW`` and ``db``
+    are ``dJ/dW`` and ``dJ/db`` of the batch-mean cost.
+    """
+
+    A: dict
+    Z: dict
+    dA: dict
+    dZ: dict
+    dW: dict
+    db: dict
+
+    def get(self, quantity: str, layer: int):
+        """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
+        return getattr(self, quantity).get(layer)
+
+
+class Adapter:
+    """One engine: ``trace(problem)`` runs the scenario's network through its autodiff."""
+
+    #: The engine's name in reports and on the command line.
+    name = ""
+    #: The framework module the engine needs, imported by ``load`` (None: NumPy only).
+    module: str | None = None
+
+    def __init__(self):
+        self._framework = None
+
+    def unavailable_reason(self) -> str | None:
+        """None if the framework is installed, else why not; imports nothing."""
+        if self.module is None or importlib.util.find_spec(self.module) is not None:
+            return None
+        return f"{self.module} is not installed (pip install '.[{self.name}]')"
+
+    def load(self):
+        """Import the framework (once) and return it; EngineUnavailable if that fails."""
+        if self.module is None:
+            return None
+        if self._framework is None:
+            reason = self.unavailable_reason()
+            if reason:
+                raise EngineUnavailable(reason)
+            try:
+                self._framework = importlib.import_module(self.module)
+            except Exception as exc:  # a broken install is unavailable, not a crash
+                raise EngineUnavailable(f"importing {self.module} failed: {exc}") from None
+            self.configure(self._framework)
+        return self._framework
+
+    def configure(self, framework) -> None:
+        """Settings the engine needs once its framework is imported (e.g. JAX x64)."""
+
+    def trace(self, problem) -> Trace:
+        """A, Z, dA, dZ, dW, db for every layer, in the scenario's dtype."""
+        raise NotImplementedError
+
+
+def per_example(gradient: np.ndarray, m: int) -> np.ndarray:
+    """m * dJ/dQ: the per-example derivative dQ of the article from an engine's dJ/dQ."""
+    return gradient * gradient.dtype.type(m)

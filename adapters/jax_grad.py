@@ -1,0 +1,82 @@
+"""``jax.grad`` of J with respect to the parameters and to zero arrays added to X, Z[l], A[l].
+
+The gradient function is ``jax.jit``-compiled, as people train with it; the activation
+of each layer is chosen inside it with ``jax.lax.switch`` on a traced index, so one
+compilation serves every activation pattern of a shape.  Compiled programs are kept in
+JAX's persistent compilation cache (``CROSSCHECK_JAX_CACHE``, default
+``~/.cache/backprop-crosscheck/jax``; ``off`` disables it).
+
+JAX computes in float32 unless x64 is enabled, even when handed float64 arrays; the
+adapter enables x64 when it loads, so a float64 scenario really runs in float64.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from adapters.base import Adapter, Trace, per_example
+
+def cache_dir() -> str | None:
+    """Where compiled programs are kept between runs, or None when caching is off."""
+    value = os.environ.get("CROSSCHECK_JAX_CACHE")
+    if value == "off":
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return value or str(base / "backprop-crosscheck" / "jax")
+
+
+def _gradient_function(jax):
+    jnp = jax.numpy
+    g = {
+        "sigmoid": jax.nn.sigmoid,
+        "tanh": jnp.tanh,
+        "relu": jax.nn.relu,
+        "leaky_relu": lambda z: jax.nn.leaky_relu(z, negative_slope=0.01),
+        "identity": lambda z: z,
+    }
+
+    def cost(P, eZ, eA, X, Y, g_index):
+        L, m = len(eZ), X.shape[1]
+        A, Z = {0: X + eA[0]}, {}
+        for l in range(1, L + 1):
+            Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1]
+            A[l] = jax.lax.switch(g_index[l - 1], list(g.values()), Z[l]) + eA[l]
+        J = -jnp.sum(Y * jnp.log(A[L]) + (1 - Y) * jnp.log(1 - A[L])) / m
+        return J, (A, Z)
+
+    return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True)), tuple(g)
+
+
+class JaxGrad(Adapter):
+    """Forward pass in ``jax.numpy`` on JAX's default device (the CPU here)."""
+
+    name = "jax"
+    module = "jax"
+
+    def configure(self, jax) -> None:
+        jax.config.update("jax_enable_x64", True)
+        directory = cache_dir()
+        if directory:
+            jax.config.update("jax_compilation_cache_dir", directory)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        self._grad, self._g_names = _gradient_function(jax)
+
+    def trace(self, problem) -> Trace:
+        self.load()
+        s = problem.scenario
+        L, m, dtype = s.depth, s.m, problem.X.dtype
+        eZ = [np.zeros((n, m), dtype) for n in s.layer_sizes[1:]]
+        eA = [np.zeros((n, m), dtype) for n in s.layer_sizes]
+        g_index = np.array([self._g_names.index(a) for a in s.activations], np.int32)
+        (dP, deZ, deA), (A, Z) = self._grad(problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
+        layers = range(1, L + 1)
+        return Trace(
+            A={l: np.asarray(a) for l, a in A.items()},
+            Z={l: np.asarray(z) for l, z in Z.items()},
+            dA={l: per_example(np.asarray(d), m) for l, d in enumerate(deA)},
+            dZ={l: per_example(np.asarray(d), m) for l, d in zip(layers, deZ)},
+            dW={l: np.asarray(dP[f"W{l}"]) for l in layers},
+            db={l: np.asarray(dP[f"b{l}"]) for l in layers},
+        )

@@ -1,0 +1,15 @@
+"""The hand-written NumPy reference, run in the scenario's dtype, as an engine."""
+from __future__ import annotations
+
+import reference
+from adapters.base import Adapter, Trace
+
+
+class NumpyReference(Adapter):
+    """The article's formulas (``reference.trace``) in the scenario's dtype."""
+
+    name = "numpy"
+
+    def trace(self, problem) -> Trace:
+        s = problem.scenario
+        return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations))

@@ -1,0 +1,48 @@
+"""PyTorch autograd: ``torch.autograd.grad`` of J with respect to parameters, X, Z[l], A[l]."""
+from __future__ import annotations
+
+from adapters.base import Adapter, Trace, per_example
+
+
+def _activations(torch):
+    F = torch.nn.functional
+    return {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": lambda z: F.leaky_relu(z, negative_slope=0.01),
+        "identity": lambda z: z * 1,  # a node of its own, so dA[l] and dZ[l] are both read
+    }
+
+
+class TorchAutograd(Adapter):
+    """Forward pass in torch ops on the CPU; every derivative from one autograd call."""
+
+    name = "torch"
+    module = "torch"
+
+    def trace(self, problem) -> Trace:
+        torch = self.load()
+        s, g = problem.scenario, _activations(torch)
+        L, m = s.depth, s.m
+        X = torch.tensor(problem.X, requires_grad=True)
+        Y = torch.from_numpy(problem.Y)
+        P = {k: torch.tensor(v, requires_grad=True) for k, v in problem.parameters.items()}
+        A, Z = {0: X}, {}
+        for l in range(1, L + 1):
+            Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
+            A[l] = g[s.activations[l - 1]](Z[l])
+        J = -torch.sum(Y * torch.log(A[L]) + (1 - Y) * torch.log(1 - A[L])) / m
+        layers = range(1, L + 1)
+        inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
+        inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
+        grads = [t.numpy() for t in torch.autograd.grad(J, inputs)]
+        dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
+        return Trace(
+            A={l: a.detach().numpy() for l, a in A.items()},
+            Z={l: z.detach().numpy() for l, z in Z.items()},
+            dA={l: per_example(d, m) for l, d in enumerate(dA_)},
+            dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
+            dW=dict(zip(layers, dW_)),
+            db=dict(zip(layers, db_)),
+        )

@@ -1,0 +1,18 @@
+"""The article's backpropagation formulas in plain NumPy (no framework import).
+
+Column convention of the article and of Andrew Ng's course: ``X`` is ``(n_x, m)``,
+``W[l]`` is ``(n_l, n_{l-1})``, ``b[l]`` is ``(n_l, 1)``, ``Z[l] = W[l] A[l-1] + b[l]``,
+``A[l] = g[l](Z[l])``, ``A[0] = X``.  ``dZ`` and ``dA`` are per-example derivatives
+(``m * dJ/dZ``), so that ``dZ[L] = A[L] - Y`` holds as printed; ``dW`` and ``db`` are
+``dJ/dW`` and ``dJ/db`` of the batch-mean cost ``J``.
+"""
+from reference.activations import ACTIVATIONS, Activation, activation
+from reference.cost import LOSSES, bce_cost, dL_da, dL_dz
+from reference.gradients import dA_prev, dL_db, dL_dw, dW, db, dz_dw, dZ_from_dA, dZ_prev
+from reference.network import backward, cost, depth, forward, gradients, trace
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "activation", "LOSSES", "bce_cost", "dL_da", "dL_dz",
+    "dA_prev", "dL_db", "dL_dw", "dW", "db", "dz_dw", "dZ_from_dA", "dZ_prev",
+    "backward", "cost", "depth", "forward", "gradients", "trace",
+]

@@ -1,0 +1,97 @@
+"""Activations g and their derivatives g', each derivative beside its function.
+
+The names are the project's fixed strings (scenario ids, CLI flags, the bring-your-own
+contract).  Derivatives take ``Z`` (the pre-activation), as in the article's recursion
+``dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+LEAKY_RELU_SLOPE = 0.01
+
+
+def sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
+    ez = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
+
+
+def sigmoid_prime(z):
+    """[2] da/dz = a(1 - a), with a = sigma(z)."""
+    a = sigmoid(z)
+    return a * (1 - a)
+
+
+def tanh(z):
+    """tanh(z)."""
+    return np.tanh(z)
+
+
+def tanh_prime(z):
+    """tanh'(z) = 1 - tanh(z)^2 (= 1 - a^2, not 1 - z^2)."""
+    return 1 - np.tanh(z) ** 2
+
+
+def relu(z):
+    """relu(z) = max(z, 0)."""
+    return np.maximum(z, 0)
+
+
+def relu_prime(z):
+    """relu'(z) = 1 where z > 0, else 0 (0 at z = 0, as torch and jax.nn.relu)."""
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z):
+    """leaky_relu(z) = z where z > 0, else 0.01 z."""
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+def leaky_relu_prime(z):
+    """leaky_relu'(z) = 1 where z > 0, else 0.01 (0.01 at z = 0, as torch)."""
+    return np.where(z > 0, 1, LEAKY_RELU_SLOPE).astype(z.dtype)
+
+
+def identity(z):
+    """identity(z) = z."""
+    return z
+
+
+def identity_prime(z):
+    """identity'(z) = 1."""
+    return np.ones_like(z)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """g[l] and its derivative g'[l], by the project's name for it."""
+
+    name: str
+    g: Callable[[np.ndarray], np.ndarray]
+    g_prime: Callable[[np.ndarray], np.ndarray]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    act.name: act
+    for act in (
+        Activation("sigmoid", sigmoid, sigmoid_prime),
+        Activation("tanh", tanh, tanh_prime),
+        Activation("relu", relu, relu_prime),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime),
+        Activation("identity", identity, identity_prime),
+    )
+}
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``; ValueError naming the accepted ones otherwise."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; accepted: {', '.join(ACTIVATIONS)}"
+        ) from None

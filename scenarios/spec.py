@@ -1,0 +1,97 @@
+"""The scenario spec: one network, one batch, one dtype, one seed; a stable readable id.
+
+An id reads ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``: activations (one per layer),
+layer sizes ``n_x-n_1-...-n_L``, batch size, dtype, seed; ``_wide`` follows when the
+input regime is not ``normal``.  ``Scenario.from_id`` parses it back.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from reference.activations import ACTIVATIONS
+from reference.cost import LOSSES
+
+DTYPES = ("float64", "float32")
+REGIMES = ("normal", "wide")
+
+_ID = re.compile(
+    r"^(?P<acts>[a-z_]+(?:-[a-z_]+)*)_(?P<sizes>\d+(?:-\d+)+)_m(?P<m>\d+)"
+    r"_(?P<dtype>[a-z0-9]+)_s(?P<seed>\d+)(?:_(?P<regime>[a-z]+))?$"
+)
+
+
+def _one_of(what, value, accepted):
+    if value not in accepted:
+        raise ValueError(f"unknown {what} {value!r}; accepted: {', '.join(accepted)}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A network ``layer_sizes = (n_x, n_1, ..., n_L)`` with ``activations[l-1] = g[l]``."""
+
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    m: int
+    dtype: str = "float64"
+    seed: int = 0
+    loss: str = "bce"
+    regime: str = "normal"
+
+    def __post_init__(self):
+        object.__setattr__(self, "layer_sizes", tuple(int(n) for n in self.layer_sizes))
+        object.__setattr__(self, "activations", tuple(self.activations))
+        if len(self.layer_sizes) < 2 or min(self.layer_sizes) < 1:
+            raise ValueError(f"layer sizes {self.layer_sizes}: need n_x and at least one layer, all >= 1")
+        if len(self.activations) != len(self.layer_sizes) - 1:
+            raise ValueError(
+                f"{len(self.activations)} activations for {len(self.layer_sizes) - 1} layers"
+            )
+        for name in self.activations:
+            _one_of("activation", name, tuple(ACTIVATIONS))
+        _one_of("dtype", self.dtype, DTYPES)
+        _one_of("loss", self.loss, LOSSES)
+        _one_of("input regime", self.regime, REGIMES)
+        if self.m < 1:
+            raise ValueError(f"batch size m={self.m}: must be >= 1")
+        if self.loss == "bce" and (self.activations[-1] != "sigmoid" or self.layer_sizes[-1] != 1):
+            raise ValueError("loss bce needs one sigmoid output unit (n_L = 1, g[L] = sigmoid)")
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers."""
+        return len(self.activations)
+
+    @property
+    def id(self) -> str:
+        """Stable readable id, e.g. ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``."""
+        text = (
+            f"{'-'.join(self.activations)}_{'-'.join(map(str, self.layer_sizes))}"
+            f"_m{self.m}_{self.dtype}_s{self.seed}"
+        )
+        return text if self.regime == "normal" else f"{text}_{self.regime}"
+
+    @classmethod
+    def from_id(cls, text: str) -> "Scenario":
+        """Parse an id made by ``Scenario.id``; ValueError with the expected form otherwise."""
+        match = _ID.match(text)
+        if not match:
+            raise ValueError(
+                f"scenario id {text!r} does not read ACTS_SIZES_mM_DTYPE_sSEED"
+                " (e.g. relu-tanh-sigmoid_4-5-5-1_m16_float32_s0)"
+            )
+        return cls(
+            layer_sizes=tuple(int(n) for n in match["sizes"].split("-")),
+            activations=tuple(match["acts"].split("-")),
+            m=int(match["m"]),
+            dtype=match["dtype"],
+            seed=int(match["seed"]),
+            regime=match["regime"] or "normal",
+        )
+
+    def as_json(self) -> dict:
+        """The keys other tools rely on: id, layer_sizes, activations, loss, m, dtype, seed."""
+        data = asdict(self)
+        data["layer_sizes"] = list(self.layer_sizes)
+        data["activations"] = list(self.activations)
+        return {"id": self.id, **data}

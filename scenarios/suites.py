@@ -1,0 +1,95 @@
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (larger).
+
+The default suite is built to expose a wrong formula, not only to run one:
+- depths 1 (the article's logistic regression), 2, 3 and 5;
+- square layers (a missing or extra transpose keeps every shape valid), widening and
+  narrowing layers;
+- input widths n_x that are never equal to the batch size m, so that a swapped X / X^T
+  is a shape error or a wrong value, never a silent coincidence;
+- batch sizes 1, 13 (small, odd) and 1024;
+- every activation as every hidden layer of a uniform network, and mixed networks whose
+  neighbouring layers have different activations (a derivative taken from the wrong
+  layer changes the result);
+- float64 and float32.
+"""
+from __future__ import annotations
+
+from itertools import product
+
+from scenarios.spec import DTYPES, Scenario
+
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+OUTPUT_ACTIVATION = "sigmoid"
+
+DEFAULT_SHAPES = (
+    (4, 1), (9, 1),                                    # L = 1
+    (4, 6, 1), (6, 6, 1),                              # L = 2: widening; square W1
+    (5, 5, 5, 1), (8, 4, 2, 1), (2, 4, 8, 1),          # L = 3: square, narrowing, widening
+    (5, 5, 5, 5, 5, 1), (3, 6, 5, 4, 3, 1),            # L = 5: square; up then down
+)
+DEFAULT_BATCHES = (1, 13, 1024)
+
+FULL_SHAPES = DEFAULT_SHAPES + ((32, 64, 64, 1), (128, 64, 32, 16, 1), (7, 7, 7, 7, 7, 7, 7, 1))
+FULL_BATCHES = (1, 2, 13, 1024, 4096)
+FULL_SEEDS = (0, 1, 2)
+
+SMOKE = (
+    ((4, 1), ("sigmoid",), 1),
+    ((4, 1), ("sigmoid",), 13),
+    ((3, 5, 1), ("relu", "sigmoid"), 13),
+    ((5, 3, 1), ("tanh", "sigmoid"), 7),
+    ((4, 4, 1), ("leaky_relu", "sigmoid"), 16),
+    ((6, 2, 1), ("identity", "sigmoid"), 9),
+    ((5, 5, 5, 1), ("relu", "tanh", "sigmoid"), 16),
+    ((2, 4, 8, 1), ("tanh", "leaky_relu", "sigmoid"), 1024),
+    ((5, 5, 5, 5, 5, 1), ("sigmoid", "tanh", "relu", "leaky_relu", "sigmoid"), 11),
+    ((3, 6, 5, 4, 3, 1), ("leaky_relu", "identity", "sigmoid", "tanh", "sigmoid"), 33),
+)
+
+
+def hidden_patterns(n_hidden: int) -> list[tuple[str, ...]]:
+    """Every activation on every hidden layer, then the 5 rotations of a mixed cycle."""
+    if n_hidden == 0:
+        return [()]
+    uniform = [(a,) * n_hidden for a in HIDDEN_ACTIVATIONS]
+    if n_hidden == 1:
+        return uniform
+    k = len(HIDDEN_ACTIVATIONS)
+    mixed = [tuple(HIDDEN_ACTIVATIONS[(r + i) % k] for i in range(n_hidden)) for r in range(k)]
+    return uniform + mixed
+
+
+def _matrix(shapes, batches, dtypes, seeds=(0,), regimes=("normal",)):
+    return tuple(
+        Scenario(shape, hidden + (OUTPUT_ACTIVATION,), m, dtype, seed, regime=regime)
+        for regime, seed, shape in product(regimes, seeds, shapes)
+        for hidden in hidden_patterns(len(shape) - 2)
+        for m, dtype in product(batches, dtypes)
+    )
+
+
+def smoke() -> tuple[Scenario, ...]:
+    """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
+    return tuple(
+        Scenario(shape, acts, m, dtype) for shape, acts, m in SMOKE for dtype in DTYPES
+    )
+
+
+def default() -> tuple[Scenario, ...]:
+    """The main job: see the module docstring for what it covers and why."""
+    return _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES)
+
+
+def full() -> tuple[Scenario, ...]:
+    """Wider and deeper networks, m up to 4096, three seeds, the ``wide`` input regime."""
+    return _matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, ("normal", "wide"))
+
+
+SUITES = {"smoke": smoke, "default": default, "full": full}
+
+
+def suite(name: str) -> tuple[Scenario, ...]:
+    """The scenarios of the suite called ``name``; ValueError naming the accepted ones."""
+    if name not in SUITES:
+        raise ValueError(f"unknown suite {name!r}; accepted: {', '.join(SUITES)}")
+    return SUITES[name]()
