@@ -1,4 +1,4 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (larger).
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (2760).
 
 The default suite is built to expose a wrong formula, not only to run one:
 - depths 1 (the article's logistic regression), 2, 3 and 5;
@@ -81,8 +81,13 @@ def default() -> tuple[Scenario, ...]:
 
 
 def full() -> tuple[Scenario, ...]:
-    """Wider and deeper networks, m up to 4096, three seeds, the ``wide`` input regime."""
-    return _matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, ("normal", "wide"))
+    """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds.
+
+    The ``wide`` input regime stays out: in float32 it rounds the sigmoid output to
+    exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
+    label, not a suite to pass.
+    """
+    return _matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS)
 
 
 SUITES = {"smoke": smoke, "default": default, "full": full}

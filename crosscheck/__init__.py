@@ -1,0 +1,1 @@
+"""The harness: checks, metrics, runner, reports and the ``crosscheck`` command line."""

@@ -1,0 +1,134 @@
+"""``crosscheck``: run suites through engines and write reports; list scenarios.
+
+Exit codes: 0 every check passed, 1 a check failed, 2 bad usage or bad input (one line
+on stderr, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from adapters import ENGINES
+from scenarios import DTYPES, SUITES, Scenario, suite
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: reported on one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _names(text: str, accepted, what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if name not in accepted:
+            raise UsageError(f"unknown {what} {name!r}; accepted: {', '.join(accepted)}")
+    if not names:
+        raise UsageError(f"no {what} given; accepted: {', '.join(accepted)}")
+    return names
+
+
+def _scenarios(args) -> list[Scenario]:
+    try:
+        chosen = [Scenario.from_id(args.scenario)] if args.scenario else list(suite(args.suite))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    dtypes = _names(args.dtypes, DTYPES, "dtype") if args.dtypes else DTYPES
+    chosen = [s for s in chosen if s.dtype in dtypes]
+    if not chosen:
+        raise UsageError(f"no scenario left after --dtypes {args.dtypes}")
+    return chosen
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="crosscheck", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a suite through the engines and write reports")
+    what = run.add_mutually_exclusive_group()
+    what.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
+    what.add_argument("--scenario", help="one scenario id, e.g. relu-sigmoid_4-5-1_m16_float32_s0")
+    run.add_argument("--frameworks", default=None,
+                     help=f"comma-separated engines (default: all of {','.join(ENGINES)} that are installed)")
+    run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    lst = sub.add_parser("scenarios", help="list the scenarios of a suite")
+    lst.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)}")
+    lst.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
+    lst.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)}")
+    lst.add_argument("--json", action="store_true", help="a JSON list of objects (id, layer_sizes, ...)")
+    return parser
+
+
+def _cmd_scenarios(args) -> int:
+    chosen = _scenarios(args)
+    if args.json:
+        print(json.dumps([s.as_json() for s in chosen], indent=1))
+    else:
+        print("\n".join(s.id for s in chosen))
+    return EXIT_PASS
+
+
+def _cmd_run(args) -> int:
+    from crosscheck.report import check_writable, headline, identity_table, write_reports
+    from crosscheck.runner import resolve_engines, run
+
+    chosen = _scenarios(args)
+    names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
+    out = Path(args.out)
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+    engines, unavailable = resolve_engines(names)
+    if args.frameworks and unavailable:
+        name, reason = next(iter(unavailable.items()))
+        raise UsageError(f"framework {name} is unavailable: {reason}")
+    for name, reason in unavailable.items():
+        print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
+    if not engines:
+        raise UsageError("no engine can run here")
+    start = time.perf_counter()
+    df = run(chosen, engines, progress=False if args.no_progress else None)
+    seconds = time.perf_counter() - start
+    title = f"--scenario {args.scenario}" if args.scenario else f"suite {args.suite}"
+    try:
+        paths = write_reports(df, out, title, unavailable)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+    print(headline(df, unavailable))
+    print(identity_table(df).to_string(index=False))
+    failed = df[~df["passed"]]
+    for row in failed.head(20).itertuples():
+        print(f"FAIL {row.scenario} {row.framework} {row.check} {row.quantity}[{row.layer}]: {row.message}")
+    if len(failed) > 20:
+        print(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
+    print(f"reports: {paths['csv']}, {paths['summary']} ({seconds:.1f} s)")
+    return EXIT_FAIL if len(failed) else EXIT_PASS
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``crosscheck`` console script; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        return {"run": _cmd_run, "scenarios": _cmd_scenarios}[args.command](args)
+    except UsageError as exc:
+        print(f"crosscheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("crosscheck: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""From the long table of observations to files: discrepancies.csv and summary.md.
+
+Every file is written to a temporary file in the output folder and renamed into place,
+so a reader never sees a half-written report.  Nothing in summary.md depends on
+timing, so the same scenarios give the same bytes.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from crosscheck.checks import IDENTITIES
+
+
+def _g(x) -> str:
+    return "-" if pd.isna(x) else f"{x:.3g}"
+
+
+def _md(df: pd.DataFrame) -> str:
+    return df.to_markdown(index=False) if len(df) else "_none_"
+
+
+def headline(df: pd.DataFrame, unavailable: dict) -> str:
+    """Scenarios, engines, dtypes, rows, failures, and engines that could not run."""
+    failed = int((~df["passed"]).sum())
+    text = (
+        f"{df['scenario'].nunique()} scenarios x {df['framework'].nunique()} engines "
+        f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
+        f"{len(df)} checks, {failed} failed -> {'FAIL' if failed else 'PASS'}"
+    )
+    for name, reason in unavailable.items():
+        text += f"\nengine {name} unavailable: {reason}"
+    return text
+
+
+def identity_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Identities x engines: holds in every scenario?, failing rows, worst ulp and abs error."""
+    rows = []
+    for check in IDENTITIES:
+        row = {"identity": check}
+        for engine, part in df[df["check"] == check].groupby("framework", sort=False):
+            bad = int((~part["passed"]).sum())
+            verdict = "holds" if bad == 0 else f"FAILS in {part.loc[~part['passed'], 'scenario'].nunique()} scenarios"
+            row[engine] = (
+                f"{verdict} ({len(part) - bad}/{len(part)}); worst {_g(part['max_ulp'].max())} ulp, "
+                f"abs {_g(part['max_abs_err'].max())}"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def worst_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Worst agreement with the reference per engine x quantity x dtype."""
+    ref = df[df["check"] == "reference"]
+    table = ref.groupby(["framework", "quantity", "dtype"], sort=False).agg(
+        rows=("passed", "size"), failed=("passed", lambda p: int((~p).sum())),
+        max_abs_err=("max_abs_err", "max"), max_rel_err=("max_rel_err", "max"), max_ulp=("max_ulp", "max"),
+    ).reset_index()
+    for col in ("max_abs_err", "max_rel_err", "max_ulp"):
+        table[col] = table[col].map(_g)
+    return table
+
+
+def failures_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every failing row: where, how far off, which side is which, and the tolerance."""
+    bad = df[~df["passed"]]
+    table = bad[["scenario", "framework", "check", "quantity", "layer", "shape", "mismatched",
+                 "max_abs_err", "max_rel_err", "worst_index", "actual_at_worst", "expected_at_worst",
+                 "rtol", "atol", "message"]].copy()
+    for col in ("max_abs_err", "max_rel_err", "actual_at_worst", "expected_at_worst", "rtol", "atol"):
+        table[col] = table[col].map(_g)
+    return table
+
+
+def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict) -> str:
+    """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype; (c) failures."""
+    return "\n".join([
+        f"# backprop-crosscheck: {title}", "",
+        "```", headline(df, unavailable), "```", "",
+        "## The article's identities on each engine's own values", "",
+        "`A-Y`: dZ[L] = A[L] - Y; `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
+        " over the batch; `recursion`: dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]).", "",
+        _md(identity_table(df)), "",
+        "## Worst agreement with the float64 reference", "",
+        _md(worst_table(df)), "",
+        f"## Failing rows ({int((~df['passed']).sum())})", "",
+        _md(failures_table(df)), "",
+    ])
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(df: pd.DataFrame, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
+    """Write discrepancies.csv and summary.md into ``out`` (each atomically)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / "discrepancies.csv", "summary": out / "summary.md"}
+    _write_atomic(paths["csv"], df.to_csv(index=False, lineterminator="\n"))
+    _write_atomic(paths["summary"], summary_markdown(df, title, unavailable))
+    return paths
+
+
+def check_writable(out: Path) -> None:
+    """Raise OSError (with the reason) unless reports can be written into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".write-test.")
+    os.close(fd)
+    os.unlink(tmp)

@@ -1,0 +1,32 @@
+"""Shared fixtures and the one place that configures Hypothesis."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+ENGINE_NAMES = ("numpy", "torch", "jax")
+
+
+@pytest.fixture(scope="session")
+def engine_adapters():
+    """name -> loaded adapter, or the reason it is unavailable (a str)."""
+    from crosscheck.runner import resolve_engines
+
+    ready, unavailable = resolve_engines(ENGINE_NAMES)
+    return {**{a.name: a for a in ready}, **unavailable}
+
+
+@pytest.fixture
+def engine(request, engine_adapters):
+    """The adapter named by the test's ``engine_name`` parameter; skipped with the reason."""
+    found = engine_adapters[request.param]
+    if isinstance(found, str):
+        pytest.skip(f"engine {request.param} unavailable: {found}")
+    return found

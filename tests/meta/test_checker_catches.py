@@ -1,0 +1,86 @@
+"""Meta-tests: the checker fails on planted errors, and passes the same code without them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crosscheck.metrics import compare
+from crosscheck.runner import run
+from scenarios import DTYPES, TOLERANCES, Scenario, suite
+
+from .planted import (BUGS, Float32InsideEngine, PerturbedEngine, PlantedEngine,
+                      TransposedEngine)
+
+EXPECTED = np.linspace(-2.0, 3.0, 12).reshape(3, 4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_element_just_outside_the_tolerance_fails_just_inside_passes(dtype):
+    tol = TOLERANCES[dtype]
+    allowed = tol.atol + tol.rtol * abs(EXPECTED[1, 2])
+    inside, outside = EXPECTED.astype(dtype), EXPECTED.astype(dtype)
+    inside[1, 2] += 0.5 * allowed
+    outside[1, 2] += 2.0 * allowed
+    assert compare(EXPECTED, inside, dtype, tol.rtol, tol.atol).passed
+    result = compare(EXPECTED, outside, dtype, tol.rtol, tol.atol)
+    assert not result.passed and result.mismatched == 1
+    assert result.worst_index == "(1, 2)" and "1 of 12 elements" in result.message
+    assert result.max_abs_err == pytest.approx(2.0 * allowed, rel=1e-3)
+
+
+@pytest.mark.parametrize("actual, message", [
+    (EXPECTED.T.copy(), "shape mismatch: got 4x3, expected 3x4"),
+    (EXPECTED.astype(np.float32), "dtype mismatch: got float32, expected float64"),
+    (None, "missing"),
+])
+def test_shape_dtype_and_missing_are_failures_with_their_own_message(actual, message):
+    result = compare(EXPECTED, actual, "float64", 1e-10, 1e-12)
+    assert not result.passed and message in result.message
+
+
+def test_nan_is_a_failure():
+    actual = EXPECTED.copy()
+    actual[2, 3] = np.nan
+    result = compare(EXPECTED, actual, "float64", 1e-10, 1e-12)
+    assert not result.passed and result.mismatched == 1 and result.max_ulp == np.inf
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_perturbed_gradient_fails_its_row_and_names_where(dtype):
+    s = Scenario((4, 5, 1), ("tanh", "sigmoid"), 13, dtype)
+    df = run([s], [PerturbedEngine("dW", 1, factor=3.0)], progress=False)
+    failed = df[~df["passed"]]
+    assert set(zip(failed["check"], failed["quantity"], failed["layer"])) == {("reference", "dW", 1),
+                                                                              ("x(a-y)", "dW", 1)}
+    row = failed.iloc[0]
+    assert row["scenario"] == s.id and row["framework"] == "perturbed:dW1" and row["worst_index"] == "(0, 0)"
+    within = run([s], [PerturbedEngine("dW", 1, factor=0.3)], progress=False)
+    assert within["passed"].all()
+
+
+def test_a_wrong_shape_is_reported_as_such():
+    s = Scenario((4, 5, 1), ("relu", "sigmoid"), 13)
+    df = run([s], [TransposedEngine()], progress=False)
+    bad = df[(df["check"] == "reference") & (df["quantity"] == "dW") & (df["layer"] == 1)].iloc[0]
+    assert not bad["passed"] and bad["message"] == "shape mismatch: got 4x5, expected 5x4"
+
+
+def test_float64_tolerance_fails_an_engine_that_computes_in_float32():
+    df = run([s for s in suite("smoke") if s.dtype == "float64"], [Float32InsideEngine()], progress=False)
+    assert (~df[df["check"] == "reference"]["passed"]).sum() > 0.5 * (df["check"] == "reference").sum()
+
+
+DEFAULT = suite("default")
+
+
+def test_control_without_a_planted_bug_passes_the_default_suite():
+    assert run(DEFAULT, [PlantedEngine("none")], progress=False)["passed"].all()
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
+    df = run(DEFAULT, [PlantedEngine(bug)], progress=False)
+    failed = df[~df["passed"]]
+    assert set(failed["dtype"]) == set(DTYPES), f"{bug} caught only in {set(failed['dtype'])}"
+    if bug == "W-not-transposed":  # square layers make it a wrong value, not just a crash
+        assert (failed["message"].str.contains("outside rtol")).any()

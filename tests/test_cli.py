@@ -1,0 +1,81 @@
+"""``crosscheck``: exit codes 0 / 1 / 2, one-line errors, scenario listing, unavailable engines."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import crosscheck.runner
+from adapters.torch_autograd import TorchAutograd
+from crosscheck.cli import main
+
+from .meta.planted import PlantedEngine
+
+SCENARIO = "relu-tanh-sigmoid_4-5-5-1_m16_float64_s0"
+
+
+def test_passing_run_exits_0_and_writes_reports(tmp_path, capsys):
+    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "discrepancies.csv").exists() and (tmp_path / "summary.md").exists()
+    assert "0 failed -> PASS" in capsys.readouterr().out
+
+
+def test_failing_run_exits_1_and_prints_where(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name: PlantedEngine("Y-A"))
+    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL {SCENARIO} planted:Y-A reference dZ[3]" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--suite", "nope"], "unknown suite 'nope'; accepted: smoke, default, full"),
+    (["run", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; accepted: numpy, torch, jax"),
+    (["run", "--dtypes", "float16"], "unknown dtype 'float16'; accepted: float64, float32"),
+    (["run", "--scenario", "relu_4-1"], "does not read ACTS_SIZES_mM_DTYPE_sSEED"),
+    (["run", "--suite", "smoke", "--scenario", SCENARIO], "not allowed with argument"),
+    (["run", "--bogus"], "unrecognized arguments: --bogus"),
+    (["scenarios", "--suite", "nope"], "unknown suite 'nope'"),
+    ([], "required: command"),
+])
+def test_bad_usage_exits_2_with_one_line(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("crosscheck: error: ") and message in err
+
+
+def test_unwritable_out_exits_2_before_running(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["run", "--suite", "smoke", "--out", str(blocker / "sub")]) == 2
+    assert capsys.readouterr().err.strip() == f"crosscheck: error: cannot write reports to {blocker / 'sub'}: Not a directory"
+
+
+def test_bad_input_from_a_real_shell_has_no_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "crosscheck", "run", "--dtypes", "float8"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_scenarios_json_has_the_keys_other_tools_use(capsys):
+    assert main(["scenarios", "--suite", "smoke", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == 20
+    assert set(data[0]) >= {"id", "layer_sizes", "activations", "loss", "m", "dtype", "seed"}
+    first = data[0]
+    assert len(first["activations"]) == len(first["layer_sizes"]) - 1
+
+
+def test_an_engine_that_is_not_installed_is_skipped_with_the_reason(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(TorchAutograd, "module", "torch_is_not_installed_here")
+    assert main(["run", "--scenario", SCENARIO, "--out", str(tmp_path), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "skipping torch: torch_is_not_installed_here is not installed" in captured.err
+    assert "engine torch unavailable" in (tmp_path / "summary.md").read_text()
+
+
+def test_asking_for_an_engine_that_is_not_installed_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(TorchAutograd, "module", "torch_is_not_installed_here")
+    assert main(["run", "--scenario", SCENARIO, "--frameworks", "torch", "--out", str(tmp_path)]) == 2
+    assert "framework torch is unavailable" in capsys.readouterr().err

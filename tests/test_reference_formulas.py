@@ -1,0 +1,92 @@
+"""The article's formulas, one by one, against each other and against calculus."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import reference
+from reference.activations import ACTIVATIONS, sigmoid
+
+probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
+
+
+@given(a=probabilities, y=st.sampled_from([0.0, 1.0]) | probabilities)
+def test_chain_rule_1_times_2_is_3(a, y):
+    """[1] dL/da times [2] da/dz = a(1-a) equals [3] dL/dz = a - y (hard and soft labels)."""
+    a, y = np.array([[a]]), np.array([[y]])
+    np.testing.assert_allclose(reference.dL_da(a, y) * a * (1 - a), reference.dL_dz(a, y), rtol=1e-9, atol=1e-12)
+
+
+@given(z=st.floats(min_value=-30, max_value=30))
+def test_2_sigmoid_derivative_is_a_times_one_minus_a(z):
+    """[2] d sigma/dz = a(1 - a), against a central difference of sigma itself."""
+    h = 1e-6
+    fd = (sigmoid(np.array(z + h)) - sigmoid(np.array(z - h))) / (2 * h)
+    np.testing.assert_allclose(reference.activations.sigmoid_prime(np.array(z)), fd, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_derivative_against_central_differences(name):
+    act = ACTIVATIONS[name]
+    z = np.linspace(-4, 4, 81) + 0.0123  # avoid the kink at exactly 0
+    h = 1e-6
+    np.testing.assert_allclose(act.g_prime(z), (act.g(z + h) - act.g(z - h)) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_1_dL_da_against_central_differences_of_the_loss():
+    a, y = np.array([[0.2, 0.7, 0.9]]), np.array([[1.0, 0.0, 0.3]])
+    h = 1e-7
+    loss = lambda a: -(y * np.log(a) + (1 - y) * np.log(1 - a))  # noqa: E731
+    np.testing.assert_allclose(reference.dL_da(a, y), (loss(a + h) - loss(a - h)) / (2 * h), rtol=1e-6)
+
+
+def test_5_and_6_one_neuron_is_the_vectorised_formula_with_m_equal_1():
+    """[5] dL/dw = x(a - y) and [6] dL/db = a - y are dW[1], db[1] of L = 1, m = 1."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 1)), np.array([[1.0]])
+    params = {"W1": rng.standard_normal((1, 4)), "b1": np.array([[0.3]])}
+    t = reference.trace(params, x, y, ["sigmoid"])
+    a = t["A"][1][0, 0]
+    np.testing.assert_allclose(t["dW"][1], reference.dL_dw(x, a, y[0, 0]).T, rtol=1e-14)
+    np.testing.assert_allclose(t["db"][1], [[reference.dL_db(a, y[0, 0])]], rtol=1e-14)
+
+
+def test_logistic_regression_closed_form():
+    """L = 1 is logistic regression: dW = (1/m)(A - Y) X^T, db = mean(A - Y)."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((3, 9)), (rng.random((1, 9)) < 0.5) * 1.0
+    params = {"W1": rng.standard_normal((1, 3)), "b1": np.zeros((1, 1))}
+    t = reference.trace(params, X, Y, ["sigmoid"])
+    A = 1 / (1 + np.exp(-(params["W1"] @ X)))
+    np.testing.assert_allclose(t["dW"][1], (A - Y) @ X.T / 9, rtol=1e-12)
+    np.testing.assert_allclose(t["db"][1], np.mean(A - Y, keepdims=True), rtol=1e-12)
+
+
+def test_output_layer_chain_rule_and_direct_result_agree():
+    """The article's two derivations of dZ[L]: dA[L] * sigma'(Z[L]) and A[L] - Y."""
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((4, 7)), (rng.random((1, 7)) < 0.5) * 1.0
+    params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal((3, 1)),
+              "W2": rng.standard_normal((1, 3)), "b2": rng.standard_normal((1, 1))}
+    direct = reference.trace(params, X, Y, ["tanh", "sigmoid"], derivation="direct")
+    chain = reference.trace(params, X, Y, ["tanh", "sigmoid"], derivation="chain")
+    for q in ("dZ", "dA", "dW", "db"):
+        for l in direct[q]:
+            np.testing.assert_allclose(chain[q][l], direct[q][l], rtol=1e-12, atol=1e-15)
+
+
+def test_direct_result_refuses_a_non_sigmoid_output():
+    with pytest.raises(ValueError, match="sigmoid output"):
+        reference.backward({"W1": np.ones((1, 2)), "b1": np.ones((1, 1))}, {0: np.ones((2, 3)), 1: np.ones((1, 3))},
+                           {1: np.ones((1, 3))}, np.ones((1, 3)), ["tanh"])
+
+
+def test_course_grads_dictionary_keys():
+    rng = np.random.default_rng(6)
+    params = {"W1": rng.standard_normal((3, 2)), "b1": np.zeros((3, 1)),
+              "W2": rng.standard_normal((1, 3)), "b2": np.zeros((1, 1))}
+    grads = reference.gradients(params, rng.standard_normal((2, 5)), np.ones((1, 5)), ["relu", "sigmoid"])
+    assert {"dW1", "db1", "dW2", "db2", "dZ1", "dZ2", "dA0", "dA1", "dA2"} == set(grads)
+    assert grads["dW1"].shape == (3, 2) and grads["db1"].shape == (3, 1) and grads["dA0"].shape == (2, 5)

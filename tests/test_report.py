@@ -1,0 +1,67 @@
+"""The report: schema (the contract), long format, atomic writes, byte-for-byte reproducible."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from crosscheck.checks import CHECKS
+from crosscheck.report import write_reports
+from crosscheck.runner import COLUMNS, TIMING_COLUMNS, resolve_engines, run
+from scenarios import suite
+
+CONTRACT = ["scenario", "framework", "dtype", "check", "quantity", "layer", "shape", "max_abs_err",
+            "max_rel_err", "max_ulp", "mismatched", "rtol", "atol", "passed"]
+SMOKE = suite("smoke")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    engines, _ = resolve_engines(["numpy", "torch", "jax"])
+    df = run(SMOKE, engines, progress=False)
+    out = tmp_path_factory.mktemp("out")
+    write_reports(df, out, "suite smoke", {})
+    return df, out
+
+
+def test_csv_has_the_contract_columns_in_order_and_one_row_per_observation(report):
+    df, out = report
+    csv = pd.read_csv(out / "discrepancies.csv")
+    assert list(csv.columns[: len(CONTRACT)]) == CONTRACT and list(csv.columns) == COLUMNS
+    assert not csv.duplicated(["scenario", "framework", "check", "quantity", "layer"]).any()
+    assert set(csv["check"]) == set(CHECKS)
+    assert csv["passed"].dtype == bool and len(csv) == len(df)
+
+
+def test_summary_has_the_three_sections(report):
+    _, out = report
+    text = (out / "summary.md").read_text()
+    for heading in ("The article's identities", "Worst agreement with the float64 reference", "Failing rows (0)"):
+        assert heading in text
+    for identity in ("| A-Y", "| x(a-y)", "| db", "| recursion"):
+        assert identity in text
+
+
+def test_same_scenarios_same_bytes_except_timing(report, tmp_path):
+    df, out = report
+    engines, _ = resolve_engines(["numpy", "torch", "jax"])
+    write_reports(run(SMOKE, engines, progress=False), tmp_path, "suite smoke", {})
+    first, second = (pd.read_csv(d / "discrepancies.csv", dtype=str) for d in (out, tmp_path))
+    assert first.drop(columns=TIMING_COLUMNS).equals(second.drop(columns=TIMING_COLUMNS))
+    assert (out / "summary.md").read_bytes() == (tmp_path / "summary.md").read_bytes()
+
+
+def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report, tmp_path, monkeypatch):
+    df, _ = report
+    write_reports(df.head(10), tmp_path, "old", {})
+    old = (tmp_path / "discrepancies.csv").read_bytes()
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write_reports(df, tmp_path, "new", {})
+    assert (tmp_path / "discrepancies.csv").read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["discrepancies.csv", "summary.md"]

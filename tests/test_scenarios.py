@@ -1,0 +1,88 @@
+"""Scenario ids, validation, deterministic data, and what the default suite covers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference.activations import ACTIVATIONS
+from scenarios import DTYPES, Scenario, build_problem, suite
+from scenarios.suites import HIDDEN_ACTIVATIONS
+
+DEFAULT = suite("default")
+
+
+@st.composite
+def scenarios(draw):
+    sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6)) + [1]
+    hidden = draw(st.lists(st.sampled_from(list(ACTIVATIONS)), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
+    return Scenario(tuple(sizes), tuple(hidden) + ("sigmoid",), draw(st.integers(1, 5000)),
+                    draw(st.sampled_from(DTYPES)), draw(st.integers(0, 99)),
+                    regime=draw(st.sampled_from(["normal", "wide"])))
+
+
+@given(scenarios())
+def test_id_round_trips(s):
+    assert Scenario.from_id(s.id) == s
+
+
+def test_id_reads_like_the_example():
+    s = Scenario((4, 5, 5, 1), ("relu", "tanh", "sigmoid"), 16, "float32")
+    assert s.id == "relu-tanh-sigmoid_4-5-5-1_m16_float32_s0"
+
+
+@pytest.mark.parametrize("text", ["relu_4-1", "sigmoid_4-1_m16_float16_s0", "softmax_4-1_m3_float64_s0",
+                                  "relu_4-1_m3_float64_s0", "sigmoid_4-2_m3_float64_s0"])
+def test_bad_ids_are_value_errors_with_a_reason(text):
+    with pytest.raises(ValueError, match="does not read|unknown|sigmoid output"):
+        Scenario.from_id(text)
+
+
+def test_same_scenario_same_data_and_float32_is_float64_rounded():
+    s = DEFAULT[200]
+    a, b = build_problem(s), build_problem(s)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert all(np.array_equal(a.parameters[k], b.parameters[k]) for k in a.parameters)
+    s32 = Scenario(s.layer_sizes, s.activations, s.m, "float32", s.seed)
+    p32 = build_problem(s32)
+    assert p32.X.dtype == np.float32
+    np.testing.assert_array_equal(p32.X, build_problem(Scenario(s.layer_sizes, s.activations, s.m, "float64")).X.astype(np.float32))
+
+
+def test_data_does_not_depend_on_the_global_rng():
+    s = DEFAULT[5]
+    np.random.seed(1)
+    a = build_problem(s).X
+    np.random.seed(2)
+    np.testing.assert_array_equal(a, build_problem(s).X)
+
+
+def test_suite_sizes():
+    assert 15 <= len(suite("smoke")) <= 25
+    assert len(DEFAULT) >= 200
+    assert len(suite("full")) > len(DEFAULT)
+    for name in ("smoke", "default", "full"):
+        ids = [s.id for s in suite(name)]
+        assert len(ids) == len(set(ids)), f"{name} has duplicate ids"
+
+
+def test_default_suite_covers_what_exposes_a_wrong_formula():
+    depths = {s.depth for s in DEFAULT}
+    assert {1, 2, 3} <= depths and max(depths) >= 5
+    widths = [s.layer_sizes[:-1] for s in DEFAULT]
+    assert any(len(w) >= 3 and len(set(w)) == 1 for w in widths), "square layers"
+    assert any(all(a < b for a, b in zip(w, w[1:])) and len(w) >= 3 for w in widths), "widening"
+    assert any(all(a > b for a, b in zip(w, w[1:])) and len(w) >= 3 for w in widths), "narrowing"
+    assert all(s.layer_sizes[0] != s.m for s in DEFAULT), "input width never equals batch size"
+    ms = {s.m for s in DEFAULT}
+    assert 1 in ms and any(m % 2 and 1 < m < 64 for m in ms) and max(ms) >= 1024
+    for a in HIDDEN_ACTIVATIONS:
+        assert any(a in s.activations[:-1] for s in DEFAULT), f"{a} as a hidden layer"
+    assert any(len(set(s.activations[:-1])) >= 3 for s in DEFAULT), "mixed activations"
+    assert {s.dtype for s in DEFAULT} == {"float64", "float32"}
+
+
+def test_unknown_suite_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="accepted: smoke, default, full"):
+        suite("nope")
