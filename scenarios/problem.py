@@ -5,12 +5,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference.network import forward
 from scenarios.spec import Scenario
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
 #: saturating activations (sigmoid, tanh) into their flat tails.
 INPUT_SCALE = {"normal": 1.0, "wide": 3.0}
 BIAS_SCALE = 0.5
+#: Activations whose derivative jumps at z = 0.
+KINKED = ("relu", "leaky_relu")
+#: No example of a suite has a pre-activation of a kinked layer closer than this to 0.
+#: Closer, a float32 engine's Z may round to the other side of the kink than the float64
+#: reference's, and its dZ differs there by the whole jump: a true effect of the kink,
+#: not of a formula, and one that scenarios made for it (exact zeros) should show.
+KINK_MARGIN = 1e-3
+#: No example's output a = A[L] is closer than this to 0 or 1.  There dA[L] =
+#: -y/a + (1-y)/(1-a) has condition number up to 1/(1 - a): float32's rounding of a
+#: is multiplied by it (1e4 u at 1 - a = 1e-4).  Saturated outputs are a scenario of
+#: their own (the chain-rule form's inf/NaN), not the subject of the suites.
+SATURATION_MARGIN = 1e-2
+MAX_REDRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -37,7 +51,9 @@ def build_problem(scenario: Scenario) -> Problem:
 
     The generator is ``np.random.default_rng(scenario.seed)`` and nothing else, drawn
     in float64 and then rounded to the scenario's dtype, so a float32 scenario holds
-    the float64 scenario's values rounded.
+    the float64 scenario's values rounded.  Examples that land on the kink of a
+    ReLU-type layer or in the flat tails of the output sigmoid are redrawn (see
+    KINK_MARGIN and SATURATION_MARGIN).
     """
     rng = np.random.default_rng(scenario.seed)
     sizes, m = scenario.layer_sizes, scenario.m
@@ -47,4 +63,28 @@ def build_problem(scenario: Scenario) -> Problem:
     for l in range(1, len(sizes)):
         parameters[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
         parameters[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * BIAS_SCALE
-    return Problem(scenario, X, Y, parameters).astype(np.dtype(scenario.dtype))
+    return _well_conditioned(Problem(scenario, X, Y, parameters), rng).astype(np.dtype(scenario.dtype))
+
+
+def ill_conditioned_examples(p: Problem) -> np.ndarray:
+    """Examples (columns) on a kink (KINK_MARGIN) or with a saturated output (SATURATION_MARGIN)."""
+    A, Z = forward(p.parameters, p.X, p.scenario.activations)
+    L = p.scenario.depth
+    bad = ((A[L] < SATURATION_MARGIN) | (A[L] > 1 - SATURATION_MARGIN)).any(axis=0)
+    for l, name in enumerate(p.scenario.activations, start=1):
+        if name in KINKED:
+            bad |= (np.abs(Z[l]) < KINK_MARGIN).any(axis=0)
+    return np.flatnonzero(bad)
+
+
+def _well_conditioned(p: Problem, rng) -> Problem:
+    """Redraw the (float64) inputs of ill-conditioned examples, from the same rng."""
+    for _ in range(MAX_REDRAWS):
+        cols = ill_conditioned_examples(p)
+        if cols.size == 0:
+            return p
+        X = p.X.copy()
+        redrawn = rng.standard_normal((X.shape[0], cols.size)) * INPUT_SCALE[p.scenario.regime]
+        X[:, cols] = redrawn
+        p = Problem(p.scenario, X, p.Y, p.parameters)
+    raise ValueError(f"{p.scenario.id}: examples keep landing on a kink or in saturation")

@@ -86,3 +86,21 @@ def test_default_suite_covers_what_exposes_a_wrong_formula():
 def test_unknown_suite_names_the_accepted_ones():
     with pytest.raises(ValueError, match="accepted: smoke, default, full"):
         suite("nope")
+
+
+def test_no_example_of_the_default_suite_sits_on_a_kink_or_saturates():
+    from scenarios.problem import ill_conditioned_examples
+
+    for s in DEFAULT:
+        if s.dtype == "float64":
+            assert ill_conditioned_examples(build_problem(s).astype(np.float64)).size == 0, s.id
+
+
+def test_the_detector_finds_an_example_on_the_kink_and_one_saturated():
+    from scenarios.problem import Problem, ill_conditioned_examples
+
+    s = Scenario((2, 2, 1), ("relu", "sigmoid"), 4)
+    params = {"W1": np.eye(2), "b1": np.zeros((2, 1)), "W2": np.ones((1, 2)), "b2": np.zeros((1, 1))}
+    # example 1 has z = 0 in unit 0; example 3 has output sigma(10) > 0.99
+    X = np.array([[1.0, 0.0, -1.0, 5.0], [1.0, 2.0, 1.0, 5.0]])
+    assert list(ill_conditioned_examples(Problem(s, X, np.ones((1, 4)), params))) == [1, 3]

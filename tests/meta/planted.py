@@ -11,7 +11,7 @@ import reference
 from adapters.base import Trace
 from adapters.numpy_reference import NumpyReference
 
-BUGS = ("Y-A", "no-1/m-on-dW", "W-not-transposed", "wrong-layer-derivative",
+BUGS = ("Y-A", "no-1/m-on-dW", "W-not-transposed", "dW-transposed", "wrong-layer-derivative",
         "tanh-prime-from-Z", "db-over-wrong-axis")
 
 
@@ -24,6 +24,8 @@ def planted_trace(problem, bug: str) -> Trace:
     for l in range(L, 0, -1):
         W = p.parameters[f"W{l}"]
         dW[l] = dZ[l] @ A[l - 1].T / (1 if bug == "no-1/m-on-dW" else m)
+        if bug == "dW-transposed":  # A[l-1] dZ[l]^T: the right shape only for square layers
+            dW[l] = A[l - 1] @ dZ[l].T / m
         db[l] = (np.sum(dZ[l], axis=0, keepdims=True).mean(axis=1, keepdims=True) * dZ[l].shape[0] / m
                  if bug == "db-over-wrong-axis" else np.sum(dZ[l], axis=1, keepdims=True) / m)
         dA[l - 1] = (W if bug == "W-not-transposed" else W.T) @ dZ[l]

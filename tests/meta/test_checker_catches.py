@@ -82,5 +82,5 @@ def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
     df = run(DEFAULT, [PlantedEngine(bug)], progress=False)
     failed = df[~df["passed"]]
     assert set(failed["dtype"]) == set(DTYPES), f"{bug} caught only in {set(failed['dtype'])}"
-    if bug == "W-not-transposed":  # square layers make it a wrong value, not just a crash
+    if bug == "dW-transposed":  # square layers make it a wrong value, not a shape error
         assert (failed["message"].str.contains("outside rtol")).any()
