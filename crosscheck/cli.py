@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    mut = sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives")
+    mut.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
+    mut.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
+    mut.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
+    mut.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     lst = sub.add_parser("scenarios", help="list the scenarios of a suite")
     lst.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)}")
     lst.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
@@ -81,16 +88,12 @@ def _cmd_scenarios(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from crosscheck.report import check_writable, headline, identity_table, write_reports
+    from crosscheck.report import headline, identity_table, write_reports
     from crosscheck.runner import resolve_engines, run
 
     chosen = _scenarios(args)
     names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
-    out = Path(args.out)
-    try:
-        check_writable(out)
-    except OSError as exc:
-        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+    out = _writable(Path(args.out))
     engines, unavailable = resolve_engines(names)
     if args.frameworks and unavailable:
         name, reason = next(iter(unavailable.items()))
@@ -118,11 +121,40 @@ def _cmd_run(args) -> int:
     return EXIT_FAIL if len(failed) else EXIT_PASS
 
 
+def _writable(out: Path) -> Path:
+    from crosscheck.report import check_writable
+
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def _cmd_mutants(args) -> int:
+    from crosscheck.mutation import mutants_markdown, mutation_table, survivors
+    from crosscheck.report import write_files
+
+    chosen = _scenarios(args)
+    out = _writable(Path(args.out))
+    table = mutation_table(chosen, progress=False if args.no_progress else None)
+    text = mutants_markdown(table, f"suite {args.suite}")
+    write_files(out, {"mutants.csv": table.to_csv(index=False, lineterminator="\n"), "summary.md": text})
+    alive = survivors(table)
+    real = table[table["equivalent"] == ""]
+    print(f"{int(real['killed'].sum())} of {len(real)} mutants killed, {len(alive)} survived, "
+          f"{len(table) - len(real)} equivalent")
+    for row in alive.itertuples():
+        print(f"SURVIVED {row.id}: {row.description}")
+    print(f"reports: {out / 'mutants.csv'}, {out / 'summary.md'}")
+    return EXIT_FAIL if len(alive) else EXIT_PASS
+
+
 def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
-        return {"run": _cmd_run, "scenarios": _cmd_scenarios}[args.command](args)
+        return {"run": _cmd_run, "mutants": _cmd_mutants, "scenarios": _cmd_scenarios}[args.command](args)
     except UsageError as exc:
         print(f"crosscheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -102,13 +102,18 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def write_files(out: Path, texts: dict[str, str]) -> None:
+    """Write each ``{name: text}`` into ``out``, each file atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        _write_atomic(out / name, text)
+
+
 def write_reports(df: pd.DataFrame, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
     """Write discrepancies.csv and summary.md into ``out`` (each atomically)."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "discrepancies.csv", "summary": out / "summary.md"}
-    _write_atomic(paths["csv"], df.to_csv(index=False, lineterminator="\n"))
-    _write_atomic(paths["summary"], summary_markdown(df, title, unavailable))
-    return paths
+    write_files(out, {"discrepancies.csv": df.to_csv(index=False, lineterminator="\n"),
+                      "summary.md": summary_markdown(df, title, unavailable)})
+    return {"csv": out / "discrepancies.csv", "summary": out / "summary.md"}
 
 
 def check_writable(out: Path) -> None:

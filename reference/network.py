@@ -8,8 +8,9 @@ dictionaries keyed by layer: ``A`` and ``dA`` from 0 (``A[0] = X``) to L, ``Z``,
 from __future__ import annotations
 
 from reference.activations import activation
-from reference.cost import bce_cost, dL_da, dL_dz
-from reference.gradients import dA_prev, dW, db, dZ_from_dA
+from reference.cost import bce_cost
+from reference.gradients import dZ_from_dA
+from reference.steps import FORMULAS, Formulas, Step
 
 DERIVATIONS = ("direct", "chain")
 
@@ -40,35 +41,39 @@ def forward(parameters, X, activations, offsets=None):
     return A, Z
 
 
-def backward(parameters, A, Z, Y, activations, derivation="direct"):
+def backward(parameters, A, Z, Y, activations, derivation="direct", formulas: Formulas = FORMULAS):
     """Backprop with the layer recursion; returns dA (0..L), dZ, dW, db (1..L).
 
     Output layer: ``derivation="direct"`` uses [3] dZ[L] = A[L] - Y (sigmoid with bce);
     ``"chain"`` uses the chain rule dZ[L] = dA[L] * g'[L](Z[L]) with [1] dA[L].
+    ``formulas`` replaces single steps (mutants); the default is the article's.
     """
     L = depth(parameters)
     if derivation not in DERIVATIONS:
         raise ValueError(f"unknown derivation {derivation!r}; accepted: direct, chain")
     if derivation == "direct" and activations[-1] != "sigmoid":
         raise ValueError("the direct result A - Y needs a sigmoid output with bce")
-    dA, dZ, dWs, dbs = {L: dL_da(A[L], Y)}, {}, {}, {}
+    dZ, dWs, dbs = {}, {}, {}
+    step = lambda l: Step(l, L, Y.shape[1], parameters, tuple(activations), A, Z, Y, dZ, dWs)  # noqa: E731
+    dA = {L: formulas.output_dA(step(L))}
     if derivation == "direct":
-        dZ[L] = dL_dz(A[L], Y)
+        dZ[L] = formulas.output_dZ(step(L))
     else:
         dZ[L] = dZ_from_dA(dA[L], activation(activations[-1]).g_prime(Z[L]))
     for l in range(L, 0, -1):
-        dWs[l] = dW(dZ[l], A[l - 1])
-        dbs[l] = db(dZ[l])
-        dA[l - 1] = dA_prev(parameters[f"W{l}"], dZ[l])
+        s = step(l)
+        dWs[l] = formulas.dW(s)
+        dbs[l] = formulas.db(s)
+        dA[l - 1] = formulas.dA_prev(s)
         if l > 1:
-            dZ[l - 1] = dZ_from_dA(dA[l - 1], activation(activations[l - 2]).g_prime(Z[l - 1]))
+            dZ[l - 1] = formulas.dZ_prev(dA[l - 1], formulas.g_prime_prev(s), s)
     return dA, dZ, dWs, dbs
 
 
-def trace(parameters, X, Y, activations, derivation="direct"):
+def trace(parameters, X, Y, activations, derivation="direct", formulas: Formulas = FORMULAS):
     """Forward and backward: {"A", "Z", "dA", "dZ", "dW", "db"}, each keyed by layer."""
     A, Z = forward(parameters, X, activations)
-    dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation)
+    dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas)
     return {"A": A, "Z": Z, "dA": dA, "dZ": dZ, "dW": dWs, "db": dbs}
 
 

@@ -1,0 +1,64 @@
+"""Mutation analysis: run every mutant of the catalogue over a suite and tabulate kills."""
+from __future__ import annotations
+
+import pandas as pd
+from tqdm import tqdm
+
+from crosscheck import mutants
+from crosscheck.runner import run
+from scenarios import Scenario
+
+MUTANT_COLUMNS = ["id", "tag", "equation", "description", "equivalent", "killed", "killing_scenarios",
+                  "smallest_killing_scenario", "first_failure"]
+
+
+def network_size(s: Scenario) -> tuple:
+    """Order scenarios by parameter count, then batch size, then float64 before float32."""
+    n = s.layer_sizes
+    return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n))), s.m, s.dtype != "float64", s.id
+
+
+def mutation_table(scenarios, catalogue=None, progress: bool | None = None) -> pd.DataFrame:
+    """One row per mutant: killed?, by how many scenarios, the smallest one, its first failing row."""
+    catalogue = mutants.CATALOGUE if catalogue is None else catalogue
+    by_id = {s.id: s for s in scenarios}
+    rows = []
+    for m in tqdm(catalogue, desc="mutants", disable=None if progress is None else not progress, leave=False):
+        df = run(scenarios, [mutants.MutantEngine(m)], progress=False)
+        failed = df[~df["passed"]]
+        killers = sorted(failed["scenario"].unique(), key=lambda i: network_size(by_id[i]))
+        first = ""
+        if killers:
+            row = failed[failed["scenario"] == killers[0]].iloc[0]
+            first = f"{row['check']} {row['quantity']}[{row['layer']}]: {row['message']}"
+        rows.append({"id": m.id, "tag": m.tag, "equation": m.equation, "description": m.description,
+                     "equivalent": m.equivalent, "killed": bool(killers), "killing_scenarios": len(killers),
+                     "smallest_killing_scenario": killers[0] if killers else "", "first_failure": first})
+    return pd.DataFrame(rows, columns=MUTANT_COLUMNS)
+
+
+def survivors(table: pd.DataFrame) -> pd.DataFrame:
+    """Non-equivalent mutants that no scenario killed."""
+    return table[~table["killed"] & (table["equivalent"] == "")]
+
+
+def mutants_markdown(table: pd.DataFrame, title: str) -> str:
+    """The mutants section of the summary: kill ratio, survivors, every mutant, the equivalents."""
+    real = table[table["equivalent"] == ""]
+    alive = survivors(table)
+    lines = [
+        f"# backprop-crosscheck: mutants, {title}", "",
+        f"{int(real['killed'].sum())} of {len(real)} mutants killed "
+        f"({int((real['tag'] == 'article').sum())} from the article's printed formulas, "
+        f"{int((real['tag'] == 'common').sum())} common slips); {len(alive)} survived; "
+        f"{len(table) - len(real)} equivalent.", "",
+        "## Mutants", "",
+        real[["id", "tag", "description", "killed", "killing_scenarios", "smallest_killing_scenario"]]
+        .to_markdown(index=False), "",
+        "## Equivalent mutants (cannot change any result)", "",
+        table[table["equivalent"] != ""][["id", "description", "equivalent"]].to_markdown(index=False), "",
+    ]
+    if len(alive):
+        lines += ["## SURVIVORS: add the scenario that exposes them to the suite", "",
+                  alive[["id", "description"]].to_markdown(index=False), ""]
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""The backward pass as a set of replaceable steps: one field per formula of the article.
+
+``backward`` calls each step with a ``Step``, what the recursion knows at layer l.  The
+correct formulas are ``FORMULAS``; a mutant (crosscheck/mutants.py) is ``FORMULAS`` with
+exactly one field replaced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from reference.activations import activation
+from reference.cost import dL_da, dL_dz
+from reference.gradients import dA_prev, dW, db, dZ_from_dA
+
+
+@dataclass(frozen=True)
+class Step:
+    """Layer l of L during the backward pass, with everything computed so far."""
+
+    l: int
+    L: int
+    m: int
+    parameters: dict
+    activations: tuple
+    A: dict
+    Z: dict
+    Y: object
+    dZ: dict
+    dW: dict
+
+    def W(self, l: int):
+        return self.parameters[f"W{l}"]
+
+
+def output_dA(s: Step):
+    """[1] dA[L] = -Y/A[L] + (1 - Y)/(1 - A[L])."""
+    return dL_da(s.A[s.L], s.Y)
+
+
+def output_dZ(s: Step):
+    """[3] dZ[L] = A[L] - Y."""
+    return dL_dz(s.A[s.L], s.Y)
+
+
+def layer_dW(s: Step):
+    """[5] dW[l] = (1/m) dZ[l] A[l-1]^T."""
+    return dW(s.dZ[s.l], s.A[s.l - 1])
+
+
+def layer_db(s: Step):
+    """[6] db[l] = (1/m) sum(dZ[l], axis=1, keepdims=True)."""
+    return db(s.dZ[s.l])
+
+
+def layer_dA_prev(s: Step):
+    """dA[l-1] = W[l]^T dZ[l]."""
+    return dA_prev(s.W(s.l), s.dZ[s.l])
+
+
+def layer_g_prime_prev(s: Step):
+    """g'[l-1](Z[l-1]), the derivative of the activation of the layer below."""
+    return activation(s.activations[s.l - 2]).g_prime(s.Z[s.l - 1])
+
+
+def layer_dZ_prev(dA, g_prime, s: Step):
+    """dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])  (element-wise)."""
+    return dZ_from_dA(dA, g_prime)
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """One callable per formula of the backward pass (see the functions above)."""
+
+    output_dA: Callable = output_dA
+    output_dZ: Callable = output_dZ
+    dW: Callable = layer_dW
+    db: Callable = layer_db
+    dA_prev: Callable = layer_dA_prev
+    g_prime_prev: Callable = layer_g_prime_prev
+    dZ_prev: Callable = layer_dZ_prev
+
+
+FORMULAS = Formulas()

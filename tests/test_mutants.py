@@ -1,0 +1,75 @@
+"""The mutant catalogue: every real mutant is killed by the default suite, every
+equivalent one is proven equivalent bit for bit, and `crosscheck mutants` says so."""
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+import crosscheck.mutants
+import reference
+from crosscheck.cli import main
+from crosscheck.mutants import CATALOGUE, Mutant, MutantEngine
+from crosscheck.mutation import mutation_table
+from crosscheck.runner import run
+from reference.steps import FORMULAS
+from scenarios import Scenario, build_problem, suite
+
+DEFAULT = suite("default")
+REAL = [m for m in CATALOGUE if not m.equivalent]
+EQUIVALENT = [m for m in CATALOGUE if m.equivalent]
+
+
+def test_catalogue_shape():
+    assert len(REAL) >= 15 and len({m.id for m in CATALOGUE}) == len(CATALOGUE)
+    assert {m.tag for m in CATALOGUE} == {"article", "common"}
+    for m in CATALOGUE:
+        assert m.description and m.equation
+        if m.tag == "article":
+            assert "printed" in m.description and "correct" in m.description, m.id
+
+
+@pytest.mark.parametrize("m", CATALOGUE, ids=lambda m: m.id)
+def test_each_mutant_changes_one_formula(m):
+    changed = [f.name for f in fields(FORMULAS) if getattr(m.formulas, f.name) is not getattr(FORMULAS, f.name)]
+    # the printed "Wrapping up" formula is one formula with two slips: dW for W and g'[L] for g'[L-1]
+    assert len(changed) == (2 if m.id == "article-wrapping-up-dW[L]T" else 1), changed
+
+
+@pytest.mark.parametrize("m", REAL, ids=lambda m: m.id)
+def test_default_suite_kills_each_real_mutant(m):
+    table = mutation_table(DEFAULT, [m], progress=False)
+    row = table.iloc[0]
+    assert row["killed"], f"{m.id} survived the default suite"
+    smallest = Scenario.from_id(row["smallest_killing_scenario"])
+    assert not run([smallest], [MutantEngine(m)], progress=False)["passed"].all()
+
+
+@pytest.mark.parametrize("m", EQUIVALENT, ids=lambda m: m.id)
+def test_each_equivalent_mutant_is_bit_for_bit_the_reference(m):
+    touched = 0
+    for s in DEFAULT:
+        p = build_problem(s)
+        mutated = MutantEngine(m).trace(p)
+        correct = reference.trace(p.parameters, p.X, p.Y, s.activations)
+        for q in ("dA", "dZ", "dW", "db"):
+            for l, value in correct[q].items():
+                assert np.array_equal(getattr(mutated, q)[l], value), f"{m.id} differs at {s.id} {q}[{l}]"
+        touched += m.id.split("'")[0] in s.activations[:-1]
+    assert touched > 0, "no scenario uses the activation the mutant rewrites"
+
+
+def test_cli_mutants_exits_1_when_one_survives(tmp_path, capsys, monkeypatch):
+    survivor = Mutant("no-op", "common", "-", "changes nothing", FORMULAS)
+    monkeypatch.setattr(crosscheck.mutants, "CATALOGUE", (REAL[0], survivor))
+    assert main(["mutants", "--suite", "smoke", "--out", str(tmp_path), "--no-progress"]) == 1
+    assert "SURVIVED no-op" in capsys.readouterr().out
+    assert (tmp_path / "mutants.csv").read_text().count("\n") == 3
+
+
+def test_cli_mutants_exits_0_when_all_die(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(crosscheck.mutants, "CATALOGUE", (REAL[0], EQUIVALENT[0]))
+    assert main(["mutants", "--suite", "smoke", "--out", str(tmp_path), "--no-progress"]) == 0
+    text = (tmp_path / "summary.md").read_text()
+    assert "1 of 1 mutants killed" in text and "Equivalent mutants" in text
