@@ -27,6 +27,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _print(*args) -> None:
+    """print to stdout; if the reader has gone (`crosscheck ... | head`), print nothing more."""
+    try:
+        print(*args, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _names(text: str, accepted, what: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     for name in names:
@@ -60,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--frameworks", default=None,
                      help=f"comma-separated engines (default: all of {','.join(ENGINES)} that are installed)")
     run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    what.add_argument("--network", help="one network from a .npz file (X, Y, W1, b1, ..., activations)")
+    run.add_argument("--backward", metavar="FILE.py:FUNC",
+                     help="also check your own FUNC(parameters, X, Y, activations) -> grads")
+    run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -81,20 +93,50 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_scenarios(args) -> int:
     chosen = _scenarios(args)
     if args.json:
-        print(json.dumps([s.as_json() for s in chosen], indent=1))
+        _print(json.dumps([s.as_json() for s in chosen], indent=1))
     else:
-        print("\n".join(s.id for s in chosen))
+        _print("\n".join(s.id for s in chosen))
     return EXIT_PASS
+
+
+def _user_engine(args):
+    from adapters.user_backward import UserBackward, load_function
+
+    try:
+        return UserBackward(load_function(args.backward), args.name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _problems(args):
+    if not args.network:
+        return _scenarios(args)
+    from scenarios.network_file import load_network
+
+    try:
+        problem = load_network(args.network)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.dtypes and problem.scenario.dtype not in _names(args.dtypes, DTYPES, "dtype"):
+        raise UsageError(f"--network is {problem.scenario.dtype}, not in --dtypes {args.dtypes}")
+    return [problem]
 
 
 def _cmd_run(args) -> int:
     from crosscheck.report import headline, identity_table, write_reports
-    from crosscheck.runner import resolve_engines, run
+    from crosscheck.runner import resolve_engines, run_all
 
-    chosen = _scenarios(args)
-    names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
+    if args.name and not args.backward:
+        raise UsageError("--name names the --backward function; give --backward FILE.py:FUNC")
+    chosen = _problems(args)
+    user = _user_engine(args) if args.backward else None
+    if user and not args.frameworks:
+        names = ["numpy"]  # with --backward, the other engines run only when asked for
+    else:
+        names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
     out = _writable(Path(args.out))
     engines, unavailable = resolve_engines(names)
+    engines += [user] if user else []
     if args.frameworks and unavailable:
         name, reason = next(iter(unavailable.items()))
         raise UsageError(f"framework {name} is unavailable: {reason}")
@@ -103,21 +145,23 @@ def _cmd_run(args) -> int:
     if not engines:
         raise UsageError("no engine can run here")
     start = time.perf_counter()
-    df = run(chosen, engines, progress=False if args.no_progress else None)
+    result = run_all(chosen, engines, progress=False if args.no_progress else None)
+    df = result.observations
     seconds = time.perf_counter() - start
-    title = f"--scenario {args.scenario}" if args.scenario else f"suite {args.suite}"
+    title = (f"--scenario {args.scenario}" if args.scenario else f"--network {args.network}" if args.network
+             else f"suite {args.suite}")
     try:
-        paths = write_reports(df, out, title, unavailable)
+        paths = write_reports(result, out, title, unavailable)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
-    print(headline(df, unavailable))
-    print(identity_table(df).to_string(index=False))
+    _print(headline(df, unavailable))
+    _print(identity_table(df).to_string(index=False))
     failed = df[~df["passed"]]
     for row in failed.head(20).itertuples():
-        print(f"FAIL {row.scenario} {row.framework} {row.check} {row.quantity}[{row.layer}]: {row.message}")
+        _print(f"FAIL {row.scenario} {row.framework} {row.check} {row.quantity}[{row.layer}]: {row.message}")
     if len(failed) > 20:
-        print(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
-    print(f"reports: {paths['csv']}, {paths['summary']} ({seconds:.1f} s)")
+        _print(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
+    _print(f"reports: {', '.join(map(str, paths.values()))} ({seconds:.1f} s)")
     return EXIT_FAIL if len(failed) else EXIT_PASS
 
 
@@ -142,11 +186,11 @@ def _cmd_mutants(args) -> int:
     write_files(out, {"mutants.csv": table.to_csv(index=False, lineterminator="\n"), "summary.md": text})
     alive = survivors(table)
     real = table[table["equivalent"] == ""]
-    print(f"{int(real['killed'].sum())} of {len(real)} mutants killed, {len(alive)} survived, "
+    _print(f"{int(real['killed'].sum())} of {len(real)} mutants killed, {len(alive)} survived, "
           f"{len(table) - len(real)} equivalent")
     for row in alive.itertuples():
-        print(f"SURVIVED {row.id}: {row.description}")
-    print(f"reports: {out / 'mutants.csv'}, {out / 'summary.md'}")
+        _print(f"SURVIVED {row.id}: {row.description}")
+    _print(f"reports: {out / 'mutants.csv'}, {out / 'summary.md'}")
     return EXIT_FAIL if len(alive) else EXIT_PASS
 
 
@@ -161,9 +205,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("crosscheck: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `crosscheck scenarios | head`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_PASS
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
+from crosscheck.differences import COURSE_THRESHOLD
 
 
 def _g(x) -> str:
@@ -26,10 +27,13 @@ def _md(df: pd.DataFrame) -> str:
 def headline(df: pd.DataFrame, unavailable: dict) -> str:
     """Scenarios, engines, dtypes, rows, failures, and engines that could not run."""
     failed = int((~df["passed"]).sum())
+    unsupported = int((df["status"] == "unsupported").sum())
     text = (
         f"{df['scenario'].nunique()} scenarios x {df['framework'].nunique()} engines "
         f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
-        f"{len(df)} checks, {failed} failed -> {'FAIL' if failed else 'PASS'}"
+        f"{len(df)} checks, {failed} failed"
+        + (f", {unsupported} scenarios unsupported" if unsupported else "")
+        + f" -> {'FAIL' if failed else 'PASS'}"
     )
     for name, reason in unavailable.items():
         text += f"\nengine {name} unavailable: {reason}"
@@ -75,8 +79,31 @@ def failures_table(df: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict) -> str:
-    """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype; (c) failures."""
+def difference_table(differences: pd.DataFrame) -> pd.DataFrame:
+    """The course's gradient-check difference per engine x dtype: worst, median, and where."""
+    rows = []
+    for (engine, dtype), part in differences.groupby(["framework", "dtype"], sort=False):
+        known = part.dropna(subset=["difference"])
+        worst = known.loc[known["difference"].idxmax()] if len(known) else None
+        rows.append({"framework": engine, "dtype": dtype, "scenarios": len(part),
+                     "worst": _g(worst["difference"]) if worst is not None else "-",
+                     "median": _g(known["difference"].median()),
+                     f"above {COURSE_THRESHOLD:g}": int((known["difference"] > COURSE_THRESHOLD).sum()),
+                     "not computable": int(part["difference"].isna().sum()),
+                     "worst scenario": worst["scenario"] if worst is not None else ""})
+    return pd.DataFrame(rows)
+
+
+def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None) -> str:
+    """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
+    (c) failures; the course's gradient-check difference."""
+    extra = [] if differences is None else [
+        "## The course's gradient-check difference", "",
+        "`norm(g - g_ref) / (norm(g) + norm(g_ref))` over all dW, db (g_ref: the float64 reference); the "
+        f"course's exercise fails above {COURSE_THRESHOLD:g}, a float64 threshold. Per scenario in "
+        "differences.csv.", "",
+        _md(difference_table(differences)), "",
+    ]
     return "\n".join([
         f"# backprop-crosscheck: {title}", "",
         "```", headline(df, unavailable), "```", "",
@@ -88,6 +115,7 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict) -> str:
         _md(worst_table(df)), "",
         f"## Failing rows ({int((~df['passed']).sum())})", "",
         _md(failures_table(df)), "",
+        *extra,
     ])
 
 
@@ -109,11 +137,16 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
         _write_atomic(out / name, text)
 
 
-def write_reports(df: pd.DataFrame, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
-    """Write discrepancies.csv and summary.md into ``out`` (each atomically)."""
-    write_files(out, {"discrepancies.csv": df.to_csv(index=False, lineterminator="\n"),
-                      "summary.md": summary_markdown(df, title, unavailable)})
-    return {"csv": out / "discrepancies.csv", "summary": out / "summary.md"}
+def write_reports(result, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
+    """Write discrepancies.csv, differences.csv and summary.md into ``out`` (each atomically)."""
+    df, differences = result.observations, result.differences
+    names = {"csv": "discrepancies.csv", "differences": "differences.csv", "summary": "summary.md"}
+    write_files(out, {
+        names["csv"]: df.to_csv(index=False, lineterminator="\n"),
+        names["differences"]: differences.to_csv(index=False, lineterminator="\n"),
+        names["summary"]: summary_markdown(df, title, unavailable, differences),
+    })
+    return {key: out / name for key, name in names.items()}
 
 
 def check_writable(out: Path) -> None:

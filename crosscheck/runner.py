@@ -2,25 +2,30 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 import reference
-from adapters import EngineUnavailable, get_adapter
+from adapters import QUANTITIES, EngineUnavailable, get_adapter
+from adapters.user_backward import Unsupported
 from crosscheck.checks import identity_observations, reference_observations
+from crosscheck.differences import gradient_check_difference
 from crosscheck.metrics import compare
-from scenarios import build_problem, tolerance
+from scenarios import Problem, build_problem, tolerance
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
 COLUMNS = [
     "scenario", "framework", "dtype", "check", "quantity", "layer", "shape",
     "max_abs_err", "max_rel_err", "max_ulp", "mismatched", "rtol", "atol", "passed",
-    "numel", "worst_index", "expected_at_worst", "actual_at_worst", "message",
+    "status", "numel", "worst_index", "expected_at_worst", "actual_at_worst", "message",
     "depth", "m", "engine_seconds",
 ]
+#: ``status``: pass, fail, or unsupported (a bring-your-own function raised
+#: NotImplementedError for the scenario); ``passed`` is False only for fail.
+DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
 TIMING_COLUMNS = ["engine_seconds"]
 
@@ -45,43 +50,72 @@ def reference_trace(problem) -> dict:
     return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations)
 
 
+def _given(engine, trace, quantity: str) -> bool:
+    """False when the engine may leave ``quantity`` out and did."""
+    return quantity not in getattr(engine, "optional", ()) or bool(getattr(trace, quantity))
+
+
 def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float) -> list[dict]:
     """Every observation of one engine on one scenario as report rows."""
     s = problem.scenario
     tol = tolerance(s.dtype)
-    base = {"scenario": s.id, "framework": engine, "dtype": s.dtype, "depth": s.depth, "m": s.m,
+    base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
             "engine_seconds": seconds}
     if trace is None:
+        unsupported = error.startswith("unsupported")
         failed = compare(None, None, s.dtype, tol.rtol, tol.atol)
-        return [{**base, **asdict(failed), "check": "reference", "quantity": "-", "layer": -1,
-                 "shape": "", "message": f"engine raised {error}"}]
+        return [{**base, **asdict(failed), "check": "reference", "quantity": "-", "layer": -1, "shape": "",
+                 "passed": unsupported, "status": "unsupported" if unsupported else "fail",
+                 "message": error if unsupported else f"engine raised {error}"}]
+    compared = [q for q in getattr(engine, "compares", QUANTITIES) if _given(engine, trace, q)]
+    observations = [o for o in reference_observations(ref, trace) if o.quantity in compared]
+    if _given(engine, trace, "dZ"):
+        observations += list(identity_observations(problem, trace))
     rows = []
-    observations = list(reference_observations(ref, trace)) + list(identity_observations(problem, trace))
     for obs in observations:
         if obs.expected is None:
             result = asdict(compare(None, None, s.dtype, tol.rtol, tol.atol)) | {"message": obs.note}
         else:
             result = asdict(compare(obs.expected, obs.actual, s.dtype, tol.rtol, tol.atol))
-        rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer})
+        rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
+                     "status": "pass" if result["passed"] else "fail"})
     return rows
 
 
-def run(scenarios, engines, progress: bool | None = None) -> pd.DataFrame:
-    """All scenarios through all engines (adapters); one row per observation, COLUMNS order.
+@dataclass(frozen=True)
+class RunResult:
+    """``observations``: one row per comparison (COLUMNS); ``differences``: one per scenario x engine."""
+
+    observations: pd.DataFrame
+    differences: pd.DataFrame
+
+
+def run_all(items, engines, progress: bool | None = None) -> RunResult:
+    """Scenarios (or ready Problems) through engines: the observations and the differences.
 
     ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
     """
-    rows = []
-    for s in tqdm(scenarios, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
-                  leave=False):
-        problem = build_problem(s)
+    rows, differences = [], []
+    for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
+                     leave=False):
+        problem = item if isinstance(item, Problem) else build_problem(item)
         ref = reference_trace(problem)
         for engine in engines:
             start = time.perf_counter()
             try:
                 trace, error = engine.trace(problem), ""
+            except Unsupported as exc:
+                trace, error = None, f"unsupported: {exc}"
             except Exception as exc:  # an engine that crashes is a failure row, not a crash
                 trace, error = None, f"{type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - start
-            rows.extend(scenario_records(problem, ref, engine.name, trace, error, seconds))
-    return pd.DataFrame(rows, columns=COLUMNS)
+            rows.extend(scenario_records(problem, ref, engine, trace, error, seconds))
+            differences.append({"scenario": problem.scenario.id, "framework": engine.name,
+                                "dtype": problem.scenario.dtype,
+                                "difference": gradient_check_difference(ref, trace)})
+    return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS))
+
+
+def run(items, engines, progress: bool | None = None) -> pd.DataFrame:
+    """The observations of ``run_all``: one row per comparison, COLUMNS order."""
+    return run_all(items, engines, progress).observations

@@ -37,6 +37,8 @@ class Scenario:
     seed: int = 0
     loss: str = "bce"
     regime: str = "normal"
+    #: Set when the data come from a file (``--network``), not from the seed.
+    source: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "layer_sizes", tuple(int(n) for n in self.layer_sizes))
@@ -65,10 +67,10 @@ class Scenario:
     @property
     def id(self) -> str:
         """Stable readable id, e.g. ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``."""
-        text = (
-            f"{'-'.join(self.activations)}_{'-'.join(map(str, self.layer_sizes))}"
-            f"_m{self.m}_{self.dtype}_s{self.seed}"
-        )
+        text = f"{'-'.join(self.activations)}_{'-'.join(map(str, self.layer_sizes))}_m{self.m}_{self.dtype}"
+        if self.source:
+            return f"net-{self.source}_{text}"
+        text = f"{text}_s{self.seed}"
         return text if self.regime == "normal" else f"{text}_{self.regime}"
 
     @classmethod

@@ -8,7 +8,7 @@ import pytest
 
 from crosscheck.checks import CHECKS
 from crosscheck.report import write_reports
-from crosscheck.runner import COLUMNS, TIMING_COLUMNS, resolve_engines, run
+from crosscheck.runner import COLUMNS, DIFFERENCE_COLUMNS, TIMING_COLUMNS, RunResult, resolve_engines, run_all
 from scenarios import suite
 
 CONTRACT = ["scenario", "framework", "dtype", "check", "quantity", "layer", "shape", "max_abs_err",
@@ -19,14 +19,15 @@ SMOKE = suite("smoke")
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     engines, _ = resolve_engines(["numpy", "torch", "jax"])
-    df = run(SMOKE, engines, progress=False)
+    result = run_all(SMOKE, engines, progress=False)
     out = tmp_path_factory.mktemp("out")
-    write_reports(df, out, "suite smoke", {})
-    return df, out
+    write_reports(result, out, "suite smoke", {})
+    return result, out
 
 
 def test_csv_has_the_contract_columns_in_order_and_one_row_per_observation(report):
-    df, out = report
+    result, out = report
+    df = result.observations
     csv = pd.read_csv(out / "discrepancies.csv")
     assert list(csv.columns[: len(CONTRACT)]) == CONTRACT and list(csv.columns) == COLUMNS
     assert not csv.duplicated(["scenario", "framework", "check", "quantity", "layer"]).any()
@@ -44,17 +45,26 @@ def test_summary_has_the_three_sections(report):
 
 
 def test_same_scenarios_same_bytes_except_timing(report, tmp_path):
-    df, out = report
+    _, out = report
     engines, _ = resolve_engines(["numpy", "torch", "jax"])
-    write_reports(run(SMOKE, engines, progress=False), tmp_path, "suite smoke", {})
+    write_reports(run_all(SMOKE, engines, progress=False), tmp_path, "suite smoke", {})
     first, second = (pd.read_csv(d / "discrepancies.csv", dtype=str) for d in (out, tmp_path))
     assert first.drop(columns=TIMING_COLUMNS).equals(second.drop(columns=TIMING_COLUMNS))
-    assert (out / "summary.md").read_bytes() == (tmp_path / "summary.md").read_bytes()
+    for name in ("summary.md", "differences.csv"):
+        assert (out / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_differences_csv_one_row_per_scenario_and_engine(report):
+    result, out = report
+    diff = pd.read_csv(out / "differences.csv")
+    assert list(diff.columns) == DIFFERENCE_COLUMNS and len(diff) == 20 * 3
+    assert (diff["difference"] < 1e-5).all()  # correct engines: float32 rounding at most
+    assert "gradient-check difference" in (out / "summary.md").read_text()
 
 
 def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report, tmp_path, monkeypatch):
-    df, _ = report
-    write_reports(df.head(10), tmp_path, "old", {})
+    result, _ = report
+    write_reports(RunResult(result.observations.head(10), result.differences.head(3)), tmp_path, "old", {})
     old = (tmp_path / "discrepancies.csv").read_bytes()
 
     def fail(*args):
@@ -62,6 +72,6 @@ def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
-        write_reports(df, tmp_path, "new", {})
+        write_reports(result, tmp_path, "new", {})
     assert (tmp_path / "discrepancies.csv").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["discrepancies.csv", "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "summary.md"]
