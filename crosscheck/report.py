@@ -94,10 +94,30 @@ def difference_table(differences: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None) -> str:
+def where_lines(where: pd.DataFrame, limit: int = 50) -> list[str]:
+    """One line per failing scenario x engine: the first wrong quantity, then what follows."""
+    lines = []
+    for (scenario, engine), part in where.groupby(["scenario", "framework"], sort=False):
+        steps = [f"{r.quantity}[{r.layer}] {r.verdict}" for r in part.itertuples()]
+        lines.append(f"- `{scenario}` {engine}: first wrong **{steps[0]}**"
+                     + (f"; then {'; '.join(steps[1:4])}" if len(steps) > 1 else "")
+                     + (f"; ... {len(steps) - 4} more" if len(steps) > 4 else ""))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"- ... {len(lines) - limit} more in where.csv"]
+    return lines or ["_nothing failed_"]
+
+
+def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None) -> str:
     """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
     (c) failures; the course's gradient-check difference."""
-    extra = [] if differences is None else [
+    extra = [] if where is None else [
+        "## Where it goes wrong", "",
+        "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
+        "reference check, and for each failing one whether it originates there (not what its formula gives "
+        "from the engine's own inputs) or is inherited from a wrong input. All of it in where.csv.", "",
+        *where_lines(where), "",
+    ]
+    extra += [] if differences is None else [
         "## The course's gradient-check difference", "",
         "`norm(g - g_ref) / (norm(g) + norm(g_ref))` over all dW, db (g_ref: the float64 reference); the "
         f"course's exercise fails above {COURSE_THRESHOLD:g}, a float64 threshold. Per scenario in "
@@ -138,13 +158,15 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
 
 
 def write_reports(result, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
-    """Write discrepancies.csv, differences.csv and summary.md into ``out`` (each atomically)."""
-    df, differences = result.observations, result.differences
-    names = {"csv": "discrepancies.csv", "differences": "differences.csv", "summary": "summary.md"}
+    """Write discrepancies.csv, differences.csv, where.csv and summary.md into ``out`` (each atomically)."""
+    df = result.observations
+    names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
+             "summary": "summary.md"}
     write_files(out, {
         names["csv"]: df.to_csv(index=False, lineterminator="\n"),
-        names["differences"]: differences.to_csv(index=False, lineterminator="\n"),
-        names["summary"]: summary_markdown(df, title, unavailable, differences),
+        names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
+        names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
+        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where),
     })
     return {key: out / name for key, name in names.items()}
 

@@ -13,6 +13,7 @@ from adapters import QUANTITIES, EngineUnavailable, get_adapter
 from adapters.user_backward import Unsupported
 from crosscheck.checks import identity_observations, reference_observations
 from crosscheck.differences import gradient_check_difference
+from crosscheck.localise import WHERE_COLUMNS, localise
 from crosscheck.metrics import compare
 from scenarios import Problem, build_problem, tolerance
 
@@ -84,10 +85,20 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
 
 @dataclass(frozen=True)
 class RunResult:
-    """``observations``: one row per comparison (COLUMNS); ``differences``: one per scenario x engine."""
+    """``observations``: one row per comparison (COLUMNS); ``differences``: one per scenario x
+    engine; ``where``: the verdicts of ``localise`` for every failing scenario x engine."""
 
     observations: pd.DataFrame
     differences: pd.DataFrame
+    where: pd.DataFrame
+
+
+def _where(problem, engine, trace, records) -> list[dict]:
+    failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
+    if trace is None or not failing:
+        return []
+    base = {"scenario": problem.scenario.id, "framework": engine.name}
+    return [{**base, **row} for row in localise(problem, trace, failing)]
 
 
 def run_all(items, engines, progress: bool | None = None) -> RunResult:
@@ -95,7 +106,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
 
     ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
     """
-    rows, differences = [], []
+    rows, differences, where = [], [], []
     for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
@@ -109,11 +120,14 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             except Exception as exc:  # an engine that crashes is a failure row, not a crash
                 trace, error = None, f"{type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - start
-            rows.extend(scenario_records(problem, ref, engine, trace, error, seconds))
+            records = scenario_records(problem, ref, engine, trace, error, seconds)
+            rows.extend(records)
+            where.extend(_where(problem, engine, trace, records))
             differences.append({"scenario": problem.scenario.id, "framework": engine.name,
                                 "dtype": problem.scenario.dtype,
                                 "difference": gradient_check_difference(ref, trace)})
-    return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS))
+    return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS),
+                     pd.DataFrame(where, columns=WHERE_COLUMNS))
 
 
 def run(items, engines, progress: bool | None = None) -> pd.DataFrame:

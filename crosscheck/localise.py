@@ -1,0 +1,77 @@
+"""Where a gradient goes wrong: the first failing quantity in backprop order, and for
+each failing quantity whether it originates there or only inherits an error from above.
+
+Backprop order: dA[L], dZ[L], dW[L], db[L], dA[L-1], dZ[L-1], dW[L-1], ..., db[1], dA[0].
+A quantity that fails the reference check *originates here* when it is not what its own
+formula gives from the engine's own inputs (e.g. a wrong dZ[l] from a correct-looking
+dA[l]: dZ[l] != dA[l] * g'[l](Z[l])); it is *inherited* when it is consistent with its
+inputs and one of them already failed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import reference
+from crosscheck.metrics import compare
+from scenarios import tolerance
+
+WHERE_COLUMNS = ["scenario", "framework", "order", "quantity", "layer", "verdict", "first"]
+
+
+def backprop_order(L: int) -> list[tuple[str, int]]:
+    order = [("dA", L)]
+    for l in range(L, 0, -1):
+        order += [("dZ", l), ("dW", l), ("db", l), ("dA", l - 1)]
+    return order
+
+
+def _f64(x):
+    return None if x is None else np.asarray(x, np.float64)
+
+
+def _step(problem, trace, q: str, l: int):
+    """(the formula's value from the engine's own inputs, the names of those inputs)."""
+    s, L = problem.scenario, problem.scenario.depth
+    A = lambda k: problem.X if k == 0 else trace.get("A", k)  # noqa: E731
+    if q == "dA" and l == L:
+        return reference.dL_da(_f64(A(L)), problem.Y), [("A", L)]
+    if q == "dZ" and l == L:
+        return reference.dL_dz(_f64(A(L)), problem.Y), [("A", L)]
+    if q == "dW":
+        return reference.dW(_f64(trace.get("dZ", l)), _f64(A(l - 1))), [("dZ", l), ("A", l - 1)]
+    if q == "db":
+        return reference.db(_f64(trace.get("dZ", l))), [("dZ", l)]
+    if q == "dA":
+        return reference.dA_prev(_f64(problem.parameters[f"W{l + 1}"]), _f64(trace.get("dZ", l + 1))), [("dZ", l + 1)]
+    g_prime = reference.activation(s.activations[l - 1]).g_prime(_f64(trace.get("Z", l)))
+    if trace.get("dA", l) is not None:
+        return _f64(trace.get("dA", l)) * g_prime, [("dA", l), ("Z", l)]
+    return reference.dZ_prev(_f64(problem.parameters[f"W{l + 1}"]), _f64(trace.get("dZ", l + 1)), g_prime), [("dZ", l + 1), ("Z", l)]
+
+
+def localise(problem, trace, failing: set) -> list[dict]:
+    """Verdicts for the failing (quantity, layer) pairs, in backprop order."""
+    tol = tolerance(problem.scenario.dtype)
+    rows = []
+    for q, l in backprop_order(problem.scenario.depth):
+        if (q, l) not in failing:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                expected, inputs = _step(problem, trace, q, l)
+            own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol).passed
+        except (TypeError, ValueError):  # an input is missing or misshapen
+            own, inputs = None, []
+        wrong_inputs = [f"{iq}[{il}]" for iq, il in inputs if (iq, il) in failing]
+        if own is None:
+            verdict = "cannot tell: its inputs are missing or misshapen"
+        elif not own:
+            verdict = "originates here"
+        elif wrong_inputs:
+            verdict = f"inherited from {', '.join(wrong_inputs)}"
+        else:
+            verdict = "consistent with its inputs, which pass: a tolerance edge"
+        rows.append({"quantity": q, "layer": l, "verdict": verdict, "first": not rows})
+    for order, row in enumerate(rows):
+        row["order"] = order
+    return rows
