@@ -64,7 +64,7 @@ def test_differences_csv_one_row_per_scenario_and_engine(report):
 
 def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report, tmp_path, monkeypatch):
     result, _ = report
-    write_reports(RunResult(result.observations.head(10), result.differences.head(3)), tmp_path, "old", {})
+    write_reports(RunResult(result.observations.head(10), result.differences.head(3), result.where), tmp_path, "old", {})
     old = (tmp_path / "discrepancies.csv").read_bytes()
 
     def fail(*args):
@@ -74,4 +74,5 @@ def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report
     with pytest.raises(OSError):
         write_reports(result, tmp_path, "new", {})
     assert (tmp_path / "discrepancies.csv").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "summary.md",
+                                                          "where.csv"]
