@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 OUT    ?= reports/latest
 SUITE  ?= default
 
-.PHONY: setup report test bench clean
+.PHONY: setup report test bench baseline compare clean
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,15 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Re-record the committed baseline (after a change you mean to keep).
+baseline: setup
+	$(BIN)/crosscheck run --suite default --out reports/baseline --no-progress || true
+	gzip -nf reports/baseline/discrepancies.csv
+
+# Did anything get worse than the committed baseline?
+compare: report
+	$(BIN)/crosscheck compare reports/baseline/discrepancies.csv.gz $(OUT)/discrepancies.csv
 
 bench: setup
 	$(BIN)/python benchmarks/default_suite.py

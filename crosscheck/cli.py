@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
     mut.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    cmp_ = sub.add_parser("compare", help="regressions of CURRENT against BASELINE (discrepancies.csv)")
+    cmp_.add_argument("baseline", help="the baseline discrepancies.csv (or .csv.gz)")
+    cmp_.add_argument("current", help="the current discrepancies.csv")
+    cmp_.add_argument("--factor", type=float, default=None,
+                      help="an error that grew more than this many times in ULPs is a regression (default 10)")
+
     lst = sub.add_parser("scenarios", help="list the scenarios of a suite")
     lst.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)}")
     lst.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
@@ -194,11 +200,35 @@ def _cmd_mutants(args) -> int:
     return EXIT_FAIL if len(alive) else EXIT_PASS
 
 
+def _cmd_compare(args) -> int:
+    from crosscheck.compare import DEFAULT_FACTOR, read_report, regressions
+
+    factor = DEFAULT_FACTOR if args.factor is None else args.factor
+    if not factor > 1:
+        raise UsageError(f"--factor {args.factor}: must be greater than 1")
+    try:
+        baseline, current = read_report(args.baseline), read_report(args.current)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    found = regressions(baseline, current, factor)
+    if found.empty:
+        _print(f"no regression: {len(current)} rows against {len(baseline)} baseline rows "
+               f"(ulp growth factor {factor:g})")
+        return EXIT_PASS
+    counts = found["kind"].value_counts()
+    _print(f"{len(found)} regressions: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    _print(found.head(50).to_string(index=False))
+    if len(found) > 50:
+        _print(f"... {len(found) - 50} more")
+    return EXIT_FAIL
+
+
 def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
-        return {"run": _cmd_run, "mutants": _cmd_mutants, "scenarios": _cmd_scenarios}[args.command](args)
+        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "compare": _cmd_compare, "scenarios": _cmd_scenarios}
+        return commands[args.command](args)
     except UsageError as exc:
         print(f"crosscheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

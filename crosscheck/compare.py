@@ -1,0 +1,71 @@
+"""Regressions between two discrepancy reports (a baseline and a current run).
+
+A regression is: a row that passed and now fails (or is gone from a scenario x engine
+that is still there); an error that grew by more than ``factor`` in ULPs; a scenario or
+an engine that disappeared.  ULP counts below ``ULP_FLOOR`` are treated as ``ULP_FLOOR``,
+so that 0 -> 3 ulp (rounding noise) is not a growth.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+KEY = ["scenario", "framework", "check", "quantity", "layer"]
+NEEDED = KEY + ["passed", "max_ulp"]
+DEFAULT_FACTOR = 10.0
+ULP_FLOOR = 16.0
+REGRESSION_COLUMNS = ["kind", "scenario", "framework", "check", "quantity", "layer", "baseline", "current"]
+
+
+def read_report(path) -> pd.DataFrame:
+    """A discrepancies.csv (or .csv.gz); ValueError with one clear line if it is not one."""
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"layer": "Int64", "message": str})
+    except FileNotFoundError:
+        raise ValueError(f"no file {path}") from None
+    except Exception as exc:
+        raise ValueError(f"cannot read {path} as CSV: {exc}") from None
+    missing = [c for c in NEEDED if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path} is not a discrepancies report: no column {', '.join(missing)}")
+    if df["passed"].dtype != bool:
+        df["passed"] = df["passed"].astype(str).str.lower().map({"true": True, "false": False})
+        if df["passed"].isna().any():
+            raise ValueError(f"{path}: column passed holds values other than True/False")
+    return df
+
+
+def _row(kind, key, baseline="", current="") -> dict:
+    return dict(zip(REGRESSION_COLUMNS, (kind, *key, baseline, current)))
+
+
+def regressions(baseline: pd.DataFrame, current: pd.DataFrame, factor: float = DEFAULT_FACTOR) -> pd.DataFrame:
+    """One row per regression, REGRESSION_COLUMNS; empty when nothing got worse."""
+    out = []
+    base_engines, cur_engines = set(baseline["framework"]), set(current["framework"])
+    for engine in sorted(base_engines - cur_engines):
+        out.append(_row("engine disappeared", ("", engine, "", "", "")))
+    base_sc, cur_sc = set(baseline["scenario"]), set(current["scenario"])
+    for scenario in sorted(base_sc - cur_sc):
+        out.append(_row("scenario disappeared", (scenario, "", "", "", "")))
+    pairs = lambda df: set(zip(df["scenario"], df["framework"]))  # noqa: E731
+    for scenario, engine in sorted(pairs(baseline) - pairs(current)):
+        if scenario in cur_sc and engine in cur_engines:
+            out.append(_row("scenario x engine disappeared", (scenario, engine, "", "", "")))
+    merged = baseline[NEEDED].merge(current[NEEDED], on=KEY, how="left", suffixes=("_base", "_cur"),
+                                    indicator=True)
+    cur_pairs = pairs(current)  # rows of a pair reported gone above are not listed again
+    merged = merged[[p in cur_pairs for p in zip(merged["scenario"], merged["framework"])]]
+    gone = merged[(merged["_merge"] == "left_only") & merged["passed_base"]]
+    for r in gone.itertuples():
+        out.append(_row("row disappeared", (r.scenario, r.framework, r.check, r.quantity, r.layer), "passed", "absent"))
+    both = merged[merged["_merge"] == "both"]
+    newly = both[both["passed_base"] & ~both["passed_cur"].astype(bool)]
+    for r in newly.itertuples():
+        out.append(_row("now fails", (r.scenario, r.framework, r.check, r.quantity, r.layer), "passed", "failed"))
+    grown = both[both["passed_cur"].astype(bool)
+                 & (both["max_ulp_cur"].astype(float) > factor * both["max_ulp_base"].astype(float).clip(lower=ULP_FLOOR))]
+    for r in grown.itertuples():
+        out.append(_row(f"ulp grew > {factor:g}x", (r.scenario, r.framework, r.check, r.quantity, r.layer),
+                        f"{r.max_ulp_base:.4g} ulp", f"{r.max_ulp_cur:.4g} ulp"))
+    return pd.DataFrame(out, columns=REGRESSION_COLUMNS)
+
