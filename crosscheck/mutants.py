@@ -73,6 +73,14 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("article-[1]-y-over-ln-a", "article", "[1] dL/da, l.h.s.",
            "printed d/da[-y ln(a)] = -y/ln(a); correct -y/a, so dA[L] = -y/a + (1-y)/(1-a)",
            _m(output_dA=lambda s: -s.Y / np.log(s.A[s.L]) + (1 - s.Y) / (1 - s.A[s.L]))),
+    Mutant("article-[2]-exponent-minus-1", "article", "[2] sigmoid derivative, chain-rule step",
+           "printed -(1 + e^-z)^-1 [e^-z * -1] (exponent -1); correct -(1 + e^-z)^-2 [e^-z * -1], so "
+           "sigma'(z) would be e^-z/(1 + e^-z) = 1 - a instead of a(1 - a)",
+           _m(g_prime_prev=_g_prime_from({"sigmoid": lambda Z, A: 1 - A}))),
+    Mutant("article-[3]-plus-in-numerator", "article", "[3] dL/dz, common-denominator step",
+           "printed -[(y(1-a) + a(1-y)) / (a(1-a))] a(1-a); correct -[(y(1-a) - a(1-y)) / (a(1-a))] a(1-a), "
+           "so dZ[L] would be -(y(1-a) + a(1-y)) instead of a - y",
+           _m(output_dZ=lambda s: -(s.Y * (1 - s.A[s.L]) + s.A[s.L] * (1 - s.Y)))),
     # --- common slips ---------------------------------------------------------------
     Mutant("dW-missing-1/m", "common", "[5] dW", "dW[l] = dZ[l] A[l-1]T without 1/m",
            _m(dW=lambda s: s.dZ[s.l] @ s.A[s.l - 1].T)),
