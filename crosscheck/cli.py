@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--factor", type=float, default=None,
                       help="an error that grew more than this many times in ULPs is a regression (default 10)")
 
+    aud = sub.add_parser("audit", help="check every printed step of the article's derivations (SymPy)")
+    aud.add_argument("--out", default="reports/audit", help="report folder (default: reports/audit)")
+    aud.add_argument("--strict", action="store_true", help="exit 1 if any printed step is wrong")
+
     lst = sub.add_parser("scenarios", help="list the scenarios of a suite")
     lst.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)}")
     lst.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
@@ -223,11 +227,30 @@ def _cmd_compare(args) -> int:
     return EXIT_FAIL
 
 
+def _cmd_audit(args) -> int:
+    from crosscheck.audit import audit, audit_markdown
+    from crosscheck.report import write_files
+
+    out = _writable(Path(args.out))
+    table = audit()
+    write_files(out, {"audit.csv": table.to_csv(index=False, lineterminator="\n"), "audit.md": audit_markdown(table)})
+    counts = table["verdict"].value_counts()
+    _print(table.groupby("section", sort=False)["verdict"]
+           .agg(steps="size", holds=lambda v: int((v == "holds").sum()), wrong=lambda v: int((v == "wrong").sum()),
+                notation_only=lambda v: int((v == "notation only").sum())).to_string())
+    for row in table[table["verdict"] == "wrong"].itertuples():
+        _print(f"WRONG {row.section} line {row.step}: {row.printed}  ->  {row.corrected}")
+    _print(f"{len(table)} steps: {counts.get('holds', 0)} hold, {counts.get('wrong', 0)} wrong, "
+           f"{counts.get('notation only', 0)} notation only; reports: {out / 'audit.csv'}, {out / 'audit.md'}")
+    return EXIT_FAIL if args.strict and counts.get("wrong", 0) else EXIT_PASS
+
+
 def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
-        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "compare": _cmd_compare, "scenarios": _cmd_scenarios}
+        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "compare": _cmd_compare, "audit": _cmd_audit,
+                    "scenarios": _cmd_scenarios}
         return commands[args.command](args)
     except UsageError as exc:
         print(f"crosscheck: error: {exc}", file=sys.stderr)
