@@ -57,6 +57,14 @@ def _scenarios(args) -> list[Scenario]:
     return chosen
 
 
+def _suite_options(parser):
+    """--suite and --dtypes, for the commands that take a whole suite."""
+    parser.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
+    parser.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    parser.set_defaults(scenario=None)
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crosscheck", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -75,10 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    mut = sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives")
-    mut.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
-    mut.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
-    mut.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    mut = _suite_options(sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives"))
     mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
     mut.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -92,10 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     aud.add_argument("--out", default="reports/audit", help="report folder (default: reports/audit)")
     aud.add_argument("--strict", action="store_true", help="exit 1 if any printed step is wrong")
 
-    lst = sub.add_parser("scenarios", help="list the scenarios of a suite")
-    lst.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)}")
-    lst.add_argument("--scenario", default=None, help=argparse.SUPPRESS)
-    lst.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)}")
+    lst = _suite_options(sub.add_parser("scenarios", help="list the scenarios of a suite"))
     lst.add_argument("--json", action="store_true", help="a JSON list of objects (id, layer_sizes, ...)")
     return parser
 
