@@ -8,13 +8,12 @@ Tolerances are per element and never scaled by the array size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """The statistics of one comparison; ``passed`` is False on any mismatch."""
 
     shape: str
@@ -33,20 +32,24 @@ class Comparison:
 
 
 def _ordered(x: np.ndarray) -> np.ndarray:
-    """Floats mapped to uint64 in the same order, neighbouring floats one apart."""
+    """Floats mapped to int64 in the same order, neighbouring floats one apart:
+    negative floats to -(their magnitude bits), positive ones to +(their magnitude bits)."""
     width = 8 * x.dtype.itemsize
-    i = x.view({32: np.int32, 64: np.int64}[width]).astype(np.int64)
-    magnitude = i & np.int64((1 << (width - 1)) - 1)
-    signed = np.where(i < 0, -magnitude, i)  # -0.0 and +0.0 both map to 0
-    return signed.view(np.uint64) ^ np.uint64(1 << 63)  # two's complement -> unsigned order
+    i = x.view({32: np.int32, 64: np.int64}[width])
+    magnitude = (i & ((1 << (width - 1)) - 1)).astype(np.int64)
+    return np.where(i < 0, -magnitude, magnitude)  # -0.0 and +0.0 both map to 0
 
 
 def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype) -> np.ndarray:
     """Number of representable ``dtype`` values between expected (rounded) and actual."""
     dtype = np.dtype(dtype)
-    a = _ordered(np.asarray(expected, dtype=np.float64).astype(dtype))
-    b = _ordered(np.asarray(actual).astype(dtype))
-    return np.where(a > b, a - b, b - a).astype(np.float64)
+    a = _ordered(np.asarray(expected, dtype=np.float64).astype(dtype, copy=False))
+    b = _ordered(np.asarray(actual).astype(dtype, copy=False))
+    # a - b may wrap around when the signs differ; the distance is then |a| + |b|, in float64
+    opposite = (a < 0) != (b < 0)
+    with np.errstate(over="ignore"):
+        near = np.abs(a - b).astype(np.float64)
+    return np.where(opposite, np.abs(a.astype(np.float64)) + np.abs(b.astype(np.float64)), near)
 
 
 def _fmt_shape(shape) -> str:
@@ -58,9 +61,8 @@ def _failure(shape, rtol, atol, message) -> Comparison:
     return Comparison(shape, 0, nan, nan, nan, -1, "", nan, nan, rtol, atol, False, message)
 
 
-def compare(expected, actual, dtype, rtol: float, atol: float) -> Comparison:
-    """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64)."""
-    dtype = np.dtype(dtype)
+def _precheck(expected, actual, dtype, rtol, atol):
+    """(expected, actual) ready to compare, or the failed Comparison: missing, shape, dtype."""
     expected = np.asarray(expected, dtype=np.float64)
     if actual is None:
         return _failure(_fmt_shape(expected.shape), rtol, atol, "missing: the engine gave no value")
@@ -71,39 +73,66 @@ def compare(expected, actual, dtype, rtol: float, atol: float) -> Comparison:
             f"shape mismatch: got {_fmt_shape(actual.shape)}, expected {_fmt_shape(expected.shape)}",
         )
     if actual.dtype != dtype:
-        return _failure(
-            _fmt_shape(actual.shape), rtol, atol, f"dtype mismatch: got {actual.dtype}, expected {dtype}"
-        )
+        return _failure(_fmt_shape(actual.shape), rtol, atol, f"dtype mismatch: got {actual.dtype}, expected {dtype}")
+    return expected, actual
+
+
+def compare_many(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
+    """``compare`` for many (expected, actual) pairs at once: one vectorised pass over all
+    their elements, then per-array reductions (the harness compares ~100 small arrays per
+    scenario and engine; one NumPy call per statistic per array would dominate its time)."""
+    dtype = np.dtype(dtype)
+    results: list = [_precheck(e, a, dtype, rtol, atol) for e, a in pairs]
+    checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]
+    ready = [i for i in checked if results[i][0].size]
+    for i in checked:
+        r = results[i]
+        if not r[0].size:
+            results[i] = Comparison(_fmt_shape(r[0].shape), 0, 0.0, 0.0, 0.0, 0, "()", float("nan"), float("nan"),
+                                    rtol, atol, True, "")
+    if not ready:
+        return results
+    sizes = np.array([results[i][0].size for i in ready])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    expected = np.concatenate([results[i][0].ravel() for i in ready])
+    actual = np.concatenate([results[i][1].ravel() for i in ready])
     a64 = actual.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.abs(a64 - expected)
-        abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
+        abs_err[np.isnan(abs_err)] = np.inf
         rel_err = np.where(abs_err == 0, 0.0, abs_err / np.abs(expected))
         mismatch = ~(abs_err <= atol + rtol * np.abs(expected))
     ulp = ulp_distance(expected, actual, dtype)
-    ulp = np.where(np.isnan(a64) | np.isnan(expected), np.inf, ulp)
-    n_bad = int(mismatch.sum())
-    worst = np.unravel_index(int(np.argmax(abs_err)), abs_err.shape) if abs_err.size else ()
-    message = ""
-    if n_bad:
-        pct = 100.0 * n_bad / abs_err.size
-        message = (
-            f"{n_bad} of {abs_err.size} elements ({pct:.1f}%) outside rtol={rtol:g}, atol={atol:g};"
-            f" greatest |diff| {float(abs_err[worst]):.3g} at {tuple(map(int, worst))}"
-            f" (actual {float(a64[worst]):.9g}, expected {float(expected[worst]):.9g})"
+    ulp[np.isnan(a64) | np.isnan(expected)] = np.inf
+    max_abs = np.maximum.reduceat(abs_err, starts)
+    max_rel = np.maximum.reduceat(rel_err, starts)
+    max_ulp = np.maximum.reduceat(ulp, starts)
+    n_bad = np.add.reduceat(mismatch.astype(np.int64), starts)
+    segment = np.repeat(np.arange(len(ready)), sizes)
+    at_max = np.flatnonzero(abs_err == max_abs[segment])  # ascending: the first per segment is argmax
+    _, first = np.unique(segment[at_max], return_index=True)
+    worst_flat = at_max[first]
+    for k, i in enumerate(ready):
+        shape = results[i][0].shape
+        j = int(worst_flat[k])
+        worst = tuple(int(v) for v in np.unravel_index(j - int(starts[k]), shape))
+        bad, n = int(n_bad[k]), int(sizes[k])
+        message = ""
+        if bad:
+            message = (
+                f"{bad} of {n} elements ({100.0 * bad / n:.1f}%) outside rtol={rtol:g}, atol={atol:g};"
+                f" greatest |diff| {float(abs_err[j]):.3g} at {worst}"
+                f" (actual {float(a64[j]):.9g}, expected {float(expected[j]):.9g})"
+            )
+        results[i] = Comparison(
+            shape=_fmt_shape(shape), numel=n, max_abs_err=float(max_abs[k]), max_rel_err=float(max_rel[k]),
+            max_ulp=float(max_ulp[k]), mismatched=bad, worst_index=str(worst),
+            expected_at_worst=float(expected[j]), actual_at_worst=float(a64[j]),
+            rtol=rtol, atol=atol, passed=bad == 0, message=message,
         )
-    return Comparison(
-        shape=_fmt_shape(actual.shape),
-        numel=int(abs_err.size),
-        max_abs_err=float(abs_err.max(initial=0.0)),
-        max_rel_err=float(rel_err.max(initial=0.0)),
-        max_ulp=float(ulp.max(initial=0.0)),
-        mismatched=n_bad,
-        worst_index=str(tuple(map(int, worst))),
-        expected_at_worst=float(expected[worst]) if abs_err.size else float("nan"),
-        actual_at_worst=float(a64[worst]) if abs_err.size else float("nan"),
-        rtol=rtol,
-        atol=atol,
-        passed=n_bad == 0,
-        message=message,
-    )
+    return results
+
+
+def compare(expected, actual, dtype, rtol: float, atol: float) -> Comparison:
+    """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64)."""
+    return compare_many([(expected, actual)], dtype, rtol, atol)[0]

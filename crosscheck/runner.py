@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from adapters.user_backward import Unsupported
 from crosscheck.checks import identity_observations, reference_observations
 from crosscheck.differences import gradient_check_difference
 from crosscheck.localise import WHERE_COLUMNS, localise
-from crosscheck.metrics import compare
+from crosscheck.metrics import compare, compare_many
 from scenarios import Problem, build_problem, tolerance
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
@@ -65,19 +65,17 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
     if trace is None:
         unsupported = error.startswith("unsupported")
         failed = compare(None, None, s.dtype, tol.rtol, tol.atol)
-        return [{**base, **asdict(failed), "check": "reference", "quantity": "-", "layer": -1, "shape": "",
+        return [{**base, **failed._asdict(), "check": "reference", "quantity": "-", "layer": -1, "shape": "",
                  "passed": unsupported, "status": "unsupported" if unsupported else "fail",
                  "message": error if unsupported else f"engine raised {error}"}]
     compared = [q for q in getattr(engine, "compares", QUANTITIES) if _given(engine, trace, q)]
     observations = [o for o in reference_observations(ref, trace) if o.quantity in compared]
     if _given(engine, trace, "dZ"):
         observations += list(identity_observations(problem, trace))
+    pairs = [(None, None) if obs.expected is None else (obs.expected, obs.actual) for obs in observations]
     rows = []
-    for obs in observations:
-        if obs.expected is None:
-            result = asdict(compare(None, None, s.dtype, tol.rtol, tol.atol)) | {"message": obs.note}
-        else:
-            result = asdict(compare(obs.expected, obs.actual, s.dtype, tol.rtol, tol.atol))
+    for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol)):
+        result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": "pass" if result["passed"] else "fail"})
     return rows

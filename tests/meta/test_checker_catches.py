@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crosscheck.metrics import compare
+from crosscheck.metrics import compare, compare_many
 from crosscheck.runner import run
 from scenarios import DTYPES, TOLERANCES, Scenario, suite
 
@@ -84,3 +84,19 @@ def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
     assert set(failed["dtype"]) == set(DTYPES), f"{bug} caught only in {set(failed['dtype'])}"
     if bug == "dW-transposed":  # square layers make it a wrong value, not a shape error
         assert (failed["message"].str.contains("outside rtol")).any()
+
+
+def test_comparing_many_arrays_at_once_gives_what_comparing_each_gives():
+    rng = np.random.default_rng(1)
+    pairs = []
+    for k, shape in enumerate([(3, 4), (1, 1), (5, 1), (2, 7), (4, 3), (6, 2)]):
+        e = rng.standard_normal(shape)
+        a = e.astype(np.float32)
+        if k % 2:
+            a.flat[rng.integers(a.size)] += 0.5  # a planted error in every other array
+        pairs.append((e, a))
+    pairs += [(EXPECTED, None), (EXPECTED, EXPECTED.T.astype(np.float32)), (np.zeros((0, 3)), np.zeros((0, 3), np.float32))]
+    tol = TOLERANCES["float32"]
+    batch = compare_many(pairs, "float32", tol.rtol, tol.atol)
+    assert list(map(repr, batch)) == [repr(compare(e, a, "float32", tol.rtol, tol.atol)) for e, a in pairs]
+    assert [c.passed for c in batch] == [True, False, True, False, True, False, False, False, True]
