@@ -116,9 +116,13 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("leaky_relu'-from-A", "common", "recursion: g'", "leaky_relu'(z) taken from A > 0 instead of Z > 0",
            _m(g_prime_prev=_g_prime_from({"leaky_relu": lambda Z, A: np.where(A > 0, 1, 0.01).astype(Z.dtype)})),
            equivalent="A = Z for Z > 0 and 0.01 Z otherwise, so A > 0 exactly when Z > 0"),
-    Mutant("tanh'-from-A", "common", "recursion: g'", "tanh'(z) taken as 1 - A^2 from the cached A",
-           _m(g_prime_prev=_g_prime_from({"tanh": lambda Z, A: 1 - A ** 2})),
-           equivalent="the reference computes 1 - tanh(Z)^2 and A = tanh(Z) is the same number"),
+    Mutant("tanh'-recomputed-from-Z", "common", "recursion: g'", "tanh'(z) as 1 - tanh(Z)^2, recomputing tanh",
+           _m(g_prime_prev=_g_prime_from({"tanh": lambda Z, A: 1 - np.tanh(Z) * np.tanh(Z)})),
+           equivalent="the reference uses the cached A = tanh(Z), the same number bit for bit"),
+    Mutant("sigmoid'-recomputed-from-Z", "common", "[2] da/dz", "sigma'(z) as sigma(Z)(1 - sigma(Z)), recomputing sigma",
+           _m(g_prime_prev=_g_prime_from({"sigmoid": lambda Z, A: reference.activations.sigmoid(Z)
+                                          * (1 - reference.activations.sigmoid(Z))})),
+           equivalent="the reference uses the cached A = sigma(Z), the same number bit for bit"),
 )
 
 

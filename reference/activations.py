@@ -2,7 +2,8 @@
 
 The names are the project's fixed strings (scenario ids, CLI flags, the bring-your-own
 contract).  Derivatives take ``Z`` (the pre-activation), as in the article's recursion
-``dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])``.
+``dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])``, and optionally the cached ``A = g(Z)``:
+sigmoid and tanh then use it (a(1 - a), 1 - a^2) instead of recomputing g(Z).
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def sigmoid(z):
     return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
 
 
-def sigmoid_prime(z):
-    """[2] da/dz = a(1 - a), with a = sigma(z)."""
-    a = sigmoid(z)
+def sigmoid_prime(z, a=None):
+    """[2] da/dz = a(1 - a), with a = sigma(z) (the cached A when given)."""
+    a = sigmoid(z) if a is None else a
     return a * (1 - a)
 
 
@@ -31,9 +32,12 @@ def tanh(z):
     return np.tanh(z)
 
 
-def tanh_prime(z):
-    """tanh'(z) = 1 - tanh(z)^2 (= 1 - a^2, not 1 - z^2)."""
-    return 1 - np.tanh(z) ** 2
+def tanh_prime(z, a=None):
+    """tanh'(z) = 1 - a^2 with a = tanh(z) (the cached A when given); not 1 - z^2."""
+    a = np.tanh(z) if a is None else a
+    result = a * a
+    np.subtract(1, result, out=result)
+    return result
 
 
 def relu(z):
@@ -41,7 +45,7 @@ def relu(z):
     return np.maximum(z, 0)
 
 
-def relu_prime(z):
+def relu_prime(z, a=None):
     """relu'(z) = 1 where z > 0, else 0 (0 at z = 0, as torch and jax.nn.relu)."""
     return (z > 0).astype(z.dtype)
 
@@ -51,7 +55,7 @@ def leaky_relu(z):
     return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
 
 
-def leaky_relu_prime(z):
+def leaky_relu_prime(z, a=None):
     """leaky_relu'(z) = 1 where z > 0, else 0.01 (0.01 at z = 0, as torch)."""
     return np.where(z > 0, 1, LEAKY_RELU_SLOPE).astype(z.dtype)
 
@@ -61,7 +65,7 @@ def identity(z):
     return z
 
 
-def identity_prime(z):
+def identity_prime(z, a=None):
     """identity'(z) = 1."""
     return np.ones_like(z)
 
@@ -72,7 +76,7 @@ class Activation:
 
     name: str
     g: Callable[[np.ndarray], np.ndarray]
-    g_prime: Callable[[np.ndarray], np.ndarray]
+    g_prime: Callable[..., np.ndarray]  # g_prime(Z, A=None)
 
 
 ACTIVATIONS: dict[str, Activation] = {

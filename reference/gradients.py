@@ -26,7 +26,9 @@ def dL_db(a, y):
 def dW(dZ, A_prev):
     """dW[l] = (1/m) dZ[l] A[l-1]^T  ([5] x(a - y), averaged over the batch)."""
     m = dZ.shape[1]
-    return (dZ @ A_prev.T) / m
+    result = dZ @ A_prev.T
+    result /= m  # in place on the new array
+    return result
 
 
 def db(dZ):

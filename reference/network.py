@@ -33,11 +33,16 @@ def forward(parameters, X, activations, offsets=None):
     L = depth(parameters)
     if len(activations) != L:
         raise ValueError(f"{len(activations)} activations for {L} layers")
-    A, Z = {0: X + offsets.get(("A", 0), 0)}, {}
+
+    def shifted(value, key):  # no copy when there is no offset (the arrays can be large)
+        return value + offsets[key] if key in offsets else value
+
+    A, Z = {0: shifted(X, ("A", 0))}, {}
     for l in range(1, L + 1):
-        Z[l] = parameters[f"W{l}"] @ A[l - 1] + parameters[f"b{l}"]
-        Z[l] = Z[l] + offsets.get(("Z", l), 0)
-        A[l] = activation(activations[l - 1]).g(Z[l]) + offsets.get(("A", l), 0)
+        Z[l] = parameters[f"W{l}"] @ A[l - 1]
+        Z[l] += parameters[f"b{l}"]  # in place: Z[l] is a new array, and the pass is memory-bound
+        Z[l] = shifted(Z[l], ("Z", l))
+        A[l] = shifted(activation(activations[l - 1]).g(Z[l]), ("A", l))
     return A, Z
 
 
@@ -59,7 +64,7 @@ def backward(parameters, A, Z, Y, activations, derivation="direct", formulas: Fo
     if derivation == "direct":
         dZ[L] = formulas.output_dZ(step(L))
     else:
-        dZ[L] = dZ_from_dA(dA[L], activation(activations[-1]).g_prime(Z[L]))
+        dZ[L] = dZ_from_dA(dA[L], activation(activations[-1]).g_prime(Z[L], A[L]))
     for l in range(L, 0, -1):
         s = step(l)
         dWs[l] = formulas.dW(s)

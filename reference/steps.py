@@ -59,8 +59,8 @@ def layer_dA_prev(s: Step):
 
 
 def layer_g_prime_prev(s: Step):
-    """g'[l-1](Z[l-1]), the derivative of the activation of the layer below."""
-    return activation(s.activations[s.l - 2]).g_prime(s.Z[s.l - 1])
+    """g'[l-1](Z[l-1]), the derivative of the activation of the layer below (from the cached A[l-1])."""
+    return activation(s.activations[s.l - 2]).g_prime(s.Z[s.l - 1], s.A[s.l - 1])
 
 
 def layer_dZ_prev(dA, g_prime, s: Step):

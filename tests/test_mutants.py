@@ -56,7 +56,7 @@ def test_each_equivalent_mutant_is_bit_for_bit_the_reference(m):
         for q in ("dA", "dZ", "dW", "db"):
             for l, value in correct[q].items():
                 assert np.array_equal(getattr(mutated, q)[l], value), f"{m.id} differs at {s.id} {q}[{l}]"
-        touched += m.id.split("'")[0] in s.activations[:-1]
+        touched += m.id.split("'")[0] in s.activations[:-1]  # the activation the mutant rewrites
     assert touched > 0, "no scenario uses the activation the mutant rewrites"
 
 
