@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 OUT    ?= reports/latest
 SUITE  ?= default
 
-.PHONY: setup report test bench baseline compare clean
+.PHONY: setup report test bench bench-speed baseline compare clean
 
 setup: $(VENV)/.installed
 
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt setuptools
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
-		-c constraints.txt -e ".[torch,jax,test]"
+		-c constraints.txt -e ".[torch,jax,test,bench]"
 	touch $@
 
 report: setup
@@ -34,6 +34,9 @@ compare: report
 
 bench: setup
 	$(BIN)/python benchmarks/default_suite.py
+
+bench-speed: setup
+	$(BIN)/python benchmarks/speed.py
 
 clean:
 	rm -rf $(VENV) reports/latest

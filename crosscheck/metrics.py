@@ -77,10 +77,28 @@ def _precheck(expected, actual, dtype, rtol, atol):
     return expected, actual
 
 
+#: compare_many works through at most this many elements at a time (bounds its temporaries).
+CHUNK_ELEMENTS = 1 << 20
+
+
 def compare_many(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
-    """``compare`` for many (expected, actual) pairs at once: one vectorised pass over all
+    """``compare`` for many (expected, actual) pairs at once: vectorised passes over all
     their elements, then per-array reductions (the harness compares ~100 small arrays per
-    scenario and engine; one NumPy call per statistic per array would dominate its time)."""
+    scenario and engine; one NumPy call per statistic per array would dominate its time).
+    Pairs are taken in chunks of about CHUNK_ELEMENTS elements, so memory stays bounded."""
+    pairs = list(pairs)
+    out, chunk, size = [], [], 0
+    for pair in pairs:
+        n = np.size(pair[0]) if pair[0] is not None else 0
+        if chunk and size + n > CHUNK_ELEMENTS:
+            out += _compare_chunk(chunk, dtype, rtol, atol)
+            chunk, size = [], 0
+        chunk.append(pair)
+        size += n
+    return out + (_compare_chunk(chunk, dtype, rtol, atol) if chunk else [])
+
+
+def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
     dtype = np.dtype(dtype)
     results: list = [_precheck(e, a, dtype, rtol, atol) for e, a in pairs]
     checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from reference.activations import activation
 from reference.cost import dL_da, dL_dz
 from reference.gradients import dA_prev, dW, db, dZ_from_dA
@@ -64,7 +66,9 @@ def layer_g_prime_prev(s: Step):
 
 
 def layer_dZ_prev(dA, g_prime, s: Step):
-    """dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])  (element-wise)."""
+    """dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])  (element-wise; into g', a fresh array of the layer's)."""
+    if g_prime.shape == dA.shape and g_prime.dtype == dA.dtype:
+        return np.multiply(dA, g_prime, out=g_prime)
     return dZ_from_dA(dA, g_prime)
 
 

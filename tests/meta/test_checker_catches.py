@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import crosscheck.metrics
 from crosscheck.metrics import compare, compare_many
 from crosscheck.runner import run
 from scenarios import DTYPES, TOLERANCES, Scenario, suite
@@ -86,7 +87,9 @@ def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
         assert (failed["message"].str.contains("outside rtol")).any()
 
 
-def test_comparing_many_arrays_at_once_gives_what_comparing_each_gives():
+@pytest.mark.parametrize("chunk", [1 << 20, 10])
+def test_comparing_many_arrays_at_once_gives_what_comparing_each_gives(chunk, monkeypatch):
+    monkeypatch.setattr(crosscheck.metrics, "CHUNK_ELEMENTS", chunk)
     rng = np.random.default_rng(1)
     pairs = []
     for k, shape in enumerate([(3, 4), (1, 1), (5, 1), (2, 7), (4, 3), (6, 2)]):
