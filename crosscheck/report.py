@@ -53,7 +53,7 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                 f"abs {_g(part['max_abs_err'].max())}"
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).fillna("- (no such layer)")
 
 
 def worst_table(df: pd.DataFrame) -> pd.DataFrame:

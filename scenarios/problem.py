@@ -51,9 +51,9 @@ def build_problem(scenario: Scenario) -> Problem:
 
     The generator is ``np.random.default_rng(scenario.seed)`` and nothing else, drawn
     in float64 and then rounded to the scenario's dtype, so a float32 scenario holds
-    the float64 scenario's values rounded.  Examples that land on the kink of a
-    ReLU-type layer or in the flat tails of the output sigmoid are redrawn (see
-    KINK_MARGIN and SATURATION_MARGIN).
+    the float64 scenario's values rounded.  In the ``normal`` regime, examples that land
+    on the kink of a ReLU-type layer or in the flat tails of the output sigmoid are
+    redrawn (see KINK_MARGIN and SATURATION_MARGIN); the ``wide`` regime keeps them.
     """
     rng = np.random.default_rng(scenario.seed)
     sizes, m = scenario.layer_sizes, scenario.m
@@ -63,7 +63,10 @@ def build_problem(scenario: Scenario) -> Problem:
     for l in range(1, len(sizes)):
         parameters[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
         parameters[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * BIAS_SCALE
-    return _well_conditioned(Problem(scenario, X, Y, parameters), rng).astype(np.dtype(scenario.dtype))
+    problem = Problem(scenario, X, Y, parameters)
+    if scenario.regime == "normal":  # ``wide`` is meant to reach the flat tails and the kinks
+        problem = _well_conditioned(problem, rng)
+    return problem.astype(np.dtype(scenario.dtype))
 
 
 def ill_conditioned_examples(p: Problem) -> np.ndarray:
