@@ -35,6 +35,13 @@ def _print(*args) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _coloured(text: str) -> str:
+    """PASS in green and FAIL in red, on a terminal only (and never with NO_COLOR set)."""
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+        return text
+    return text.replace("-> PASS", "-> \033[32mPASS\033[0m").replace("-> FAIL", "-> \033[31mFAIL\033[0m")
+
+
 def _names(text: str, accepted, what: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     for name in names:
@@ -82,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="print only the headline (and errors); no progress bar")
 
     mut = _suite_options(sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives"))
     mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
@@ -157,7 +166,7 @@ def _cmd_run(args) -> int:
     if not engines:
         raise UsageError("no engine can run here")
     start = time.perf_counter()
-    result = run_all(chosen, engines, progress=False if args.no_progress else None)
+    result = run_all(chosen, engines, progress=False if args.no_progress or args.quiet else None)
     df = result.observations
     seconds = time.perf_counter() - start
     title = (f"--scenario {args.scenario}" if args.scenario else f"--network {args.network}" if args.network
@@ -166,9 +175,11 @@ def _cmd_run(args) -> int:
         paths = write_reports(result, out, title, unavailable)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
-    _print(headline(df, unavailable))
-    _print(identity_table(df).to_string(index=False))
+    _print(_coloured(headline(df, unavailable)))
     failed = df[~df["passed"]]
+    if args.quiet:
+        return EXIT_FAIL if len(failed) else EXIT_PASS
+    _print(identity_table(df).to_string(index=False))
     for row in failed.head(20).itertuples():
         _print(f"FAIL {row.scenario} {row.framework} {row.check} {row.quantity}[{row.layer}]: {row.message}")
     if len(failed) > 20:

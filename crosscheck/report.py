@@ -16,6 +16,10 @@ from crosscheck.checks import IDENTITIES
 from crosscheck.differences import COURSE_THRESHOLD
 
 
+#: summary.md lists this many failing rows (then a count): short enough for a CI step summary.
+MAX_FAILURES = 50
+
+
 def _g(x) -> str:
     return "-" if pd.isna(x) else f"{x:.3g}"
 
@@ -109,7 +113,8 @@ def where_lines(where: pd.DataFrame, limit: int = 50) -> list[str]:
 
 def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None) -> str:
     """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
-    (c) failures; the course's gradient-check difference."""
+    (c) failing rows (the first MAX_FAILURES, then a count); where it goes wrong; the course's
+    gradient-check difference."""
     extra = [] if where is None else [
         "## Where it goes wrong", "",
         "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
@@ -134,7 +139,9 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "## Worst agreement with the float64 reference", "",
         _md(worst_table(df)), "",
         f"## Failing rows ({int((~df['passed']).sum())})", "",
-        _md(failures_table(df)), "",
+        _md(failures_table(df).head(MAX_FAILURES)), "",
+        *([f"... and {int((~df['passed']).sum()) - MAX_FAILURES} more failing rows in discrepancies.csv", ""]
+          if (~df["passed"]).sum() > MAX_FAILURES else []),
         *extra,
     ])
 

@@ -79,3 +79,17 @@ def test_asking_for_an_engine_that_is_not_installed_exits_2(tmp_path, capsys, mo
     monkeypatch.setattr(TorchAutograd, "module", "torch_is_not_installed_here")
     assert main(["run", "--scenario", SCENARIO, "--frameworks", "torch", "--out", str(tmp_path)]) == 2
     assert "framework torch is unavailable" in capsys.readouterr().err
+
+
+def test_quiet_prints_only_the_headline(tmp_path, capsys):
+    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "0 failed -> PASS" in out and "\033" not in out  # no colour off a terminal
+
+
+def test_summary_lists_at_most_50_failing_rows_then_a_count(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name: PlantedEngine("Y-A"))
+    assert main(["run", "--suite", "smoke", "--frameworks", "numpy", "--out", str(tmp_path), "-q"]) == 1
+    text = (tmp_path / "summary.md").read_text()
+    failing = int(text.split("## Failing rows (")[1].split(")")[0])
+    assert failing > 50 and f"... and {failing - 50} more failing rows in discrepancies.csv" in text
