@@ -1,0 +1,47 @@
+"""The pytest plugin: scenarios x engines as items with readable ids, assert_close-style
+failures, skips for missing engines, and pytest-xdist."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BYO = Path(__file__).parent / "byo" / "course_backward.py"
+
+
+def _pytest(tmp_path, *args):
+    """pytest in an empty folder (only the plugin's items), as a user runs it."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_smoke_suite_as_items_with_readable_ids(tmp_path):
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "numpy,torch", "-v")
+    assert code == 0 and "40 passed" in out
+    assert "crosscheck[smoke]::torch::relu-tanh-sigmoid_5-5-5-1_m16_float32_s0 PASSED" in out
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xdist") is None, reason="pytest-xdist is not installed")
+def test_runs_under_xdist(tmp_path):
+    code, out = _pytest(tmp_path, "-q", "--crosscheck-suite", "smoke", "-n", "2")
+    assert code == 0 and "60 passed" in out
+
+
+def test_a_wrong_backward_fails_like_assert_close(tmp_path):
+    code, out = _pytest(tmp_path, "-q", "--crosscheck-suite", "smoke", "--crosscheck-backward",
+                        f"{BYO}:wrong_layer_derivative")
+    assert code == 1 and "16 failed, 4 passed" in out
+    assert "scenario relu-sigmoid_3-5-1_m13_float64_s0, engine wrong_layer_derivative:" in out
+    assert "reference dZ[1]: tensor-likes are not close!" in out
+    assert "Mismatched elements: 40 / 65 (61.5%)" in out and "(up to 1e-11 allowed)" in out
+
+
+def test_an_unknown_engine_is_a_usage_error_and_no_suite_means_no_items(tmp_path):
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "mxnet")
+    assert code == 4 and "unknown 'mxnet'" in out
+    code, _ = _pytest(tmp_path)
+    assert code == 5  # the plugin adds nothing unless asked
