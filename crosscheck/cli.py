@@ -89,12 +89,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    run.add_argument("--shard", default=None, metavar="K/N", help="run the K-th of N parts of the suite")
     run.add_argument("--quiet", "-q", action="store_true",
                      help="print only the headline (and errors); no progress bar")
 
     mut = _suite_options(sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives"))
     mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
     mut.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    mrg = sub.add_parser("merge", help="combine the outputs of --shard runs into one report")
+    mrg.add_argument("dirs", nargs="+", help="the shards' output folders")
+    mrg.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
 
     cmp_ = sub.add_parser("compare", help="regressions of CURRENT against BASELINE (discrepancies.csv)")
     cmp_.add_argument("baseline", help="the baseline discrepancies.csv (or .csv.gz)")
@@ -150,6 +156,19 @@ def _cmd_run(args) -> int:
     if args.name and not args.backward:
         raise UsageError("--name names the --backward function; give --backward FILE.py:FUNC")
     chosen = _problems(args)
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    shard_of = None
+    if args.shard:
+        from crosscheck.parallel import parse_shard, shard
+
+        try:
+            shard_of = parse_shard(args.shard)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        chosen = shard(chosen, *shard_of)
+        if not chosen:
+            raise UsageError(f"--shard {args.shard}: no scenario in this shard")
     user = _user_engine(args) if args.backward else None
     if user and not args.frameworks:
         names = ["numpy"]  # with --backward, the other engines run only when asked for
@@ -166,13 +185,22 @@ def _cmd_run(args) -> int:
     if not engines:
         raise UsageError("no engine can run here")
     start = time.perf_counter()
-    result = run_all(chosen, engines, progress=False if args.no_progress or args.quiet else None)
+    progress = False if args.no_progress or args.quiet else None
+    if args.workers > 1:
+        from crosscheck.parallel import EngineSpec, run_parallel
+
+        spec = EngineSpec(tuple(e.name for e in engines if e is not user), args.backward, args.name)
+        result = run_parallel(chosen, spec, args.workers, progress)
+    else:
+        result = run_all(chosen, engines, progress)
     df = result.observations
     seconds = time.perf_counter() - start
     title = (f"--scenario {args.scenario}" if args.scenario else f"--network {args.network}" if args.network
              else f"suite {args.suite}")
+    meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
+            "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable}
     try:
-        paths = write_reports(result, out, title, unavailable)
+        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     _print(_coloured(headline(df, unavailable)))
@@ -215,6 +243,21 @@ def _cmd_mutants(args) -> int:
         _print(f"SURVIVED {row.id}: {row.description}")
     _print(f"reports: {out / 'mutants.csv'}, {out / 'summary.md'}")
     return EXIT_FAIL if len(alive) else EXIT_PASS
+
+
+def _cmd_merge(args) -> int:
+    from crosscheck.merge import merge
+    from crosscheck.report import headline, write_reports
+
+    try:
+        result, meta = merge([Path(d) for d in args.dirs])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = _writable(Path(args.out))
+    paths = write_reports(result, out, meta["title"], meta["unavailable"], {**meta, "shard": None})
+    _print(_coloured(headline(result.observations, meta["unavailable"])))
+    _print(f"reports: {', '.join(map(str, paths.values()))}")
+    return EXIT_FAIL if (~result.observations["passed"]).any() else EXIT_PASS
 
 
 def _cmd_compare(args) -> int:
@@ -262,7 +305,8 @@ def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
-        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "compare": _cmd_compare, "audit": _cmd_audit,
+        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "merge": _cmd_merge, "compare": _cmd_compare,
+                    "audit": _cmd_audit,
                     "scenarios": _cmd_scenarios}
         return commands[args.command](args)
     except UsageError as exc:

@@ -6,6 +6,7 @@ timing, so the same scenarios give the same bytes.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -171,11 +172,14 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
         _write_atomic(out / name, text)
 
 
-def write_reports(result, out: Path, title: str, unavailable: dict) -> dict[str, Path]:
-    """Write discrepancies.csv, differences.csv, where.csv and summary.md into ``out`` (each atomically)."""
+def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None) -> dict[str, Path]:
+    """Write discrepancies.csv, differences.csv, where.csv, summary.md (and run.json, what
+    `crosscheck merge` needs to know about the run) into ``out``, each file atomically."""
     df = result.observations
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
              "summary": "summary.md"}
+    if meta is not None:
+        write_files(out, {"run.json": json.dumps(meta, indent=1, sort_keys=True) + "\n"})
     write_files(out, {
         names["csv"]: df.to_csv(index=False, lineterminator="\n"),
         names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),

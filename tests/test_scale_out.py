@@ -1,0 +1,62 @@
+"""--workers, --shard K/N and `crosscheck merge`: the same report as one process, timing aside."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from crosscheck.cli import main
+from crosscheck.runner import TIMING_COLUMNS
+
+
+def _csv(folder, name="discrepancies.csv"):
+    df = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    out = tmp_path_factory.mktemp("single")
+    assert main(["run", "--suite", "smoke", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_three_shards_merged_equal_a_single_run(single, tmp_path):
+    shards = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"shard{k}"
+        assert main(["run", "--suite", "smoke", "--shard", f"{k}/3", "--out", str(out), "-q"]) == 0
+        assert json.loads((out / "run.json").read_text())["shard"] == [k, 3]
+        shards.append(str(out))
+    sizes = [_csv(tmp_path / f"shard{k}")["scenario"].nunique() for k in (1, 2, 3)]
+    assert sizes == [7, 7, 6]
+    merged = tmp_path / "merged"
+    assert main(["merge", *shards, "--out", str(merged)]) == 0
+    for name in ("discrepancies.csv", "differences.csv", "where.csv"):
+        assert _csv(merged, name).equals(_csv(single, name)), name
+    assert (merged / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
+
+
+def test_workers_give_the_single_process_report(single, tmp_path):
+    assert main(["run", "--suite", "smoke", "--workers", "2", "--out", str(tmp_path), "-q"]) == 0
+    assert _csv(tmp_path).equals(_csv(single))
+    assert (tmp_path / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
+
+
+@pytest.mark.parametrize("shard", ["0/3", "4/3", "x", "1/0"])
+def test_bad_shard_exits_2(shard, tmp_path, capsys):
+    assert main(["run", "--suite", "smoke", "--shard", shard, "--out", str(tmp_path)]) == 2
+    assert "--shard" in capsys.readouterr().err
+
+
+def test_merge_refuses_an_incomplete_set_and_plain_runs(single, tmp_path, capsys):
+    one = tmp_path / "one"
+    assert main(["run", "--suite", "smoke", "--shard", "1/2", "--out", str(one), "-q"]) == 0
+    assert main(["merge", str(one), "--out", str(tmp_path / "m")]) == 2
+    assert "missing [2]" in capsys.readouterr().err
+    assert main(["merge", str(one), str(one), "--out", str(tmp_path / "m")]) == 2
+    assert "[1] given twice" in capsys.readouterr().err
+    assert main(["merge", str(single), "--out", str(tmp_path / "m")]) == 2
+    assert "--shard K/N" in capsys.readouterr().err
+    assert main(["merge", str(tmp_path / "nothing"), "--out", str(tmp_path / "m")]) == 2
