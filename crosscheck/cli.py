@@ -200,7 +200,9 @@ def _cmd_run(args) -> int:
     meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
             "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable}
     try:
-        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta)
+        rerun = "crosscheck run" + (f" --backward {args.backward}" if args.backward else "")
+        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta,
+                              rerun)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     _print(_coloured(headline(df, unavailable)))

@@ -172,12 +172,17 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
         _write_atomic(out / name, text)
 
 
-def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None) -> dict[str, Path]:
-    """Write discrepancies.csv, differences.csv, where.csv, summary.md (and run.json, what
-    `crosscheck merge` needs to know about the run) into ``out``, each file atomically."""
+def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None,
+                  rerun: str = "crosscheck run") -> dict[str, Path]:
+    """Write discrepancies.csv, differences.csv, where.csv, summary.md, report.html (and
+    run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
+    atomically."""
+    from crosscheck.environment import environment
+    from crosscheck.html_report import report_html
+
     df = result.observations
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
-             "summary": "summary.md"}
+             "summary": "summary.md", "html": "report.html"}
     if meta is not None:
         write_files(out, {"run.json": json.dumps(meta, indent=1, sort_keys=True) + "\n"})
     write_files(out, {
@@ -185,6 +190,7 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
         names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
         names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
         names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where),
+        names["html"]: report_html(result, title, unavailable, environment(), rerun),
     })
     return {key: out / name for key, name in names.items()}
 

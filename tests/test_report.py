@@ -50,7 +50,7 @@ def test_same_scenarios_same_bytes_except_timing(report, tmp_path):
     write_reports(run_all(SMOKE, engines, progress=False), tmp_path, "suite smoke", {})
     first, second = (pd.read_csv(d / "discrepancies.csv", dtype=str) for d in (out, tmp_path))
     assert first.drop(columns=TIMING_COLUMNS).equals(second.drop(columns=TIMING_COLUMNS))
-    for name in ("summary.md", "differences.csv"):
+    for name in ("summary.md", "differences.csv", "report.html"):
         assert (out / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
@@ -74,5 +74,5 @@ def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report
     with pytest.raises(OSError):
         write_reports(result, tmp_path, "new", {})
     assert (tmp_path / "discrepancies.csv").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "summary.md",
-                                                          "where.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "report.html",
+                                                          "summary.md", "where.csv"]
