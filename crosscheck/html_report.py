@@ -92,13 +92,18 @@ def _error_plots(df: pd.DataFrame) -> list[str]:
     for dtype, part in ref.groupby("dtype", sort=True):
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
         for ax, (column, label) in zip(axes, [("m", "batch size m"), ("depth", "depth L"), ("width", "widest layer")]):
+            plotted = False
             for engine, rows in part.groupby("framework", sort=False):
                 worst = rows.groupby(column)["max_rel_err"].max()
                 worst = worst[np.isfinite(worst) & (worst > 0)]
                 ax.plot(worst.index, worst.values, marker="o", label=engine)
+                plotted |= len(worst) > 0
             ax.set_xlabel(label)
-            ax.set_yscale("log")
-            if column == "m":
+            if plotted:  # a log scale needs a positive value: an exact run has none
+                ax.set_yscale("log")
+            else:
+                ax.text(0.5, 0.5, "every error is exactly 0", ha="center", transform=ax.transAxes)
+            if column == "m" and plotted:
                 ax.set_xscale("log")
         axes[0].set_ylabel(f"worst relative error ({dtype})")
         axes[0].legend(fontsize=8)
