@@ -17,12 +17,15 @@ ENGINES = {
 }
 
 
-def get_adapter(name: str) -> Adapter:
-    """A new adapter for engine ``name``; ValueError naming the accepted engines."""
+DEVICES = ("cpu", "cuda")
+
+
+def get_adapter(name: str, device: str = "cpu") -> Adapter:
+    """A new adapter for engine ``name`` on ``device``; ValueError naming what is accepted."""
     if name not in ENGINES:
         raise ValueError(f"unknown framework {name!r}; accepted: {', '.join(ENGINES)}")
     module, cls = ENGINES[name].split(":")
-    return getattr(importlib.import_module(module), cls)()
+    return getattr(importlib.import_module(module), cls)(device)
 
 
-__all__ = ["ENGINES", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]
+__all__ = ["DEVICES", "ENGINES", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]

@@ -46,9 +46,16 @@ class Adapter:
     name = ""
     #: The framework module the engine needs, imported by ``load`` (None: NumPy only).
     module: str | None = None
+    #: Devices the engine can run on ("cpu", "cuda").
+    devices = ("cpu",)
 
-    def __init__(self):
+    def __init__(self, device: str = "cpu"):
         self._framework = None
+        if device not in self.devices:
+            raise ValueError(f"engine {type(self).name} runs on {', '.join(self.devices)}, not {device}")
+        self.device = device
+        if device != "cpu":  # rows of the same engine on two devices stay apart: torch@cuda
+            self.name = f"{type(self).name}@{device}"
 
     def unavailable_reason(self) -> str | None:
         """None if the framework is installed, else why not; imports nothing."""
@@ -69,7 +76,15 @@ class Adapter:
             except Exception as exc:  # a broken install is unavailable, not a crash
                 raise EngineUnavailable(f"importing {self.module} failed: {exc}") from None
             self.configure(self._framework)
+            reason = self.device_unavailable(self._framework)
+            if reason:
+                self._framework = None
+                raise EngineUnavailable(reason)
         return self._framework
+
+    def device_unavailable(self, framework) -> str | None:
+        """None if ``self.device`` exists here, else why not (e.g. no CUDA device)."""
+        return None
 
     def configure(self, framework) -> None:
         """Settings the engine needs once its framework is imported (e.g. JAX x64)."""

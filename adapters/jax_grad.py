@@ -54,6 +54,16 @@ class JaxGrad(Adapter):
 
     name = "jax"
     module = "jax"
+    devices = ("cpu", "cuda")
+
+    def device_unavailable(self, jax) -> str | None:
+        if self.device == "cpu":
+            return None
+        try:
+            self._device = jax.devices("gpu")[0]
+        except RuntimeError as exc:
+            return f"no GPU for JAX ({str(exc).splitlines()[0]})"
+        return None
 
     def configure(self, jax) -> None:
         jax.config.update("jax_enable_x64", True)
@@ -70,7 +80,10 @@ class JaxGrad(Adapter):
         eZ = [np.zeros((n, m), dtype) for n in s.layer_sizes[1:]]
         eA = [np.zeros((n, m), dtype) for n in s.layer_sizes]
         g_index = np.array([self._g_names.index(a) for a in s.activations], np.int32)
-        (dP, deZ, deA), (A, Z) = self._grad(problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
+        args = (problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
+        if self.device != "cpu":  # committed inputs: the compiled program runs on that device
+            args = self.load().device_put(args, self._device)
+        (dP, deZ, deA), (A, Z) = self._grad(*args)
         layers = range(1, L + 1)
         return Trace(
             A={l: np.asarray(a) for l, a in A.items()},

@@ -16,18 +16,25 @@ def _activations(torch):
 
 
 class TorchAutograd(Adapter):
-    """Forward pass in torch ops on the CPU; every derivative from one autograd call."""
+    """Forward pass in torch ops on the CPU (or a CUDA device); every derivative from one autograd call."""
 
     name = "torch"
     module = "torch"
+    devices = ("cpu", "cuda")
+
+    def device_unavailable(self, torch) -> str | None:
+        if self.device == "cuda" and not torch.cuda.is_available():
+            return "no CUDA device (torch.cuda.is_available() is False)"
+        return None
 
     def trace(self, problem) -> Trace:
         torch = self.load()
         s, g = problem.scenario, _activations(torch)
         L, m = s.depth, s.m
-        X = torch.tensor(problem.X, requires_grad=True)
-        Y = torch.from_numpy(problem.Y)
-        P = {k: torch.tensor(v, requires_grad=True) for k, v in problem.parameters.items()}
+        dev = self.device
+        X = torch.tensor(problem.X, requires_grad=True, device=dev)
+        Y = torch.from_numpy(problem.Y).to(dev)
+        P = {k: torch.tensor(v, requires_grad=True, device=dev) for k, v in problem.parameters.items()}
         A, Z = {0: X}, {}
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
@@ -36,11 +43,11 @@ class TorchAutograd(Adapter):
         layers = range(1, L + 1)
         inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
         inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
-        grads = [t.numpy() for t in torch.autograd.grad(J, inputs)]
+        grads = [t.cpu().numpy() for t in torch.autograd.grad(J, inputs)]
         dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
         return Trace(
-            A={l: a.detach().numpy() for l, a in A.items()},
-            Z={l: z.detach().numpy() for l, z in Z.items()},
+            A={l: a.detach().cpu().numpy() for l, a in A.items()},
+            Z={l: z.detach().cpu().numpy() for l, z in Z.items()},
             dA={l: per_example(d, m) for l, d in enumerate(dA_)},
             dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
             dW=dict(zip(layers, dW_)),

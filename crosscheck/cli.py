@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--device", default="cpu",
+                     help="comma-separated devices for torch and jax: cpu, cuda (default: cpu); a device that "
+                     "is not there makes its engines unavailable, not the run fail")
     run.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     run.add_argument("--shard", default=None, metavar="K/N", help="run the K-th of N parts of the suite")
     run.add_argument("--quiet", "-q", action="store_true",
@@ -174,11 +177,15 @@ def _cmd_run(args) -> int:
         names = ["numpy"]  # with --backward, the other engines run only when asked for
     else:
         names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
+    from adapters import DEVICES
+
+    devices = tuple(_names(args.device, DEVICES, "device"))
     out = _writable(Path(args.out))
-    engines, unavailable = resolve_engines(names)
+    engines, unavailable = resolve_engines(names, devices)
     engines += [user] if user else []
-    if args.frameworks and unavailable:
-        name, reason = next(iter(unavailable.items()))
+    missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
+    if args.frameworks and missing:
+        name, reason = next(iter(missing.items()))
         raise UsageError(f"framework {name} is unavailable: {reason}")
     for name, reason in unavailable.items():
         print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
@@ -189,7 +196,9 @@ def _cmd_run(args) -> int:
     if args.workers > 1:
         from crosscheck.parallel import EngineSpec, run_parallel
 
-        spec = EngineSpec(tuple(e.name for e in engines if e is not user), args.backward, args.name)
+        ready = {e.name for e in engines}
+        spec = EngineSpec(tuple(n for n in names if any(r == n or r.startswith(n + "@") for r in ready)),
+                          args.backward, args.name, devices)
         result = run_parallel(chosen, spec, args.workers, progress)
     else:
         result = run_all(chosen, engines, progress)

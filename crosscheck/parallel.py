@@ -26,9 +26,10 @@ class EngineSpec:
     names: tuple
     backward: str | None = None
     backward_name: str | None = None
+    devices: tuple = ("cpu",)
 
     def build(self):
-        engines, _ = resolve_engines(self.names)
+        engines, _ = resolve_engines(self.names, self.devices)
         if self.backward:
             from adapters.user_backward import UserBackward, load_function
 

@@ -22,7 +22,7 @@ COLUMNS = [
     "scenario", "framework", "dtype", "check", "quantity", "layer", "shape",
     "max_abs_err", "max_rel_err", "max_ulp", "mismatched", "rtol", "atol", "passed",
     "status", "numel", "worst_index", "expected_at_worst", "actual_at_worst", "message",
-    "depth", "m", "engine_seconds",
+    "device", "depth", "m", "engine_seconds",
 ]
 #: ``status``: pass, fail, or unsupported (a bring-your-own function raised
 #: NotImplementedError for the scenario); ``passed`` is False only for fail.
@@ -31,17 +31,24 @@ DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
 TIMING_COLUMNS = ["engine_seconds"]
 
 
-def resolve_engines(names):
-    """(adapters that can run, {name: reason} for those that cannot); imports frameworks."""
+def resolve_engines(names, devices=("cpu",)):
+    """(adapters that can run, {name: reason} for those that cannot); imports frameworks.
+
+    Each engine runs on each device it supports (the numpy engine on the CPU only).
+    """
     ready, unavailable = [], {}
     for name in names:
-        adapter = get_adapter(name)
-        try:
-            adapter.load()
-        except EngineUnavailable as exc:
-            unavailable[name] = str(exc)
-        else:
-            ready.append(adapter)
+        for device in devices:
+            try:
+                adapter = get_adapter(name, device)
+            except ValueError:  # numpy on cuda: the NumPy engine runs once, on the CPU
+                continue
+            try:
+                adapter.load()
+            except EngineUnavailable as exc:
+                unavailable[adapter.name] = str(exc)
+            else:
+                ready.append(adapter)
     return ready, unavailable
 
 
@@ -61,7 +68,7 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
     s = problem.scenario
     tol = tolerance(s.dtype)
     base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
-            "engine_seconds": seconds}
+            "device": getattr(engine, "device", "cpu"), "engine_seconds": seconds}
     if trace is None:
         unsupported = error.startswith("unsupported")
         failed = compare(None, None, s.dtype, tol.rtol, tol.atol)

@@ -23,7 +23,7 @@ def test_passing_run_exits_0_and_writes_reports(tmp_path, capsys):
 
 
 def test_failing_run_exits_1_and_prints_where(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name: PlantedEngine("Y-A"))
+    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name, device="cpu": PlantedEngine("Y-A"))
     assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert f"FAIL {SCENARIO} planted:Y-A reference dZ[3]" in out
@@ -88,8 +88,28 @@ def test_quiet_prints_only_the_headline(tmp_path, capsys):
 
 
 def test_summary_lists_at_most_50_failing_rows_then_a_count(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name: PlantedEngine("Y-A"))
+    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name, device="cpu": PlantedEngine("Y-A"))
     assert main(["run", "--suite", "smoke", "--frameworks", "numpy", "--out", str(tmp_path), "-q"]) == 1
     text = (tmp_path / "summary.md").read_text()
     failing = int(text.split("## Failing rows (")[1].split(")")[0])
     assert failing > 50 and f"... and {failing - 50} more failing rows in discrepancies.csv" in text
+
+
+def test_every_row_records_its_device_and_a_missing_gpu_is_unavailable_not_a_failure(tmp_path, capsys):
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: nothing is unavailable here")
+    assert main(["run", "--scenario", SCENARIO, "--device", "cpu,cuda", "--out", str(tmp_path), "-q"]) == 0
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "discrepancies.csv")
+    assert set(df["device"]) == {"cpu"}
+    err = capsys.readouterr().err
+    assert "skipping torch@cuda: no CUDA device" in err and "skipping jax@cuda" in err
+    assert "engine torch@cuda unavailable" in (tmp_path / "summary.md").read_text()
+    assert main(["run", "--scenario", SCENARIO, "--device", "tpu", "--out", str(tmp_path)]) == 2
