@@ -1,5 +1,6 @@
 # Two entry points (README): `make report` runs the default suite, `make test` the tests.
-# Both create .venv with Python's venv and install the pinned versions in constraints.txt.
+# Both create .venv (Python's venv, or virtualenv from pip where venv is missing, as on
+# Debian without python3-venv) and install the pinned versions in constraints.txt.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,8 @@ SUITE  ?= default
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && $(PYTHON) -m pip install --quiet virtualenv \
+		&& $(PYTHON) -m virtualenv --quiet $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt setuptools
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
 		-c constraints.txt -e ".[torch,jax,test,bench]"
