@@ -17,15 +17,23 @@ ENGINES = {
 }
 
 
+#: Engines that are run only when asked for by name: they show what relying on a
+#: framework's default does (the gelu-defaults suite), and are not meant to pass it.
+VARIANTS = {
+    "torch-gelu-default": "adapters.gelu_defaults:TorchGeluDefault",
+    "jax-gelu-default": "adapters.gelu_defaults:JaxGeluDefault",
+}
+
 DEVICES = ("cpu", "cuda")
 
 
 def get_adapter(name: str, device: str = "cpu") -> Adapter:
     """A new adapter for engine ``name`` on ``device``; ValueError naming what is accepted."""
-    if name not in ENGINES:
-        raise ValueError(f"unknown framework {name!r}; accepted: {', '.join(ENGINES)}")
-    module, cls = ENGINES[name].split(":")
+    known = {**ENGINES, **VARIANTS}
+    if name not in known:
+        raise ValueError(f"unknown framework {name!r}; accepted: {', '.join(known)}")
+    module, cls = known[name].split(":")
     return getattr(importlib.import_module(module), cls)(device)
 
 
-__all__ = ["DEVICES", "ENGINES", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]
+__all__ = ["DEVICES", "ENGINES", "VARIANTS", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]

@@ -27,22 +27,38 @@ def cache_dir() -> str | None:
     return value or str(base / "backprop-crosscheck" / "jax")
 
 
-def _gradient_function(jax):
+#: The activations of the default suites: one program switches among these only (a switch
+#: over more branches costs compile time for every shape).
+CLASSIC = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+
+
+def _activations(jax) -> dict:
     jnp = jax.numpy
-    g = {
+    return {
         "sigmoid": jax.nn.sigmoid,
         "tanh": jnp.tanh,
         "relu": jax.nn.relu,
         "leaky_relu": lambda z: jax.nn.leaky_relu(z, negative_slope=0.01),
         "identity": lambda z: z,
+        "softplus": jax.nn.softplus,
+        "silu": jax.nn.silu,
+        "elu": lambda z: jax.nn.elu(z, alpha=1.0),
+        "gelu": lambda z: jax.nn.gelu(z, approximate=False),  # JAX's default is the tanh form
+        "gelu_tanh": lambda z: jax.nn.gelu(z, approximate=True),
     }
+
+
+def _gradient_function(jax, g: dict):
+    """jit(grad(J)) with the layer's activation chosen among ``g`` by a traced index."""
+    jnp = jax.numpy
+    branches = list(g.values())
 
     def cost(P, eZ, eA, X, Y, g_index):
         L, m = len(eZ), X.shape[1]
         A, Z = {0: X + eA[0]}, {}
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1]
-            A[l] = jax.lax.switch(g_index[l - 1], list(g.values()), Z[l]) + eA[l]
+            A[l] = jax.lax.switch(g_index[l - 1], branches, Z[l]) + eA[l]
         J = -jnp.sum(Y * jnp.log(A[L]) + (1 - Y) * jnp.log(1 - A[L])) / m
         return J, (A, Z)
 
@@ -71,7 +87,12 @@ class JaxGrad(Adapter):
         if directory:
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-        self._grad, self._g_names = _gradient_function(jax)
+        g = _activations(jax)
+        self._programs = [_gradient_function(jax, {n: g[n] for n in CLASSIC}), _gradient_function(jax, g)]
+
+    def program(self, activations):
+        """(the compiled gradient, its activation names): the small one when it will do."""
+        return next(p for p in self._programs if set(activations) <= set(p[1]))
 
     def trace(self, problem) -> Trace:
         self.load()
@@ -79,11 +100,12 @@ class JaxGrad(Adapter):
         L, m, dtype = s.depth, s.m, problem.X.dtype
         eZ = [np.zeros((n, m), dtype) for n in s.layer_sizes[1:]]
         eA = [np.zeros((n, m), dtype) for n in s.layer_sizes]
-        g_index = np.array([self._g_names.index(a) for a in s.activations], np.int32)
+        grad, names = self.program(s.activations)
+        g_index = np.array([names.index(a) for a in s.activations], np.int32)
         args = (problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
         if self.device != "cpu":  # committed inputs: the compiled program runs on that device
             args = self.load().device_put(args, self._device)
-        (dP, deZ, deA), (A, Z) = self._grad(*args)
+        (dP, deZ, deA), (A, Z) = grad(*args)
         layers = range(1, L + 1)
         return Trace(
             A={l: np.asarray(a) for l, a in A.items()},

@@ -12,6 +12,11 @@ def _activations(torch):
         "relu": torch.relu,
         "leaky_relu": lambda z: F.leaky_relu(z, negative_slope=0.01),
         "identity": lambda z: z * 1,  # a node of its own, so dA[l] and dZ[l] are both read
+        "softplus": F.softplus,  # beta 1; above its threshold 20 torch returns z itself
+        "silu": F.silu,
+        "elu": lambda z: F.elu(z, alpha=1.0),
+        "gelu": lambda z: F.gelu(z, approximate="none"),  # the erf form, asked for by name
+        "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
     }
 
 

@@ -96,8 +96,9 @@ def bare_calls(engines):
         s, dt = p.scenario, p.X.dtype
         eZ = [np.zeros((n, s.m), dt) for n in s.layer_sizes[1:]]
         eA = [np.zeros((n, s.m), dt) for n in s.layer_sizes]
-        idx = np.array([jax_engine._g_names.index(a) for a in s.activations], np.int32)
-        jax.block_until_ready(jax_engine._grad(p.parameters, eZ, eA, p.X, p.Y, idx))
+        grad, names = jax_engine.program(s.activations)
+        idx = np.array([names.index(a) for a in s.activations], np.int32)
+        jax.block_until_ready(grad(p.parameters, eZ, eA, p.X, p.Y, idx))
 
     return [numpy_call, torch_call, jax_call]
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from adapters import ENGINES
+from adapters import ENGINES, VARIANTS
 from scenarios import DTYPES, SUITES, Scenario, suite
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -176,7 +176,7 @@ def _cmd_run(args) -> int:
     if user and not args.frameworks:
         names = ["numpy"]  # with --backward, the other engines run only when asked for
     else:
-        names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
+        names = _names(args.frameworks, {**ENGINES, **VARIANTS}, "framework") if args.frameworks else list(ENGINES)
     from adapters import DEVICES
 
     devices = tuple(_names(args.device, DEVICES, "device"))

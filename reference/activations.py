@@ -7,6 +7,7 @@ sigmoid and tanh then use it (a(1 - a), 1 - a^2) instead of recomputing g(Z).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -70,6 +71,65 @@ def identity_prime(z, a=None):
     return np.ones_like(z)
 
 
+def softplus(z):
+    """softplus(z) = ln(1 + e^z), computed as max(z, 0) + ln(1 + e^-|z|)."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def softplus_prime(z, a=None):
+    """softplus'(z) = sigma(z)."""
+    return sigmoid(z)
+
+
+def silu(z):
+    """silu(z) = z sigma(z)."""
+    return z * sigmoid(z)
+
+
+def silu_prime(z, a=None):
+    """silu'(z) = sigma(z) (1 + z (1 - sigma(z)))."""
+    s = sigmoid(z)
+    return s * (1 + z * (1 - s))
+
+
+def elu(z):
+    """elu(z) = z where z > 0, else e^z - 1 (alpha = 1)."""
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+def elu_prime(z, a=None):
+    """elu'(z) = 1 where z > 0, else e^z (alpha = 1; 1 at z = 0 from both sides)."""
+    return np.where(z > 0, 1, np.exp(np.minimum(z, 0))).astype(z.dtype)
+
+
+def gelu(z):
+    """gelu(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2  (the exact, erf form)."""
+    from scipy.special import erf
+
+    return 0.5 * z * (1 + erf(z / math.sqrt(2)))
+
+
+def gelu_prime(z, a=None):
+    """gelu'(z) = Phi(z) + z phi(z)."""
+    from scipy.special import erf
+
+    return 0.5 * (1 + erf(z / math.sqrt(2))) + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+
+GELU_TANH_C = math.sqrt(2 / math.pi)  # a Python float: it keeps float32 arrays float32
+
+
+def gelu_tanh(z):
+    """gelu_tanh(z) = z (1 + tanh(c (z + 0.044715 z^3))) / 2, c = sqrt(2 / pi)."""
+    return 0.5 * z * (1 + np.tanh(GELU_TANH_C * (z + 0.044715 * z ** 3)))
+
+
+def gelu_tanh_prime(z, a=None):
+    """gelu_tanh'(z) = (1 + t)/2 + z (1 - t^2) c (1 + 3 * 0.044715 z^2) / 2, t = tanh(c (z + 0.044715 z^3))."""
+    t = np.tanh(GELU_TANH_C * (z + 0.044715 * z ** 3))
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_TANH_C * (1 + 3 * 0.044715 * z * z)
+
+
 @dataclass(frozen=True)
 class Activation:
     """g[l] and its derivative g'[l], by the project's name for it."""
@@ -87,6 +147,11 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("relu", relu, relu_prime),
         Activation("leaky_relu", leaky_relu, leaky_relu_prime),
         Activation("identity", identity, identity_prime),
+        Activation("softplus", softplus, softplus_prime),
+        Activation("silu", silu, silu_prime),
+        Activation("elu", elu, elu_prime),
+        Activation("gelu", gelu, gelu_prime),
+        Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
     )
 }
 

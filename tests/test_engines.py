@@ -51,3 +51,29 @@ def test_float64_is_really_computed_in_float64(engine):
     for l in range(1, 4):
         scale = np.abs(ref["dW"][l]).max()
         assert np.abs(trace.dW[l] - ref["dW"][l]).max() < 1e-12 * scale, f"dW[{l}] carries float32 rounding"
+
+
+MORE = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES, indirect=True)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", MORE)
+def test_every_engine_computes_the_newer_activations_exactly(engine, dtype, activation):
+    """Each engine asks for the named function (gelu: erf form; gelu_tanh: tanh form)."""
+    s = Scenario((4, 6, 5, 1), (activation, "tanh", "sigmoid"), 33, dtype)
+    df = run([s], [engine], progress=False)
+    assert df["passed"].all(), df[~df["passed"]][["check", "quantity", "layer", "message"]].to_string()
+
+
+def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(engine_adapters):
+    from adapters import get_adapter
+
+    if any(isinstance(engine_adapters[n], str) for n in ("torch", "jax")):
+        pytest.skip("needs torch and jax")
+    variants = [get_adapter("torch-gelu-default"), get_adapter("jax-gelu-default")]
+    df = run(suite("gelu-defaults"), variants, progress=False)
+    failing = df[~df["passed"]].groupby("framework")["scenario"].unique()
+    assert all(sid.startswith("gelu_tanh-") for sid in failing["torch-gelu-default"])  # torch's default: erf
+    assert all(sid.startswith("gelu-") for sid in failing["jax-gelu-default"])  # jax's default: tanh
+    assert len(failing["torch-gelu-default"]) == len(failing["jax-gelu-default"]) == 8

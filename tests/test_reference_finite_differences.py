@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import reference
-from scenarios import build_problem, suite
+from scenarios import Scenario, build_problem, suite
 
 H = 1e-6
 SAMPLE = 12
@@ -28,7 +28,11 @@ def _sample(shape, rng):
     return [np.unravel_index(i, shape) for i in flat]
 
 
-@pytest.mark.parametrize("scenario", [s for s in suite("smoke") if s.dtype == "float64"], ids=lambda s: s.id)
+MORE = [Scenario((3, 4, 4, 1), ("softplus", "elu", "sigmoid"), 7), Scenario((3, 4, 4, 1), ("silu", "gelu", "sigmoid"), 7),
+        Scenario((3, 5, 1), ("gelu_tanh", "sigmoid"), 9)]
+
+
+@pytest.mark.parametrize("scenario", [s for s in suite("smoke") if s.dtype == "float64"] + MORE, ids=lambda s: s.id)
 def test_reference_against_central_differences(scenario):
     p = build_problem(scenario)
     acts, m, rng = scenario.activations, scenario.m, np.random.default_rng(0)

@@ -104,3 +104,12 @@ def test_the_detector_finds_an_example_on_the_kink_and_one_saturated():
     # example 1 has z = 0 in unit 0; example 3 has output sigma(10) > 0.99
     X = np.array([[1.0, 0.0, -1.0, 5.0], [1.0, 2.0, 1.0, 5.0]])
     assert list(ill_conditioned_examples(Problem(s, X, np.ones((1, 4)), params))) == [1, 3]
+
+
+def test_full_suite_covers_every_activation_and_default_stays_small():
+    from reference.activations import ACTIVATIONS
+
+    full = suite("full")
+    for a in ACTIVATIONS:
+        assert any(a in s.activations for s in full), a
+    assert not any(a in s.activations for s in DEFAULT for a in ("softplus", "silu", "elu", "gelu", "gelu_tanh"))

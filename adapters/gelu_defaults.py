@@ -1,0 +1,39 @@
+"""Engines that call their framework's GELU with its default arguments for both names.
+
+torch's ``F.gelu`` defaults to the exact erf form and ``jax.nn.gelu`` to the tanh
+approximation; a user who writes ``gelu`` in both and trusts the defaults gets different
+gradients.  Run with ``--suite gelu-defaults --frameworks numpy,torch-gelu-default,jax-gelu-default``:
+the torch variant fails the ``gelu_tanh`` scenarios and the jax variant the ``gelu`` ones.
+"""
+from __future__ import annotations
+
+from adapters import jax_grad, torch_autograd
+
+
+class TorchGeluDefault(torch_autograd.TorchAutograd):
+    name = "torch-gelu-default"
+
+    def trace(self, problem):
+        torch = self.load()
+        original = torch_autograd._activations
+
+        def defaults(torch):
+            g = original(torch)
+            g["gelu"] = g["gelu_tanh"] = torch.nn.functional.gelu  # the default: erf
+            return g
+
+        torch_autograd._activations = defaults
+        try:
+            return super().trace(problem)
+        finally:
+            torch_autograd._activations = original
+
+
+class JaxGeluDefault(jax_grad.JaxGrad):
+    name = "jax-gelu-default"
+
+    def configure(self, jax) -> None:
+        super().configure(jax)
+        g = jax_grad._activations(jax)
+        g["gelu"] = g["gelu_tanh"] = jax.nn.gelu  # the default: approximate=True
+        self._programs = [jax_grad._gradient_function(jax, g)]
