@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -87,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--backward", metavar="FILE.py:FUNC",
                      help="also check your own FUNC(parameters, X, Y, activations) -> grads")
     run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
+    run.add_argument("--mutant", default=None,
+                     help="also run this formula mutant (crosscheck/mutants.py) as an engine, e.g. to rerun a fuzz find")
     run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--device", default="cpu",
@@ -100,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     mut = _suite_options(sub.add_parser("mutants", help="run the formula mutants over a suite; exit 1 if one survives"))
     mut.add_argument("--out", default="reports/mutants", help="report folder (default: reports/mutants)")
     mut.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    fz = sub.add_parser("fuzz", help="property-based scenarios; shrink a failure to the smallest network")
+    fz.add_argument("--examples", type=int, default=200, help="scenarios to try (default 200)")
+    fz.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    fz.add_argument("--frameworks", default=None, help=f"comma-separated engines (default: {','.join(ENGINES)})")
+    fz.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    fz.add_argument("--mutant", default=None, help="plant this mutant of crosscheck/mutants.py as the engine")
 
     mrg = sub.add_parser("merge", help="combine the outputs of --shard runs into one report")
     mrg.add_argument("dirs", nargs="+", help="the shards' output folders")
@@ -173,7 +183,16 @@ def _cmd_run(args) -> int:
         if not chosen:
             raise UsageError(f"--shard {args.shard}: no scenario in this shard")
     user = _user_engine(args) if args.backward else None
-    if user and not args.frameworks:
+    if args.mutant:
+        from crosscheck.mutants import MutantEngine, mutant
+
+        try:
+            planted = MutantEngine(mutant(args.mutant))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.mutant and not args.frameworks:
+        names = []  # the mutant alone, unless other engines are asked for
+    elif user and not args.frameworks:
         names = ["numpy"]  # with --backward, the other engines run only when asked for
     else:
         names = _names(args.frameworks, {**ENGINES, **VARIANTS}, "framework") if args.frameworks else list(ENGINES)
@@ -183,6 +202,7 @@ def _cmd_run(args) -> int:
     out = _writable(Path(args.out))
     engines, unavailable = resolve_engines(names, devices)
     engines += [user] if user else []
+    engines += [planted] if args.mutant else []
     missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
     if args.frameworks and missing:
         name, reason = next(iter(missing.items()))
@@ -256,6 +276,38 @@ def _cmd_mutants(args) -> int:
     return EXIT_FAIL if len(alive) else EXIT_PASS
 
 
+def _cmd_fuzz(args) -> int:
+    from crosscheck.fuzz import fuzz
+    from crosscheck.runner import resolve_engines
+
+    if args.examples < 1:
+        raise UsageError(f"--examples {args.examples}: must be at least 1")
+    dtypes = tuple(_names(args.dtypes, DTYPES, "dtype")) if args.dtypes else None
+    if args.mutant:
+        from crosscheck.mutants import MutantEngine, mutant
+
+        try:
+            engines = [MutantEngine(mutant(args.mutant))]
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        names = ["numpy"]
+    else:
+        names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
+        engines, unavailable = resolve_engines(names)
+        for name, reason in unavailable.items():
+            print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
+    result = fuzz(engines, args.examples, args.seed, dtypes)
+    if result.failing is None:
+        _print(f"{result.examples} scenarios, 0 failures ({', '.join(e.name for e in engines)}; seed {args.seed})")
+        return EXIT_PASS
+    sid = result.failing.id
+    _print(f"FAIL after {result.examples} scenarios; smallest failing scenario: {sid}")
+    _print(f"  {result.first_failure}")
+    rerun = f"--mutant {shlex.quote(args.mutant)}" if args.mutant else f"--frameworks {','.join(names)}"
+    _print(f"  rerun: crosscheck run --scenario {sid} {rerun}")
+    return EXIT_FAIL
+
+
 def _cmd_merge(args) -> int:
     from crosscheck.merge import merge
     from crosscheck.report import headline, write_reports
@@ -316,7 +368,8 @@ def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
-        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "merge": _cmd_merge, "compare": _cmd_compare,
+        commands = {"run": _cmd_run, "mutants": _cmd_mutants, "fuzz": _cmd_fuzz, "merge": _cmd_merge,
+                    "compare": _cmd_compare,
                     "audit": _cmd_audit,
                     "scenarios": _cmd_scenarios}
         return commands[args.command](args)
