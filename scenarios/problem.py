@@ -10,7 +10,7 @@ from scenarios.spec import Scenario
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
 #: saturating activations (sigmoid, tanh) into their flat tails.
-INPUT_SCALE = {"normal": 1.0, "wide": 3.0}
+INPUT_SCALE = {"normal": 1.0, "soft": 1.0, "wide": 3.0}
 BIAS_SCALE = 0.5
 #: Activations whose derivative jumps at z = 0.
 KINKED = ("relu", "leaky_relu")
@@ -51,7 +51,8 @@ def build_problem(scenario: Scenario) -> Problem:
 
     The generator is ``np.random.default_rng(scenario.seed)`` and nothing else, drawn
     in float64 and then rounded to the scenario's dtype, so a float32 scenario holds
-    the float64 scenario's values rounded.  In the ``normal`` regime, examples that land
+    the float64 scenario's values rounded.  Soft labels (``soft``) are U(0.05, 0.95).
+    In the ``normal`` and ``soft`` regimes, examples that land
     on the kink of a ReLU-type layer or in the flat tails of the output sigmoid are
     redrawn (see KINK_MARGIN and SATURATION_MARGIN); the ``wide`` regime keeps them.
     """
@@ -59,12 +60,14 @@ def build_problem(scenario: Scenario) -> Problem:
     sizes, m = scenario.layer_sizes, scenario.m
     X = rng.standard_normal((sizes[0], m)) * INPUT_SCALE[scenario.regime]
     Y = (rng.random((sizes[-1], m)) < 0.5).astype(np.float64)
+    if scenario.regime == "soft":  # soft labels: y strictly between 0 and 1 (bce still gives A - Y)
+        Y = 0.05 + 0.9 * rng.random((sizes[-1], m))
     parameters = {}
     for l in range(1, len(sizes)):
         parameters[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
         parameters[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * BIAS_SCALE
     problem = Problem(scenario, X, Y, parameters)
-    if scenario.regime == "normal":  # ``wide`` is meant to reach the flat tails and the kinks
+    if scenario.regime != "wide":  # ``wide`` is meant to reach the flat tails and the kinks
         problem = _well_conditioned(problem, rng)
     return problem.astype(np.dtype(scenario.dtype))
 

@@ -2,7 +2,7 @@
 
 An id reads ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``: activations (one per layer),
 layer sizes ``n_x-n_1-...-n_L``, batch size, dtype, seed; ``_wide`` follows when the
-input regime is not ``normal``.  ``Scenario.from_id`` parses it back.
+input regime is not ``normal`` (``_soft``: soft labels; ``_wide``: wide inputs).  ``Scenario.from_id`` parses it back.
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from reference.activations import ACTIVATIONS
 from reference.cost import LOSSES
 
 DTYPES = ("float64", "float32")
-REGIMES = ("normal", "wide")
+#: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
+#: ``wide``: X ~ N(0, 9), nothing redrawn (see scenarios/problem.py).
+REGIMES = ("normal", "soft", "wide")
 
 _ID = re.compile(
     r"^(?P<acts>[a-z_]+(?:-[a-z_]+)*)_(?P<sizes>\d+(?:-\d+)+)_m(?P<m>\d+)"

@@ -1,5 +1,5 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (5460, every
-activation), ``gelu-defaults`` (16, for the engines that rely on their framework's GELU).
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (5832, every
+activation, soft labels), ``gelu-defaults`` (16, for the engines that rely on their framework's GELU).
 
 The default suite is built to expose a wrong formula, not only to run one:
 - depths 1 (the article's logistic regression), 2, 3 and 5;
@@ -85,13 +85,15 @@ def default() -> tuple[Scenario, ...]:
 
 
 def full() -> tuple[Scenario, ...]:
-    """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds.
+    """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds, every activation;
+    and the default suite's networks with soft labels (y in (0.05, 0.95)).
 
     The ``wide`` input regime stays out: in float32 it rounds the sigmoid output to
     exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
     label, not a suite to pass.
     """
-    return _matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
+    return (_matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
+            + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",)))
 
 
 def gelu_defaults() -> tuple[Scenario, ...]:

@@ -77,3 +77,11 @@ def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(engine_adap
     assert all(sid.startswith("gelu_tanh-") for sid in failing["torch-gelu-default"])  # torch's default: erf
     assert all(sid.startswith("gelu-") for sid in failing["jax-gelu-default"])  # jax's default: tanh
     assert len(failing["torch-gelu-default"]) == len(failing["jax-gelu-default"]) == 8
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES, indirect=True)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_soft_labels_keep_A_minus_Y(engine, dtype):
+    s = Scenario.from_id(f"relu-tanh-sigmoid_5-5-5-1_m257_{dtype}_s4_soft")
+    df = run([s], [engine], progress=False)
+    assert df["passed"].all() and ("A-Y", "dZ", 3) in set(zip(df["check"], df["quantity"], df["layer"]))

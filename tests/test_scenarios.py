@@ -19,7 +19,7 @@ def scenarios(draw):
     hidden = draw(st.lists(st.sampled_from(list(ACTIVATIONS)), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
     return Scenario(tuple(sizes), tuple(hidden) + ("sigmoid",), draw(st.integers(1, 5000)),
                     draw(st.sampled_from(DTYPES)), draw(st.integers(0, 99)),
-                    regime=draw(st.sampled_from(["normal", "wide"])))
+                    regime=draw(st.sampled_from(["normal", "soft", "wide"])))
 
 
 @given(scenarios())
@@ -113,3 +113,10 @@ def test_full_suite_covers_every_activation_and_default_stays_small():
     for a in ACTIVATIONS:
         assert any(a in s.activations for s in full), a
     assert not any(a in s.activations for s in DEFAULT for a in ("softplus", "silu", "elu", "gelu", "gelu_tanh"))
+
+
+def test_soft_labels_lie_strictly_between_0_and_1():
+    s = Scenario.from_id("relu-tanh-sigmoid_4-5-5-1_m1024_float32_s0_soft")
+    Y = build_problem(s).Y
+    assert s.regime == "soft" and 0.05 <= Y.min() and Y.max() <= 0.95 and len(np.unique(Y)) > 100
+    assert any(x.regime == "soft" for x in suite("full"))
