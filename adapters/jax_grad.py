@@ -90,12 +90,26 @@ class JaxGrad(Adapter):
         g = _activations(jax)
         self._programs = [_gradient_function(jax, {n: g[n] for n in CLASSIC}), _gradient_function(jax, g)]
 
+    #: Compiled programs kept in memory before the jit caches are cleared: every one holds
+    #: mapped code, and thousands of shapes (``crosscheck fuzz``) exhaust the process's maps
+    #: ("LLVM compilation error: Cannot allocate memory"). The persistent cache stays.
+    MAX_PROGRAMS = 200
+
+    def _count_signature(self, problem) -> None:
+        seen = self.__dict__.setdefault("_signatures", set())
+        s = problem.scenario
+        seen.add((s.layer_sizes, s.m, s.dtype))
+        if len(seen) > self.MAX_PROGRAMS:
+            self.load().clear_caches()
+            seen.clear()
+
     def program(self, activations):
         """(the compiled gradient, its activation names): the small one when it will do."""
         return next(p for p in self._programs if set(activations) <= set(p[1]))
 
     def trace(self, problem) -> Trace:
         self.load()
+        self._count_signature(problem)
         s = problem.scenario
         L, m, dtype = s.depth, s.m, problem.X.dtype
         eZ = [np.zeros((n, m), dtype) for n in s.layer_sizes[1:]]

@@ -85,3 +85,10 @@ def test_soft_labels_keep_A_minus_Y(engine, dtype):
     s = Scenario.from_id(f"relu-tanh-sigmoid_5-5-5-1_m257_{dtype}_s4_soft")
     df = run([s], [engine], progress=False)
     assert df["passed"].all() and ("A-Y", "dZ", 3) in set(zip(df["check"], df["quantity"], df["layer"]))
+
+
+@pytest.mark.parametrize("engine", ["jax"], indirect=True)
+def test_jax_keeps_working_after_its_caches_are_cleared(engine, monkeypatch):
+    monkeypatch.setattr(type(engine), "MAX_PROGRAMS", 2)
+    scenarios = [Scenario((n, 3, 1), ("tanh", "sigmoid"), 5 + n, "float64") for n in range(1, 6)]
+    assert run(scenarios, [engine], progress=False)["passed"].all()
