@@ -1,7 +1,6 @@
 """`crosscheck compare`: silent on a rerun, loud on a planted regression, exit 2 on bad input."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from crosscheck.cli import main
