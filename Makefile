@@ -29,6 +29,7 @@ test: setup
 baseline: setup
 	$(BIN)/crosscheck run --suite default --out reports/baseline --no-progress || true
 	gzip -nf reports/baseline/discrepancies.csv
+	rm -f reports/baseline/report.html reports/baseline/run.json  # generated views, not the baseline
 
 # Did anything get worse than the committed baseline?
 compare: report

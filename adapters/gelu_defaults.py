@@ -13,27 +13,16 @@ from adapters import jax_grad, torch_autograd
 class TorchGeluDefault(torch_autograd.TorchAutograd):
     name = "torch-gelu-default"
 
-    def trace(self, problem):
-        torch = self.load()
-        original = torch_autograd._activations
-
-        def defaults(torch):
-            g = original(torch)
-            g["gelu"] = g["gelu_tanh"] = torch.nn.functional.gelu  # the default: erf
-            return g
-
-        torch_autograd._activations = defaults
-        try:
-            return super().trace(problem)
-        finally:
-            torch_autograd._activations = original
+    def activations(self, torch) -> dict:
+        g = super().activations(torch)
+        g["gelu"] = g["gelu_tanh"] = torch.nn.functional.gelu  # the default: erf
+        return g
 
 
 class JaxGeluDefault(jax_grad.JaxGrad):
     name = "jax-gelu-default"
 
-    def configure(self, jax) -> None:
-        super().configure(jax)
-        g = jax_grad._activations(jax)
+    def activations(self, jax) -> dict:
+        g = super().activations(jax)
         g["gelu"] = g["gelu_tanh"] = jax.nn.gelu  # the default: approximate=True
-        self._programs = [jax_grad._gradient_function(jax, g)]
+        return g

@@ -81,14 +81,19 @@ class JaxGrad(Adapter):
             return f"no GPU for JAX ({str(exc).splitlines()[0]})"
         return None
 
+    def activations(self, jax) -> dict:
+        """Activation name -> the JAX function the engine runs for it."""
+        return _activations(jax)
+
     def configure(self, jax) -> None:
         jax.config.update("jax_enable_x64", True)
         directory = cache_dir()
         if directory:
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-        g = _activations(jax)
+        g = self.activations(jax)
         self._programs = [_gradient_function(jax, {n: g[n] for n in CLASSIC}), _gradient_function(jax, g)]
+        self._signatures = set()
 
     #: Compiled programs kept in memory before the jit caches are cleared: every one holds
     #: mapped code, and thousands of shapes (``crosscheck fuzz``) exhaust the process's maps
@@ -96,12 +101,11 @@ class JaxGrad(Adapter):
     MAX_PROGRAMS = 200
 
     def _count_signature(self, problem) -> None:
-        seen = self.__dict__.setdefault("_signatures", set())
         s = problem.scenario
-        seen.add((s.layer_sizes, s.m, s.dtype))
-        if len(seen) > self.MAX_PROGRAMS:
+        self._signatures.add((s.layer_sizes, s.m, s.dtype))
+        if len(self._signatures) > self.MAX_PROGRAMS:
             self.load().clear_caches()
-            seen.clear()
+            self._signatures.clear()
 
     def program(self, activations):
         """(the compiled gradient, its activation names): the small one when it will do."""

@@ -32,9 +32,13 @@ class TorchAutograd(Adapter):
             return "no CUDA device (torch.cuda.is_available() is False)"
         return None
 
+    def activations(self, torch) -> dict:
+        """Activation name -> the torch function the engine runs for it."""
+        return _activations(torch)
+
     def trace(self, problem) -> Trace:
         torch = self.load()
-        s, g = problem.scenario, _activations(torch)
+        s, g = problem.scenario, self.activations(torch)
         L, m = s.depth, s.m
         dev = self.device
         X = torch.tensor(problem.X, requires_grad=True, device=dev)
