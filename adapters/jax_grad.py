@@ -28,8 +28,9 @@ def cache_dir() -> str | None:
 
 
 #: The activations of the default suites: one program switches among these only (a switch
-#: over more branches costs compile time for every shape).
+#: over more branches costs compile time for every shape); softmax outputs get their own.
 CLASSIC = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+CLASSIC_SOFTMAX = CLASSIC + ("softmax",)
 
 
 def _activations(jax) -> dict:
@@ -45,7 +46,17 @@ def _activations(jax) -> dict:
         "elu": lambda z: jax.nn.elu(z, alpha=1.0),
         "gelu": lambda z: jax.nn.gelu(z, approximate=False),  # JAX's default is the tanh form
         "gelu_tanh": lambda z: jax.nn.gelu(z, approximate=True),
+        "softmax": lambda z: jax.nn.softmax(z, axis=0),  # over the units of each example (column)
     }
+
+
+def _cost(jnp, loss: str, A, Y, m: int):
+    """J of ``loss`` written out on A[L], so that dA[L] is read too."""
+    if loss == "bce":
+        return -jnp.sum(Y * jnp.log(A) + (1 - Y) * jnp.log(1 - A)) / m
+    if loss == "cce":
+        return -jnp.sum(Y * jnp.log(A)) / m
+    return 0.5 * jnp.sum((A - Y) ** 2) / m
 
 
 def _gradient_function(jax, g: dict):
@@ -53,16 +64,15 @@ def _gradient_function(jax, g: dict):
     jnp = jax.numpy
     branches = list(g.values())
 
-    def cost(P, eZ, eA, X, Y, g_index):
+    def cost(P, eZ, eA, X, Y, g_index, loss):
         L, m = len(eZ), X.shape[1]
         A, Z = {0: X + eA[0]}, {}
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1]
             A[l] = jax.lax.switch(g_index[l - 1], branches, Z[l]) + eA[l]
-        J = -jnp.sum(Y * jnp.log(A[L]) + (1 - Y) * jnp.log(1 - A[L])) / m
-        return J, (A, Z)
+        return _cost(jnp, loss, A[L], Y, m), (A, Z)
 
-    return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True)), tuple(g)
+    return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True), static_argnames=("loss",)), tuple(g)
 
 
 class JaxGrad(Adapter):
@@ -92,7 +102,8 @@ class JaxGrad(Adapter):
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
         g = self.activations(jax)
-        self._programs = [_gradient_function(jax, {n: g[n] for n in CLASSIC}), _gradient_function(jax, g)]
+        self._programs = [_gradient_function(jax, {n: g[n] for n in names}) for names in (CLASSIC, CLASSIC_SOFTMAX)]
+        self._programs.append(_gradient_function(jax, g))
         self._signatures = set()
 
     #: Compiled programs kept in memory before the jit caches are cleared: every one holds
@@ -102,7 +113,7 @@ class JaxGrad(Adapter):
 
     def _count_signature(self, problem) -> None:
         s = problem.scenario
-        self._signatures.add((s.layer_sizes, s.m, s.dtype))
+        self._signatures.add((s.layer_sizes, s.m, s.dtype, s.loss))
         if len(self._signatures) > self.MAX_PROGRAMS:
             self.load().clear_caches()
             self._signatures.clear()
@@ -123,7 +134,7 @@ class JaxGrad(Adapter):
         args = (problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
         if self.device != "cpu":  # committed inputs: the compiled program runs on that device
             args = self.load().device_put(args, self._device)
-        (dP, deZ, deA), (A, Z) = grad(*args)
+        (dP, deZ, deA), (A, Z) = grad(*args, loss=s.loss)
         layers = range(1, L + 1)
         return Trace(
             A={l: np.asarray(a) for l, a in A.items()},

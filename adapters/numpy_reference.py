@@ -12,4 +12,4 @@ class NumpyReference(Adapter):
 
     def trace(self, problem) -> Trace:
         s = problem.scenario
-        return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations))
+        return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss))

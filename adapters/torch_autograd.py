@@ -17,7 +17,17 @@ def _activations(torch):
         "elu": lambda z: F.elu(z, alpha=1.0),
         "gelu": lambda z: F.gelu(z, approximate="none"),  # the erf form, asked for by name
         "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
+        "softmax": lambda z: torch.softmax(z, dim=0),  # over the units of each example (column)
     }
+
+
+def cost(torch, loss: str, A, Y, m: int):
+    """J of ``loss`` written out in torch ops on A[L], so that dA[L] is read too."""
+    if loss == "bce":
+        return -torch.sum(Y * torch.log(A) + (1 - Y) * torch.log(1 - A)) / m
+    if loss == "cce":
+        return -torch.sum(Y * torch.log(A)) / m
+    return 0.5 * torch.sum((A - Y) ** 2) / m
 
 
 class TorchAutograd(Adapter):
@@ -48,7 +58,7 @@ class TorchAutograd(Adapter):
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
             A[l] = g[s.activations[l - 1]](Z[l])
-        J = -torch.sum(Y * torch.log(A[L]) + (1 - Y) * torch.log(1 - A[L])) / m
+        J = cost(torch, s.loss, A[L], Y, m)
         layers = range(1, L + 1)
         inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
         inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]

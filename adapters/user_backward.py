@@ -1,7 +1,9 @@
 """Bring your own backward: ``FUNC(parameters, X, Y, activations) -> grads`` as an engine.
 
 The course's dictionary style: ``parameters`` has "W1", "b1", ..., "WL", "bL"; ``X`` is
-``(n_x, m)``, ``Y`` is ``(1, m)``; ``activations`` one name per layer; loss bce.
+``(n_x, m)``, ``Y`` is ``(n_L, m)``; ``activations`` one name per layer; loss bce.  A
+function with a ``loss`` parameter also gets the scenario's loss (``bce``, ``cce``,
+``mse``); one without it is reported ``unsupported`` on scenarios of another loss.
 ``grads`` must have "dW{l}" and "db{l}" for every layer and may have "dZ{l}" and
 "dA{l}" (per example; "dA0" is with respect to X).  The forward values A, Z in the
 trace are the reference's, in the scenario's dtype (the function does not return its
@@ -10,6 +12,7 @@ own), so only dA, dZ, dW, db are compared with the reference.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 
@@ -65,11 +68,22 @@ class UserBackward(Adapter):
         self.func = func
         self.name = name or getattr(func, "__name__", "backward")
 
+    def _takes_loss(self) -> bool:
+        try:
+            return "loss" in inspect.signature(self.func).parameters
+        except (TypeError, ValueError):  # a builtin or C function: no signature to read
+            return False
+
     def trace(self, problem) -> Trace:
         s = problem.scenario
         params = {k: v.copy() for k, v in problem.parameters.items()}
+        extra = {}
+        if self._takes_loss():
+            extra["loss"] = s.loss
+        elif s.loss != "bce":
+            raise Unsupported(f"the function takes no loss argument and the scenario's loss is {s.loss}")
         try:
-            grads = self.func(params, problem.X.copy(), problem.Y.copy(), list(s.activations))
+            grads = self.func(params, problem.X.copy(), problem.Y.copy(), list(s.activations), **extra)
         except NotImplementedError as exc:
             raise Unsupported(str(exc) or "NotImplementedError") from None
         if not isinstance(grads, dict):

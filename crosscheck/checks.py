@@ -4,7 +4,9 @@
 The identities are checked on the engine's own trace (its A, Z, dZ), evaluated in
 float64, so they test the engine's internal consistency with the article:
 
-- ``A-Y``       dZ[L] = A[L] - Y
+- ``A-Y``       dZ[L] = A[L] - Y  (for a canonical output/loss pair; for any other pair,
+                a negative control that is expected *not* to hold)
+- ``chain``     dZ[L] = dA[L] * g'[L](Z[L])  (J^T dA[L] for softmax; every pair)
 - ``x(a-y)``    dW[l] = (1/m) dZ[l] A[l-1]^T, with A[0] = X
 - ``db``        db[l] = (1/m) sum(dZ[l], axis=1, keepdims=True)
 - ``recursion`` dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])
@@ -19,7 +21,7 @@ import numpy as np
 import reference
 from adapters.base import QUANTITIES, Trace
 
-CHECKS = ("reference", "A-Y", "x(a-y)", "db", "recursion")
+CHECKS = ("reference", "A-Y", "chain", "x(a-y)", "db", "recursion")
 IDENTITIES = CHECKS[1:]
 
 
@@ -37,6 +39,9 @@ class Observation:
     expected: np.ndarray | None
     actual: np.ndarray | None
     note: str = ""
+    #: False for a negative control: the identity must not hold (``A-Y`` of a
+    #: non-canonical output/loss pair), and holding is the failure.
+    holds: bool = True
 
 
 def reference_observations(ref: dict, trace: Trace) -> Iterator[Observation]:
@@ -53,13 +58,13 @@ def _f64(x):
     return np.asarray(x, dtype=np.float64)
 
 
-def _identity(check, quantity, layer, actual, formula) -> Observation:
+def _identity(check, quantity, layer, actual, formula, holds=True) -> Observation:
     try:
         with np.errstate(all="ignore"):
             expected = formula()
     except (ValueError, KeyError) as exc:
-        return Observation(check, quantity, layer, None, actual, f"cannot evaluate {check}: {exc}")
-    return Observation(check, quantity, layer, expected, actual)
+        return Observation(check, quantity, layer, None, actual, f"cannot evaluate {check}: {exc}", holds)
+    return Observation(check, quantity, layer, expected, actual, holds=holds)
 
 
 def identity_observations(problem, trace: Trace) -> Iterator[Observation]:
@@ -69,8 +74,15 @@ def identity_observations(problem, trace: Trace) -> Iterator[Observation]:
     A = lambda l: problem.X if l == 0 else trace.get("A", l)  # noqa: E731  A[0] = X
     W = lambda l: problem.parameters[f"W{l}"]  # noqa: E731
     yield _identity(
-        "A-Y", "dZ", L, trace.get("dZ", L), lambda: reference.dL_dz(_f64(A(L)), _f64(problem.Y))
+        "A-Y", "dZ", L, trace.get("dZ", L), lambda: reference.dL_dz(_f64(A(L)), _f64(problem.Y)),
+        holds=reference.is_canonical(s.loss, s.activations[-1]),
     )
+    if trace.get("dA", L) is not None:  # a bring-your-own function may leave dA out
+        out = reference.activation(s.activations[-1])
+        yield _identity(
+            "chain", "dZ", L, trace.get("dZ", L),
+            lambda: out.vjp(_f64(trace.get("dA", L)), _f64(trace.get("Z", L)), _f64(A(L))),
+        )
     for l in range(1, L + 1):
         dZ = trace.get("dZ", l)
         yield _identity("x(a-y)", "dW", l, trace.get("dW", l), lambda: reference.dW(_f64(dZ), _f64(A(l - 1))))

@@ -34,9 +34,12 @@ def _step(problem, trace, q: str, l: int):
     s, L = problem.scenario, problem.scenario.depth
     A = lambda k: problem.X if k == 0 else trace.get("A", k)  # noqa: E731
     if q == "dA" and l == L:
-        return reference.dL_da(_f64(A(L)), problem.Y), [("A", L)]
-    if q == "dZ" and l == L:
+        return reference.output_dA(s.loss, _f64(A(L)), problem.Y), [("A", L)]
+    if q == "dZ" and l == L and reference.is_canonical(s.loss, s.activations[-1]):
         return reference.dL_dz(_f64(A(L)), problem.Y), [("A", L)]
+    if q == "dZ" and l == L:  # a non-canonical pair: only the chain rule holds
+        out = reference.activation(s.activations[-1])
+        return out.vjp(_f64(trace.get("dA", L)), _f64(trace.get("Z", L)), _f64(A(L))), [("dA", L), ("Z", L)]
     if q == "dW":
         return reference.dW(_f64(trace.get("dZ", l)), _f64(A(l - 1))), [("dZ", l), ("A", l - 1)]
     if q == "db":

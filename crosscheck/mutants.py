@@ -146,4 +146,4 @@ class MutantEngine(Adapter):
         s = problem.scenario
         with np.errstate(all="ignore"):
             return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
-                                           formulas=self.mutant.formulas))
+                                           formulas=self.mutant.formulas, loss=s.loss))

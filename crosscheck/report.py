@@ -14,6 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
+from crosscheck.runner import EXPECTED_NOT_TO_HOLD
+
+#: Statuses of rows that differ and pass: they are shown apart from the identities.
+EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD,)
 from crosscheck.differences import COURSE_THRESHOLD
 
 
@@ -46,19 +50,38 @@ def headline(df: pd.DataFrame, unavailable: dict) -> str:
 
 
 def identity_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Identities x engines: holds in every scenario?, failing rows, worst ulp and abs error."""
+    """Identities x engines: holds in every scenario?, failing rows, worst ulp and abs error;
+    negative controls (where the identity must not hold) counted apart."""
     rows = []
     for check in IDENTITIES:
         row = {"identity": check}
-        for engine, part in df[df["check"] == check].groupby("framework", sort=False):
-            bad = int((~part["passed"]).sum())
-            verdict = "holds" if bad == 0 else f"FAILS in {part.loc[~part['passed'], 'scenario'].nunique()} scenarios"
-            row[engine] = (
-                f"{verdict} ({len(part) - bad}/{len(part)}); worst {_g(part['max_ulp'].max())} ulp, "
-                f"abs {_g(part['max_abs_err'].max())}"
-            )
+        for engine, all_rows in df[df["check"] == check].groupby("framework", sort=False):
+            expected = all_rows["status"].isin(EXPECTED_STATUSES)
+            part, texts = all_rows[~expected], []
+            if len(part):
+                bad = int((~part["passed"]).sum())
+                verdict = "holds" if bad == 0 else f"FAILS in {part.loc[~part['passed'], 'scenario'].nunique()} scenarios"
+                texts.append(f"{verdict} ({len(part) - bad}/{len(part)}); worst {_g(part['max_ulp'].max())} ulp, "
+                             f"abs {_g(part['max_abs_err'].max())}")
+            if expected.any():
+                texts.append(f"does not hold, as expected, in {int(expected.sum())} negative controls")
+            row[engine] = "; ".join(texts)
         rows.append(row)
     return pd.DataFrame(rows).fillna("- (no such layer)")
+
+
+def expected_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows that differ as they should: negative controls (and convention differences),
+    grouped by status, engine, check and explanation, with how many and how far."""
+    part = df[df["status"].isin(EXPECTED_STATUSES)]
+    if not len(part):
+        return part
+    table = part.groupby(["status", "framework", "check", "quantity", "message"], sort=False).agg(
+        rows=("passed", "size"), scenarios=("scenario", "nunique"),
+        smallest_max_rel_err=("max_rel_err", "min"),
+    ).reset_index()
+    table["smallest_max_rel_err"] = table["smallest_max_rel_err"].map(_g)
+    return table[["status", "framework", "check", "quantity", "rows", "scenarios", "smallest_max_rel_err", "message"]]
 
 
 def worst_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -134,9 +157,15 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         f"# backprop-crosscheck: {title}", "",
         "```", headline(df, unavailable), "```", "",
         "## The article's identities on each engine's own values", "",
-        "`A-Y`: dZ[L] = A[L] - Y; `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
+        "`A-Y`: dZ[L] = A[L] - Y (canonical output/loss pairs); `chain`: dZ[L] = dA[L] * g'(Z[L]); `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
         " over the batch; `recursion`: dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]).", "",
         _md(identity_table(df)), "",
+        *([] if not df["status"].isin(EXPECTED_STATUSES).any() else [
+            "## Differences that are expected", "",
+            "Negative controls: `A-Y` on an output/loss pair where it must not hold (the `chain` row of the "
+            "same scenario checks dZ[L] = dA[L] * g'(Z[L]) instead); a negative control that holds is a "
+            "failure. Not counted as failures.", "",
+            _md(expected_table(df)), ""]),
         "## Worst agreement with the float64 reference", "",
         _md(worst_table(df)), "",
         f"## Failing rows ({int((~df['passed']).sum())})", "",

@@ -24,8 +24,11 @@ COLUMNS = [
     "status", "numel", "worst_index", "expected_at_worst", "actual_at_worst", "message",
     "device", "depth", "m", "engine_seconds",
 ]
-#: ``status``: pass, fail, or unsupported (a bring-your-own function raised
-#: NotImplementedError for the scenario); ``passed`` is False only for fail.
+#: ``status``: pass, fail, unsupported (a bring-your-own function raised
+#: NotImplementedError for the scenario), or ``expected not to hold`` (a negative control:
+#: ``A-Y`` for a non-canonical output/loss pair, which indeed does not hold); ``passed``
+#: is False only for fail.
+EXPECTED_NOT_TO_HOLD = "expected not to hold"
 DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
 TIMING_COLUMNS = ["engine_seconds"]
@@ -55,7 +58,7 @@ def resolve_engines(names, devices=("cpu",)):
 def reference_trace(problem) -> dict:
     """The arbiter: the article's formulas in float64 on the scenario's (rounded) data."""
     p = problem.astype(np.float64)
-    return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations)
+    return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations, loss=problem.scenario.loss)
 
 
 def _given(engine, trace, quantity: str) -> bool:
@@ -83,9 +86,23 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
     rows = []
     for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol)):
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
+        status = "pass" if result["passed"] else "fail"
+        if not obs.holds and obs.expected is not None:
+            result |= negative_control(s, result["passed"])
+            status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
-                     "status": "pass" if result["passed"] else "fail"})
+                     "status": status})
     return rows
+
+
+def negative_control(s, identity_held: bool) -> dict:
+    """``passed`` and ``message`` of a negative control: passing means not holding."""
+    pair = f"{s.activations[-1]} output with {s.loss}"
+    if identity_held:
+        return {"passed": False, "message": f"A - Y holds for a {pair}, where it must not: "
+                                            f"dZ[L] = dA[L] * g'(Z[L]) differs from A - Y there"}
+    return {"passed": True, "message": f"expected not to hold ({pair} is not a canonical pair); "
+                                       f"check chain verifies dZ[L] = dA[L] * g'(Z[L]) instead"}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ The names are the project's fixed strings (scenario ids, CLI flags, the bring-yo
 contract).  Derivatives take ``Z`` (the pre-activation), as in the article's recursion
 ``dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])``, and optionally the cached ``A = g(Z)``:
 sigmoid and tanh then use it (a(1 - a), 1 - a^2) instead of recomputing g(Z).
+``softmax`` (output layer only, with ``cce``) mixes the units of an example: its
+derivative is the per-example Jacobian, applied by ``Activation.vjp``.
 """
 from __future__ import annotations
 
@@ -130,13 +132,41 @@ def gelu_tanh_prime(z, a=None):
     return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_TANH_C * (1 + 3 * 0.044715 * z * z)
 
 
+def softmax(z):
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, over the units (axis 0) of each example."""
+    e = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def softmax_vjp(dA, z, a=None):
+    """dZ = J^T dA per example, J = diag(a) - a a^T:  dZ = a * (dA - sum_k a_k dA_k)."""
+    a = softmax(z) if a is None else a
+    return a * (dA - np.sum(a * dA, axis=0, keepdims=True))
+
+
 @dataclass(frozen=True)
 class Activation:
-    """g[l] and its derivative g'[l], by the project's name for it."""
+    """g[l] and its derivative g'[l], by the project's name for it.
+
+    ``g_prime`` is None for ``softmax``, whose derivative is a Jacobian per example, not
+    an element-wise factor: use ``vjp``, which works for every activation.
+    """
 
     name: str
     g: Callable[[np.ndarray], np.ndarray]
-    g_prime: Callable[..., np.ndarray]  # g_prime(Z, A=None)
+    g_prime: Callable[..., np.ndarray] | None  # g_prime(Z, A=None)
+    jacobian_vjp: Callable[..., np.ndarray] | None = None
+
+    @property
+    def elementwise(self) -> bool:
+        """True when g'(Z) is an element-wise factor (every activation but softmax)."""
+        return self.g_prime is not None
+
+    def vjp(self, dA, Z, A=None):
+        """dZ from dA through g: dA * g'(Z) element-wise, J^T dA per example for softmax."""
+        if self.elementwise:
+            return dA * self.g_prime(Z, A)
+        return self.jacobian_vjp(dA, Z, A)
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -152,6 +182,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("elu", elu, elu_prime),
         Activation("gelu", gelu, gelu_prime),
         Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
+        Activation("softmax", softmax, None, softmax_vjp),
     )
 }
 

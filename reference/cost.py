@@ -1,13 +1,29 @@
-"""The cost of the article, binary cross-entropy, and its derivatives [1] and [3].
+"""The costs and their output derivatives: the article's binary cross-entropy, [1] and [3],
+and the two other losses of the project, ``cce`` and ``mse``.
 
-Per example ``L(a, y) = -[y ln(a) + (1 - y) ln(1 - a)]``; the cost is the batch mean
-``J = (1/m) sum_i L(a_i, y_i)``.
+Per example:
+
+- ``bce``  L(a, y) = -[y ln(a) + (1 - y) ln(1 - a)]          (the article's; sigmoid output)
+- ``cce``  L(a, y) = -sum_k y_k ln(a_k)                     (softmax output, y one-hot)
+- ``mse``  L(a, y) = 1/2 sum_k (a_k - y_k)^2                 (identity output)
+
+and the cost is the batch mean ``J = (1/m) sum_i L(a_i, y_i)``.  With its canonical
+output activation (``CANONICAL``) each loss gives the same direct result
+``dZ[L] = A[L] - Y``; with any other output it does not, and only the chain rule
+``dZ[L] = dA[L] * g'(Z[L])`` holds.
 """
 from __future__ import annotations
 
 import numpy as np
 
-LOSSES = ("bce",)
+LOSSES = ("bce", "cce", "mse")
+#: The output activation with which the loss gives dZ[L] = A[L] - Y.
+CANONICAL = {"bce": "sigmoid", "cce": "softmax", "mse": "identity"}
+
+
+def is_canonical(loss: str, output_activation: str) -> bool:
+    """True when ``dZ[L] = A[L] - Y`` holds for this output/loss pair."""
+    return CANONICAL[loss] == output_activation
 
 
 def bce_cost(A, Y):
@@ -16,11 +32,47 @@ def bce_cost(A, Y):
     return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
 
 
+def cce_cost(A, Y):
+    """J = -(1/m) sum_i sum_k y_k ln(a_k)."""
+    m = A.shape[1]
+    return -np.sum(Y * np.log(A)) / m
+
+
+def mse_cost(A, Y):
+    """J = (1/m) sum_i 1/2 sum_k (a_k - y_k)^2."""
+    m = A.shape[1]
+    return 0.5 * np.sum((A - Y) ** 2) / m
+
+
 def dL_da(A, Y):
-    """[1] dL/da = -y/a + (1 - y)/(1 - a)  (per example: this is dA[L])."""
+    """[1] dL/da = -y/a + (1 - y)/(1 - a)  (per example: this is dA[L] for bce)."""
     return -Y / A + (1 - Y) / (1 - A)
 
 
-def dL_dz(A, Y):
-    """[3] dL/dz = a - y  (the direct result for dZ[L]; sigmoid output with bce)."""
+def cce_dL_da(A, Y):
+    """dL/da_k = -y_k / a_k  (cce)."""
+    return -Y / A
+
+
+def mse_dL_da(A, Y):
+    """dL/da = a - y  (mse: the loss's own derivative, before any activation)."""
     return A - Y
+
+
+def dL_dz(A, Y):
+    """[3] dL/dz = a - y  (the direct result for dZ[L] with a canonical output/loss pair)."""
+    return A - Y
+
+
+COSTS = {"bce": bce_cost, "cce": cce_cost, "mse": mse_cost}
+OUTPUT_DA = {"bce": dL_da, "cce": cce_dL_da, "mse": mse_dL_da}
+
+
+def cost(loss: str, A, Y):
+    """J of ``loss`` for outputs A and targets Y."""
+    return COSTS[loss](A, Y)
+
+
+def output_dA(loss: str, A, Y):
+    """dA[L] = dL/da per example for ``loss``."""
+    return OUTPUT_DA[loss](A, Y)

@@ -8,8 +8,8 @@ dictionaries keyed by layer: ``A`` and ``dA`` from 0 (``A[0] = X``) to L, ``Z``,
 from __future__ import annotations
 
 from reference.activations import activation
-from reference.cost import bce_cost
-from reference.gradients import dZ_from_dA
+from reference.cost import CANONICAL, is_canonical
+from reference.cost import cost as loss_cost
 from reference.steps import FORMULAS, Formulas, Step
 
 DERIVATIONS = ("direct", "chain")
@@ -46,25 +46,34 @@ def forward(parameters, X, activations, offsets=None):
     return A, Z
 
 
-def backward(parameters, A, Z, Y, activations, derivation="direct", formulas: Formulas = FORMULAS):
+def _derivation(derivation, activations, loss) -> str:
+    if derivation is None:
+        return "direct" if is_canonical(loss, activations[-1]) else "chain"
+    if derivation not in DERIVATIONS:
+        raise ValueError(f"unknown derivation {derivation!r}; accepted: direct, chain")
+    if derivation == "direct" and not is_canonical(loss, activations[-1]):
+        raise ValueError(f"the direct result A - Y needs a {CANONICAL[loss]} output with {loss}")
+    return derivation
+
+
+def backward(parameters, A, Z, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce"):
     """Backprop with the layer recursion; returns dA (0..L), dZ, dW, db (1..L).
 
-    Output layer: ``derivation="direct"`` uses [3] dZ[L] = A[L] - Y (sigmoid with bce);
-    ``"chain"`` uses the chain rule dZ[L] = dA[L] * g'[L](Z[L]) with [1] dA[L].
+    Output layer: ``derivation="direct"`` uses [3] dZ[L] = A[L] - Y (a canonical pair:
+    sigmoid with bce, softmax with cce, identity with mse); ``"chain"`` uses the chain
+    rule dZ[L] = dA[L] * g'[L](Z[L]) (J^T dA[L] for softmax) with the loss's dA[L], [1]
+    for bce.  None: direct where the pair is canonical, else chain.
     ``formulas`` replaces single steps (mutants); the default is the article's.
     """
     L = depth(parameters)
-    if derivation not in DERIVATIONS:
-        raise ValueError(f"unknown derivation {derivation!r}; accepted: direct, chain")
-    if derivation == "direct" and activations[-1] != "sigmoid":
-        raise ValueError("the direct result A - Y needs a sigmoid output with bce")
+    derivation = _derivation(derivation, activations, loss)
     dZ, dWs, dbs = {}, {}, {}
-    step = lambda l: Step(l, L, Y.shape[1], parameters, tuple(activations), A, Z, Y, dZ, dWs)  # noqa: E731
+    step = lambda l: Step(l, L, Y.shape[1], parameters, tuple(activations), A, Z, Y, dZ, dWs, loss)  # noqa: E731
     dA = {L: formulas.output_dA(step(L))}
     if derivation == "direct":
         dZ[L] = formulas.output_dZ(step(L))
     else:
-        dZ[L] = dZ_from_dA(dA[L], activation(activations[-1]).g_prime(Z[L], A[L]))
+        dZ[L] = activation(activations[-1]).vjp(dA[L], Z[L], A[L])
     for l in range(L, 0, -1):
         s = step(l)
         dWs[l] = formulas.dW(s)
@@ -75,21 +84,21 @@ def backward(parameters, A, Z, Y, activations, derivation="direct", formulas: Fo
     return dA, dZ, dWs, dbs
 
 
-def trace(parameters, X, Y, activations, derivation="direct", formulas: Formulas = FORMULAS):
+def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce"):
     """Forward and backward: {"A", "Z", "dA", "dZ", "dW", "db"}, each keyed by layer."""
     A, Z = forward(parameters, X, activations)
-    dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas)
+    dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas, loss)
     return {"A": A, "Z": Z, "dA": dA, "dZ": dZ, "dW": dWs, "db": dbs}
 
 
-def gradients(parameters, X, Y, activations):
+def gradients(parameters, X, Y, activations, loss="bce"):
     """The course's grads dictionary: "dW1", "db1", ..., "dZ1", ..., "dA0", ... ."""
-    t = trace(parameters, X, Y, activations)
+    t = trace(parameters, X, Y, activations, loss=loss)
     return {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in t[q].items()}
 
 
-def cost(parameters, X, Y, activations, offsets=None):
-    """J for the given network and batch (bce, batch mean)."""
+def cost(parameters, X, Y, activations, offsets=None, loss="bce"):
+    """J for the given network and batch (``loss``, batch mean)."""
     A, _ = forward(parameters, X, activations, offsets)
-    return bce_cost(A[depth(parameters)], Y)
+    return loss_cost(loss, A[depth(parameters)], Y)
 

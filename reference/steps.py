@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from reference.activations import activation
-from reference.cost import dL_da, dL_dz
+from reference.cost import dL_dz
+from reference.cost import output_dA as loss_dA
 from reference.gradients import dA_prev, dW, db, dZ_from_dA
 
 
@@ -30,14 +31,15 @@ class Step:
     Y: object
     dZ: dict
     dW: dict
+    loss: str = "bce"
 
     def W(self, l: int):
         return self.parameters[f"W{l}"]
 
 
 def output_dA(s: Step):
-    """[1] dA[L] = -Y/A[L] + (1 - Y)/(1 - A[L])."""
-    return dL_da(s.A[s.L], s.Y)
+    """[1] dA[L] = -Y/A[L] + (1 - Y)/(1 - A[L])  (bce; the loss's own dL/da for cce and mse)."""
+    return loss_dA(s.loss, s.A[s.L], s.Y)
 
 
 def output_dZ(s: Step):

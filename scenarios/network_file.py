@@ -1,4 +1,5 @@
-"""A single network as a file: ``.npz`` with X, Y, W1, b1, ..., WL, bL and activations."""
+"""A single network as a file: ``.npz`` with X, Y, W1, b1, ..., WL, bL and activations
+(and optionally ``loss``: ``bce``, the default, ``cce`` or ``mse``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,8 +49,9 @@ def load_network(path) -> Problem:
     if Y.shape != (sizes[-1], m):
         raise ValueError(f"--network {path}: Y has shape {Y.shape}, expected ({sizes[-1]}, {m})")
     activations = tuple(str(a) for a in np.atleast_1d(arrays["activations"]))
+    loss = str(arrays["loss"]) if "loss" in arrays else "bce"
     try:
-        scenario = Scenario(tuple(sizes), activations, m, dtype, source=path.stem)
+        scenario = Scenario(tuple(sizes), activations, m, dtype, loss=loss, source=path.stem)
     except ValueError as exc:
         raise ValueError(f"--network {path}: {exc}") from None
     return Problem(scenario, X, Y.astype(dtype), params)

@@ -29,7 +29,7 @@ MAX_REDRAWS = 100
 
 @dataclass(frozen=True)
 class Problem:
-    """X ``(n_x, m)``, Y ``(1, m)`` and the course's ``parameters`` dict, in the scenario's dtype."""
+    """X ``(n_x, m)``, Y ``(n_L, m)`` and the course's ``parameters`` dict, in the scenario's dtype."""
 
     scenario: Scenario
     X: np.ndarray
@@ -47,7 +47,10 @@ class Problem:
 
 
 def build_problem(scenario: Scenario) -> Problem:
-    """Draw X ~ N(0, s^2), Y ~ Bernoulli(1/2), W[l] ~ N(0, 1/n_{l-1}), b[l] ~ N(0, 0.25).
+    """Draw X ~ N(0, s^2), Y, W[l] ~ N(0, 1/n_{l-1}), b[l] ~ N(0, 0.25).
+
+    Y by loss: bce ~ Bernoulli(1/2); cce one-hot with a uniform class; mse U(0, 1) for a
+    sigmoid output, U(-1, 1) for tanh, N(0, 1) otherwise.
 
     The generator is ``np.random.default_rng(scenario.seed)`` and nothing else, drawn
     in float64 and then rounded to the scenario's dtype, so a float32 scenario holds
@@ -59,9 +62,7 @@ def build_problem(scenario: Scenario) -> Problem:
     rng = np.random.default_rng(scenario.seed)
     sizes, m = scenario.layer_sizes, scenario.m
     X = rng.standard_normal((sizes[0], m)) * INPUT_SCALE[scenario.regime]
-    Y = (rng.random((sizes[-1], m)) < 0.5).astype(np.float64)
-    if scenario.regime == "soft":  # soft labels: y strictly between 0 and 1 (bce still gives A - Y)
-        Y = 0.05 + 0.9 * rng.random((sizes[-1], m))
+    Y = _targets(scenario, rng)
     parameters = {}
     for l in range(1, len(sizes)):
         parameters[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
@@ -72,11 +73,38 @@ def build_problem(scenario: Scenario) -> Problem:
     return problem.astype(np.dtype(scenario.dtype))
 
 
+#: mse targets by output activation: inside the range the output can reach.
+MSE_TARGETS = {"sigmoid": "unit", "tanh": "symmetric"}
+
+
+def _targets(scenario: Scenario, rng) -> np.ndarray:
+    """Y (n_L, m) for the scenario's loss (see build_problem)."""
+    n_L, m = scenario.layer_sizes[-1], scenario.m
+    if scenario.loss == "bce":
+        Y = (rng.random((n_L, m)) < 0.5).astype(np.float64)
+        if scenario.regime == "soft":  # soft labels: y strictly between 0 and 1 (bce still gives A - Y)
+            Y = 0.05 + 0.9 * rng.random((n_L, m))
+        return Y
+    if scenario.loss == "cce":
+        if scenario.regime == "soft":  # a probability vector per example, every entry > 0
+            Y = 0.05 + 0.9 * rng.random((n_L, m))
+            return Y / Y.sum(axis=0, keepdims=True)
+        return np.eye(n_L)[:, rng.integers(0, n_L, m)]  # one-hot columns
+    kind = MSE_TARGETS.get(scenario.activations[-1], "normal")
+    if kind == "unit":
+        return rng.random((n_L, m))
+    if kind == "symmetric":
+        return 2 * rng.random((n_L, m)) - 1
+    return rng.standard_normal((n_L, m))
+
+
 def ill_conditioned_examples(p: Problem) -> np.ndarray:
     """Examples (columns) on a kink (KINK_MARGIN) or with a saturated output (SATURATION_MARGIN)."""
     A, Z = forward(p.parameters, p.X, p.scenario.activations)
     L = p.scenario.depth
-    bad = ((A[L] < SATURATION_MARGIN) | (A[L] > 1 - SATURATION_MARGIN)).any(axis=0)
+    bad = np.zeros(p.X.shape[1], bool)
+    if p.scenario.loss == "bce":  # [1]'s 1/a and 1/(1 - a); the other losses have no such factor
+        bad |= ((A[L] < SATURATION_MARGIN) | (A[L] > 1 - SATURATION_MARGIN)).any(axis=0)
     for l, name in enumerate(p.scenario.activations, start=1):
         if name in KINKED:
             bad |= (np.abs(Z[l]) < KINK_MARGIN).any(axis=0)

@@ -1,8 +1,10 @@
 """The scenario spec: one network, one batch, one dtype, one seed; a stable readable id.
 
 An id reads ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``: activations (one per layer),
-layer sizes ``n_x-n_1-...-n_L``, batch size, dtype, seed; ``_wide`` follows when the
-input regime is not ``normal`` (``_soft``: soft labels; ``_wide``: wide inputs).  ``Scenario.from_id`` parses it back.
+layer sizes ``n_x-n_1-...-n_L``, batch size, dtype, seed; then the loss when it is not
+the article's ``bce`` (``_cce``, ``_mse``), then the input regime when it is not
+``normal`` (``_soft``: soft labels; ``_wide``: wide inputs), e.g.
+``tanh-softmax_4-5-3_m8_float64_s0_cce``.  ``Scenario.from_id`` parses it back.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ REGIMES = ("normal", "soft", "wide")
 
 _ID = re.compile(
     r"^(?P<acts>[a-z_]+(?:-[a-z_]+)*)_(?P<sizes>\d+(?:-\d+)+)_m(?P<m>\d+)"
-    r"_(?P<dtype>[a-z0-9]+)_s(?P<seed>\d+)(?:_(?P<regime>[a-z]+))?$"
+    r"_(?P<dtype>[a-z0-9]+)_s(?P<seed>\d+)(?:_(?P<loss>bce|cce|mse))?(?:_(?P<regime>[a-z]+))?$"
 )
 
 
@@ -58,8 +60,21 @@ class Scenario:
         _one_of("input regime", self.regime, REGIMES)
         if self.m < 1:
             raise ValueError(f"batch size m={self.m}: must be >= 1")
-        if self.loss == "bce" and (self.activations[-1] != "sigmoid" or self.layer_sizes[-1] != 1):
+        self._check_output()
+
+    def _check_output(self):
+        """Which output/loss pairs exist (reference/cost.py: canonical and non-canonical)."""
+        out, n_L = self.activations[-1], self.layer_sizes[-1]
+        if "softmax" in self.activations[:-1]:
+            raise ValueError("softmax is an output activation (the last layer) only")
+        if self.loss == "bce" and (out != "sigmoid" or n_L != 1):
             raise ValueError("loss bce needs one sigmoid output unit (n_L = 1, g[L] = sigmoid)")
+        if self.loss == "cce" and (out != "softmax" or n_L < 2):
+            raise ValueError("loss cce needs a softmax output with n_L >= 2 classes")
+        if out == "softmax" and self.loss != "cce":
+            raise ValueError("a softmax output needs loss cce")
+        if self.regime == "soft" and self.loss == "mse":
+            raise ValueError("soft labels are for bce and cce; mse targets are real numbers already")
 
     @property
     def depth(self) -> int:
@@ -71,8 +86,10 @@ class Scenario:
         """Stable readable id, e.g. ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``."""
         text = f"{'-'.join(self.activations)}_{'-'.join(map(str, self.layer_sizes))}_m{self.m}_{self.dtype}"
         if self.source:
-            return f"net-{self.source}_{text}"
+            return f"net-{self.source}_{text}" + ("" if self.loss == "bce" else f"_{self.loss}")
         text = f"{text}_s{self.seed}"
+        if self.loss != "bce":
+            text = f"{text}_{self.loss}"
         return text if self.regime == "normal" else f"{text}_{self.regime}"
 
     @classmethod
@@ -90,6 +107,7 @@ class Scenario:
             m=int(match["m"]),
             dtype=match["dtype"],
             seed=int(match["seed"]),
+            loss=match["loss"] or "bce",
             regime=match["regime"] or "normal",
         )
 

@@ -1,5 +1,7 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (372), ``full`` (5832, every
-activation, soft labels), ``gelu-defaults`` (16, for the engines that rely on their framework's GELU).
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (460), ``full`` (every
+activation, soft labels, every output/loss pair), ``losses`` (the output/loss pairs on the
+default suite's networks), ``gelu-defaults`` (16, for the engines that rely on their
+framework's GELU).  ``crosscheck scenarios --suite NAME`` lists and counts them.
 
 The default suite is built to expose a wrong formula, not only to run one:
 - depths 1 (the article's logistic regression), 2, 3 and 5;
@@ -11,7 +13,10 @@ The default suite is built to expose a wrong formula, not only to run one:
 - every activation as every hidden layer of a uniform network, and mixed networks whose
   neighbouring layers have different activations (a derivative taken from the wrong
   layer changes the result);
-- float64 and float32.
+- float64 and float32;
+- the other output/loss pairs (``LOSS_PAIRS``) on a one-layer and a three-layer network:
+  softmax with cce and identity with mse, where A - Y holds, and the negative controls
+  sigmoid and tanh with mse, where it must not.
 """
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 MORE_ACTIVATIONS = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
 ALL_HIDDEN = HIDDEN_ACTIVATIONS + MORE_ACTIVATIONS
 OUTPUT_ACTIVATION = "sigmoid"
+#: (output activation, loss, n_L) besides the article's (sigmoid, bce, 1): two canonical
+#: pairs, then two negative controls (dZ[L] = A[L] - Y must not hold).
+LOSS_PAIRS = (("softmax", "cce", 3), ("identity", "mse", 2), ("sigmoid", "mse", 1), ("tanh", "mse", 2))
 
 DEFAULT_SHAPES = (
     (4, 1), (9, 1),                                    # L = 1
@@ -72,6 +80,17 @@ def _matrix(shapes, batches, dtypes, seeds=(0,), regimes=("normal",), activation
     )
 
 
+def _loss_matrix(shapes, batches, dtypes, activations=HIDDEN_ACTIVATIONS):
+    """The networks of ``shapes`` with each of LOSS_PAIRS as output (n_L replaced)."""
+    return tuple(
+        Scenario(shape[:-1] + (n_L,), hidden + (out,), m, dtype, loss=loss)
+        for out, loss, n_L in LOSS_PAIRS
+        for shape in shapes
+        for hidden in hidden_patterns(len(shape) - 2, activations)
+        for m, dtype in product(batches, dtypes)
+    )
+
+
 def smoke() -> tuple[Scenario, ...]:
     """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
     return tuple(
@@ -81,19 +100,26 @@ def smoke() -> tuple[Scenario, ...]:
 
 def default() -> tuple[Scenario, ...]:
     """The main job: see the module docstring for what it covers and why."""
-    return _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES)
+    return _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), DTYPES)
+
+
+def losses() -> tuple[Scenario, ...]:
+    """Every pair of LOSS_PAIRS on every network of the default suite, m = 1, 13, 1024."""
+    return _loss_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES)
 
 
 def full() -> tuple[Scenario, ...]:
     """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds, every activation;
-    and the default suite's networks with soft labels (y in (0.05, 0.95)).
+    the default suite's networks with soft labels (y in (0.05, 0.95)), and with every
+    output/loss pair of LOSS_PAIRS and every hidden activation.
 
     The ``wide`` input regime stays out: in float32 it rounds the sigmoid output to
     exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
     label, not a suite to pass.
     """
     return (_matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
-            + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",)))
+            + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",))
+            + _loss_matrix(DEFAULT_SHAPES, (13, 1024), DTYPES, activations=ALL_HIDDEN))
 
 
 def gelu_defaults() -> tuple[Scenario, ...]:
@@ -105,7 +131,7 @@ def gelu_defaults() -> tuple[Scenario, ...]:
                  for shape in shapes for a in acts for m in (13, 256) for dtype in DTYPES)
 
 
-SUITES = {"smoke": smoke, "default": default, "full": full, "gelu-defaults": gelu_defaults}
+SUITES = {"smoke": smoke, "default": default, "full": full, "losses": losses, "gelu-defaults": gelu_defaults}
 
 
 def suite(name: str) -> tuple[Scenario, ...]:

@@ -17,7 +17,7 @@ def expected_rows(s: Scenario) -> set:
     """(check, quantity, layer) that a complete report has for one engine on ``s``."""
     L = s.depth
     rows = {("reference", q, l) for q in QUANTITIES for l in range(1, L + 1)} | {("reference", "dA", 0)}
-    rows |= {("A-Y", "dZ", L)} | {("x(a-y)", "dW", l) for l in range(1, L + 1)}
+    rows |= {("A-Y", "dZ", L), ("chain", "dZ", L)} | {("x(a-y)", "dW", l) for l in range(1, L + 1)}
     rows |= {("db", "db", l) for l in range(1, L + 1)} | {("recursion", "dZ", l) for l in range(1, L)}
     return rows
 

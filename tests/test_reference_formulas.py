@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import reference
 from reference.activations import ACTIVATIONS, sigmoid
+from reference.cost import cost as loss_cost
 
 probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 
@@ -27,12 +28,46 @@ def test_2_sigmoid_derivative_is_a_times_one_minus_a(z):
     np.testing.assert_allclose(reference.activations.sigmoid_prime(np.array(z)), fd, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if a.elementwise])
 def test_every_derivative_against_central_differences(name):
     act = ACTIVATIONS[name]
     z = np.linspace(-4, 4, 81) + 0.0123  # avoid the kink at exactly 0
     h = 1e-6
     np.testing.assert_allclose(act.g_prime(z), (act.g(z + h) - act.g(z - h)) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_vjp_is_the_transposed_jacobian_times_dA():
+    """dZ = J^T dA per example, J[k, j] = da_k/dz_j, J from central differences of softmax."""
+    rng = np.random.default_rng(7)
+    softmax = ACTIVATIONS["softmax"]
+    Z, dA, h = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), 1e-6
+    for i in range(3):
+        z = Z[:, [i]]
+        J = np.column_stack([(softmax.g(z + h * e) - softmax.g(z - h * e))[:, 0] / (2 * h) for e in np.eye(4)[:, :, None]])
+        np.testing.assert_allclose(softmax.vjp(dA, Z)[:, i], J.T @ dA[:, i], rtol=1e-7, atol=1e-10)
+    assert not softmax.elementwise and softmax.g_prime is None
+
+
+@pytest.mark.parametrize("loss,out", [("bce", "sigmoid"), ("cce", "softmax"), ("mse", "identity"),
+                                      ("mse", "sigmoid"), ("mse", "tanh")])
+def test_each_loss_gives_its_output_derivatives_and_A_minus_Y_only_for_canonical_pairs(loss, out):
+    """dA[L] and dZ[L] of every loss against central differences of the cost in Z[L];
+    dZ[L] = A - Y exactly for the canonical pairs, and far from it for the others."""
+    rng = np.random.default_rng(8)
+    n_L, m = (1 if loss == "bce" else 3), 5
+    Z = rng.standard_normal((n_L, m))
+    Y = np.eye(n_L)[:, rng.integers(0, n_L, m)] if loss == "cce" else rng.random((n_L, m))
+    g = ACTIVATIONS[out]
+    A = g.g(Z)
+    J = lambda Z: loss_cost(loss, g.g(Z), Y)  # noqa: E731
+    h, fd_dZ = 1e-6, np.zeros_like(Z)
+    for idx in np.ndindex(*Z.shape):
+        e = np.zeros_like(Z)
+        e[idx] = h
+        fd_dZ[idx] = m * (J(Z + e) - J(Z - e)) / (2 * h)  # dZ is per example: m * dJ/dZ
+    dZ = g.vjp(reference.output_dA(loss, A, Y), Z, A)
+    np.testing.assert_allclose(dZ, fd_dZ, rtol=1e-6, atol=1e-8)
+    assert reference.is_canonical(loss, out) == np.allclose(dZ, A - Y, rtol=1e-6, atol=1e-8)
 
 
 def test_1_dL_da_against_central_differences_of_the_loss():
@@ -80,7 +115,7 @@ def test_output_layer_chain_rule_and_direct_result_agree():
 def test_direct_result_refuses_a_non_sigmoid_output():
     with pytest.raises(ValueError, match="sigmoid output"):
         reference.backward({"W1": np.ones((1, 2)), "b1": np.ones((1, 1))}, {0: np.ones((2, 3)), 1: np.ones((1, 3))},
-                           {1: np.ones((1, 3))}, np.ones((1, 3)), ["tanh"])
+                           {1: np.ones((1, 3))}, np.ones((1, 3)), ["tanh"], derivation="direct")
 
 
 def test_course_grads_dictionary_keys():

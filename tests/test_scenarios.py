@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.activations import ACTIVATIONS
 from scenarios import DTYPES, Scenario, build_problem, suite
+from scenarios.strategies import HIDDEN, OUTPUTS
 from scenarios.suites import HIDDEN_ACTIVATIONS
 
 DEFAULT = suite("default")
@@ -15,11 +15,13 @@ DEFAULT = suite("default")
 
 @st.composite
 def scenarios(draw):
-    sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6)) + [1]
-    hidden = draw(st.lists(st.sampled_from(list(ACTIVATIONS)), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
-    return Scenario(tuple(sizes), tuple(hidden) + ("sigmoid",), draw(st.integers(1, 5000)),
-                    draw(st.sampled_from(DTYPES)), draw(st.integers(0, 99)),
-                    regime=draw(st.sampled_from(["normal", "soft", "wide"])))
+    out, loss, smallest = draw(st.sampled_from(OUTPUTS))
+    sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6)) + [1 if loss == "bce" else smallest + 1]
+    hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
+    regimes = ["normal", "wide"] + ([] if loss == "mse" else ["soft"])
+    return Scenario(tuple(sizes), tuple(hidden) + (out,), draw(st.integers(1, 5000)),
+                    draw(st.sampled_from(DTYPES)), draw(st.integers(0, 99)), loss=loss,
+                    regime=draw(st.sampled_from(regimes)))
 
 
 @given(scenarios())

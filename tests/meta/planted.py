@@ -18,8 +18,11 @@ BUGS = ("Y-A", "no-1/m-on-dW", "W-not-transposed", "dW-transposed", "wrong-layer
 def planted_trace(problem, bug: str) -> Trace:
     p, acts, L, m = problem, problem.scenario.activations, problem.scenario.depth, problem.scenario.m
     A, Z = reference.forward(p.parameters, p.X, acts)
-    dA = {L: reference.dL_da(A[L], p.Y)}
+    loss, out = problem.scenario.loss, reference.activation(acts[-1])
+    dA = {L: reference.output_dA(loss, A[L], p.Y)}
     dZ = {L: p.Y - A[L] if bug == "Y-A" else A[L] - p.Y}
+    if not reference.is_canonical(loss, acts[-1]):  # only the chain rule holds
+        dZ[L] = -out.vjp(dA[L], Z[L], A[L]) if bug == "Y-A" else out.vjp(dA[L], Z[L], A[L])
     dW, db = {}, {}
     for l in range(L, 0, -1):
         W = p.parameters[f"W{l}"]
