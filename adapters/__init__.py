@@ -1,4 +1,5 @@
-"""Engines behind one interface: ``numpy`` (the reference formulas), ``torch``, ``jax``.
+"""Engines behind one interface: ``numpy`` (the reference formulas), ``torch``, ``jax``,
+``fd`` (central differences of the cost, no autodiff; float64 scenarios only).
 
 Importing this package imports no framework: each adapter module is imported when the
 engine is asked for, and the framework itself when the engine first runs.
@@ -14,6 +15,7 @@ ENGINES = {
     "numpy": "adapters.numpy_reference:NumpyReference",
     "torch": "adapters.torch_autograd:TorchAutograd",
     "jax": "adapters.jax_grad:JaxGrad",
+    "fd": "adapters.finite_differences:FiniteDifferences",
 }
 
 

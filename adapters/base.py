@@ -48,6 +48,9 @@ class Adapter:
     module: str | None = None
     #: Devices the engine can run on ("cpu", "cuda").
     devices = ("cpu",)
+    #: A tolerance of the engine's own (scenarios.Tolerance), instead of the dtype's: the
+    #: finite-difference engine's error is its step size's, not the dtype's.
+    tolerance = None
 
     def __init__(self, device: str = "cpu"):
         self._framework = None

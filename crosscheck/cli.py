@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shlex
 import sys
@@ -124,6 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="check every printed step of the article's derivations (SymPy)")
     aud.add_argument("--out", default="reports/audit", help="report folder (default: reports/audit)")
     aud.add_argument("--strict", action="store_true", help="exit 1 if any printed step is wrong")
+
+    tay = _suite_options(sub.add_parser("taylor", help="Taylor-remainder test of the reference's gradients "
+                                                       "(O(h^2) over a sweep of h); exit 1 if one is not"))
+    tay.add_argument("--scenario", help="one scenario id instead of a suite")
+    tay.add_argument("--mutant", default=None, help="test this mutant's backward pass instead (it should fail)")
+    tay.add_argument("--out", default="reports/taylor", help="report folder (default: reports/taylor)")
+    tay.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     lst = _suite_options(sub.add_parser("scenarios", help="list the scenarios of a suite"))
     lst.add_argument("--json", action="store_true", help="a JSON list of objects (id, layer_sizes, ...)")
@@ -364,13 +372,40 @@ def _cmd_audit(args) -> int:
     return EXIT_FAIL if args.strict and counts.get("wrong", 0) else EXIT_PASS
 
 
+def _cmd_taylor(args) -> int:
+    from crosscheck.report import write_files
+    from crosscheck.taylor import SWEEP, taylor_table
+
+    chosen = _scenarios(args)
+    formulas = None
+    if args.mutant:
+        from crosscheck.mutants import mutant
+
+        try:
+            formulas = mutant(args.mutant).formulas
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    out = _writable(Path(args.out))
+    table = taylor_table(chosen, formulas, progress=False if args.no_progress else None)
+    write_files(out, {"taylor.csv": table.to_csv(index=False, lineterminator="\n")})
+    bad = table[~table["passed"]]
+    exact = int(table["verdict"].str.startswith("first-order exact").sum())
+    _print(f"{len(table)} gradients of {table['scenario'].nunique()} scenarios, h = 2^{round(math.log2(SWEEP[0]))}"
+           f" .. 2^{round(math.log2(SWEEP[-1]))}: {len(table) - len(bad) - exact} O(h^2), {exact} first-order exact, "
+           f"{len(bad)} not the gradient -> {'FAIL' if len(bad) else 'PASS'}")
+    for row in bad.head(20).itertuples():
+        _print(f"FAIL {row.scenario} {row.quantity}[{row.layer}]: {row.verdict}")
+    _print(f"report: {out / 'taylor.csv'}")
+    return EXIT_FAIL if len(bad) else EXIT_PASS
+
+
 def main(argv=None) -> int:
     """Entry point of the ``crosscheck`` console script; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
         commands = {"run": _cmd_run, "mutants": _cmd_mutants, "fuzz": _cmd_fuzz, "merge": _cmd_merge,
                     "compare": _cmd_compare,
-                    "audit": _cmd_audit,
+                    "audit": _cmd_audit, "taylor": _cmd_taylor,
                     "scenarios": _cmd_scenarios}
         return commands[args.command](args)
     except UsageError as exc:

@@ -52,9 +52,10 @@ def _step(problem, trace, q: str, l: int):
     return reference.dZ_prev(_f64(problem.parameters[f"W{l + 1}"]), _f64(trace.get("dZ", l + 1)), g_prime), [("dZ", l + 1), ("Z", l)]
 
 
-def localise(problem, trace, failing: set) -> list[dict]:
-    """Verdicts for the failing (quantity, layer) pairs, in backprop order."""
-    tol = tolerance(problem.scenario.dtype)
+def localise(problem, trace, failing: set, tol=None) -> list[dict]:
+    """Verdicts for the failing (quantity, layer) pairs, in backprop order (``tol``: the
+    engine's own tolerance, if it has one; else the dtype's)."""
+    tol = tol or tolerance(problem.scenario.dtype)
     rows = []
     for q, l in backprop_order(problem.scenario.depth):
         if (q, l) not in failing:
@@ -63,7 +64,7 @@ def localise(problem, trace, failing: set) -> list[dict]:
             with np.errstate(all="ignore"):
                 expected, inputs = _step(problem, trace, q, l)
             own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol).passed
-        except (TypeError, ValueError):  # an input is missing or misshapen
+        except (AttributeError, TypeError, ValueError):  # an input is missing or misshapen
             own, inputs = None, []
         wrong_inputs = [f"{iq}[{il}]" for iq, il in inputs if (iq, il) in failing]
         if own is None:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 import reference
 from adapters import QUANTITIES, EngineUnavailable, get_adapter
 from adapters.user_backward import Unsupported
-from crosscheck.checks import identity_observations, reference_observations
+from crosscheck.checks import Observation, identity_observations, reference_observations
 from crosscheck.differences import gradient_check_difference
 from crosscheck.localise import WHERE_COLUMNS, localise
 from crosscheck.metrics import compare, compare_many
@@ -69,7 +69,7 @@ def _given(engine, trace, quantity: str) -> bool:
 def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float) -> list[dict]:
     """Every observation of one engine on one scenario as report rows."""
     s = problem.scenario
-    tol = tolerance(s.dtype)
+    tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)  # fd has its own
     base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
             "device": getattr(engine, "device", "cpu"), "engine_seconds": seconds}
     if trace is None:
@@ -79,9 +79,13 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                  "passed": unsupported, "status": "unsupported" if unsupported else "fail",
                  "message": error if unsupported else f"engine raised {error}"}]
     compared = [q for q in getattr(engine, "compares", QUANTITIES) if _given(engine, trace, q)]
-    observations = [o for o in reference_observations(ref, trace) if o.quantity in compared]
-    if _given(engine, trace, "dZ"):
-        observations += list(identity_observations(problem, trace))
+    if getattr(trace, "projections", None) is not None:  # fd's projection mode: directional derivatives
+        observations = [Observation("reference", q, l, expected, actual)
+                        for q, l, expected, actual in trace.projections]
+    else:
+        observations = [o for o in reference_observations(ref, trace) if o.quantity in compared]
+        if _given(engine, trace, "dZ"):
+            observations += list(identity_observations(problem, trace))
     pairs = [(None, None) if obs.expected is None else (obs.expected, obs.actual) for obs in observations]
     rows = []
     for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol)):
@@ -117,10 +121,10 @@ class RunResult:
 
 def _where(problem, engine, trace, records) -> list[dict]:
     failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
-    if trace is None or not failing:
-        return []
+    if trace is None or not failing or getattr(trace, "projections", None) is not None:
+        return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
     base = {"scenario": problem.scenario.id, "framework": engine.name}
-    return [{**base, **row} for row in localise(problem, trace, failing)]
+    return [{**base, **row} for row in localise(problem, trace, failing, getattr(engine, "tolerance", None))]
 
 
 def run_all(items, engines, progress: bool | None = None) -> RunResult:

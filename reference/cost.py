@@ -64,6 +64,16 @@ def dL_dz(A, Y):
     return A - Y
 
 
+def example_losses(loss: str, A, Y):
+    """L(a_i, y_i) for each example i (shape (m,)): J is their mean."""
+    with np.errstate(all="ignore"):
+        if loss == "bce":
+            return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=0)
+        if loss == "cce":
+            return -np.sum(Y * np.log(A), axis=0)
+        return 0.5 * np.sum((A - Y) ** 2, axis=0)
+
+
 COSTS = {"bce": bce_cost, "cce": cce_cost, "mse": mse_cost}
 OUTPUT_DA = {"bce": dL_da, "cce": cce_dL_da, "mse": mse_dL_da}
 

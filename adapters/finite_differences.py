@@ -1,0 +1,142 @@
+"""``fd``: an oracle without autodiff.  Central differences of the cost in float64.
+
+Only the forward pass is used (``reference.forward``, which can add an offset to any
+Z[l] or A[l]), never a backward formula:
+
+- dW[l], db[l]: ``(J(theta + h e) - J(theta - h e)) / 2h`` for every element e;
+- dZ[l], dA[l] (per example): the same on the per-example losses L(a_i, y_i) with unit k
+  of Z[l] (or A[l]) moved by h in every example at once: examples do not interact, so
+  one pair of forward passes gives row k for the whole batch.
+
+That is ``2 * (parameters + units + n_x)`` forward passes (``full`` mode).  Above
+FULL_LIMIT passes the engine switches to ``projection`` mode: for each quantity and
+layer, DIRECTIONS random unit directions V, the directional derivative
+``(J(theta + h V) - J(theta - h V)) / 2h`` (two passes per direction, whatever the size)
+against the reference's ``<dJ/dtheta, V>``.
+
+The step h = 2^-17 (exact in binary).  The error of a central difference is
+``h^2 |f'''| / 6`` (truncation) plus ``~eps |f| / h`` (rounding of f), smallest near
+h = eps^(1/3) ~ 6e-6; at h = 2^-17 both are ~1e-11 for |f|, |f'''| of order 1.
+TOLERANCE allows 100x that as atol and 1e-7 relative (benchmarks/fd_error.py measures
+the error on the default suite).  The engine assumes a smooth cost within h: a ReLU
+unit with |z| < h |dz| gives a one-sided difference; the suites keep examples 1e-3 away
+from kinks.  It runs float64 scenarios only (float32 ones are reported unsupported).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import reference
+from adapters.base import Adapter, Trace
+from adapters.user_backward import Unsupported
+from reference.cost import example_losses
+from scenarios.tolerances import Tolerance
+
+H = 2.0 ** -14
+#: atol: 100x the step-size error of ~1e-11 (see the docstring); rtol for large values.
+TOLERANCE = Tolerance(rtol=1e-7, atol=1e-8)
+FULL_LIMIT = 20_000
+DIRECTIONS = 4
+
+
+def central(f):
+    """f'(0) from the fourth-order central stencil (8 (f(h) - f(-h)) - (f(2h) - f(-2h))) / 12h."""
+    return (8 * (f(H) - f(-H)) - (f(2 * H) - f(-2 * H))) / (12 * H)
+
+
+class Projected(Trace):
+    """No arrays: ``projections`` are (quantity, layer, the reference's <dQ, V> for each
+    direction V, the engine's directional derivatives), compared by the runner."""
+
+    def __init__(self, projections):
+        super().__init__(A={}, Z={}, dA={}, dZ={}, dW={}, db={})
+        object.__setattr__(self, "projections", projections)
+
+
+def forward_passes(scenario) -> int:
+    """Forward passes that full mode needs for ``scenario``."""
+    sizes = scenario.layer_sizes
+    parameters = sum(n * (p + 1) for p, n in zip(sizes, sizes[1:]))
+    units = 2 * sum(sizes[1:]) + sizes[0]  # Z[1..L], A[1..L], A[0]
+    return 4 * (parameters + units)
+
+
+class FiniteDifferences(Adapter):
+    """Central differences in float64 on the forward pass alone."""
+
+    name = "fd"
+    compares = ("dA", "dZ", "dW", "db")  # A and Z are the reference's own forward pass
+    tolerance = TOLERANCE
+
+    def trace(self, problem) -> Trace:
+        s = problem.scenario
+        if s.dtype != "float64":
+            raise Unsupported("the finite-difference engine runs float64 scenarios only")
+        if forward_passes(s) > FULL_LIMIT:
+            return self.projections(problem, reference_gradients(problem))
+        P, X, Y, acts = problem.parameters, problem.X, problem.Y, s.activations
+
+        def losses(offsets=None, params=P):
+            A, _ = reference.forward(params, X, acts, offsets)
+            return example_losses(s.loss, A[s.depth], Y)
+
+        A, Z = reference.forward(P, X, acts)
+        grads = {"dW": {}, "db": {}, "dA": {}, "dZ": {}}
+        for l in range(1, s.depth + 1):
+            for q in ("W", "b"):
+                grads[f"d{q}"][l] = self._parameter(losses, P, f"{q}{l}")
+            grads["dZ"][l] = self._per_example(losses, ("Z", l), Z[l].shape)
+        for l in range(0, s.depth + 1):
+            grads["dA"][l] = self._per_example(losses, ("A", l), A[l].shape)
+        return Trace(A=A, Z=Z, **grads)
+
+    @staticmethod
+    def _parameter(losses, P, name):
+        value, out = P[name], np.empty(P[name].shape)
+        for idx in np.ndindex(*value.shape):
+            e = np.zeros_like(value)
+            e[idx] = 1
+            out[idx] = central(lambda t: losses(params={**P, name: value + t * e}).mean())
+        return out
+
+    @staticmethod
+    def _per_example(losses, key, shape):
+        out = np.empty(shape)
+        for k in range(shape[0]):
+            e = np.zeros(shape)
+            e[k] = 1
+            out[k] = central(lambda t: losses({key: t * e}))
+        return out
+
+    def projections(self, problem, ref) -> Projected:
+        """Directional derivatives along DIRECTIONS random unit directions per quantity."""
+        s = problem.scenario
+        P, X, Y, acts, m = problem.parameters, problem.X, problem.Y, s.activations, s.m
+
+        def J(offsets=None, params=P):
+            A, _ = reference.forward(params, X, acts, offsets)
+            return example_losses(s.loss, A[s.depth], Y).mean()
+
+        projections = []
+        for q, l in [(q, l) for l in range(s.depth, 0, -1) for q in ("dZ", "dW", "db", "dA")] + [("dA", 0)]:
+            expected, actual = ref[q][l], []
+            rng = np.random.default_rng([s.seed, "AZWb".index(q[1]), l])
+            V = rng.standard_normal((DIRECTIONS,) + expected.shape)
+            if q == "dW":  # W[l] + h V moves Z[l] by h V A[l-1]: keep that ~h, as the init scales W
+                V /= np.sqrt(expected.shape[1])
+            for v in V:
+                if q in ("dW", "db"):
+                    name = f"{q[1]}{l}"
+                    along = lambda t: J(params={**P, name: P[name] + t * v})  # noqa: E731
+                else:  # per-example quantities: J moves by (1/m) <dQ, V>
+                    along = lambda t: J(offsets={(q[1], l): t * v})  # noqa: E731
+                actual.append(central(along) * (m if q in ("dZ", "dA") else 1))
+            projected = V.reshape(DIRECTIONS, -1) @ expected.ravel()
+            projections.append((q, l, projected, np.array(actual)))
+        return Projected(projections)
+
+
+def reference_gradients(problem) -> dict:
+    """The float64 reference's trace (projection mode compares against its projections)."""
+    s = problem.scenario
+    return reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss)
