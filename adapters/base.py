@@ -48,6 +48,8 @@ class Adapter:
     module: str | None = None
     #: Devices the engine can run on ("cpu", "cuda").
     devices = ("cpu",)
+    #: Scenario dtypes the engine runs; others are reported ``unsupported`` with this list.
+    dtypes = ("float64", "float32")
     #: A tolerance of the engine's own (scenarios.Tolerance), instead of the dtype's: the
     #: finite-difference engine's error is its step size's, not the dtype's.
     tolerance = None
@@ -95,6 +97,9 @@ class Adapter:
     def trace(self, problem) -> Trace:
         """A, Z, dA, dZ, dW, db for every layer, in the scenario's dtype."""
         raise NotImplementedError
+
+
+HALF_TOO = ("float64", "float32", "float16", "bfloat16")
 
 
 def per_example(gradient: np.ndarray, m: int) -> np.ndarray:

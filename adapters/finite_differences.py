@@ -65,6 +65,7 @@ class FiniteDifferences(Adapter):
     """Central differences in float64 on the forward pass alone."""
 
     name = "fd"
+    dtypes = ("float64",)
     compares = ("dA", "dZ", "dW", "db")  # A and Z are the reference's own forward pass
     tolerance = TOLERANCE
 

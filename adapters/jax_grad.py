@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adapters.base import Adapter, Trace, per_example
+from adapters.base import HALF_TOO, Adapter, Trace, per_example
 
 def cache_dir() -> str | None:
     """Where compiled programs are kept between runs, or None when caching is off."""
@@ -81,6 +81,7 @@ class JaxGrad(Adapter):
     name = "jax"
     module = "jax"
     devices = ("cpu", "cuda")
+    dtypes = HALF_TOO
 
     def device_unavailable(self, jax) -> str | None:
         if self.device == "cpu":

@@ -1,7 +1,26 @@
 """PyTorch autograd: ``torch.autograd.grad`` of J with respect to parameters, X, Z[l], A[l]."""
 from __future__ import annotations
 
-from adapters.base import Adapter, Trace, per_example
+import numpy as np
+
+from adapters.base import HALF_TOO, Adapter, Trace, per_example
+
+
+def to_torch(torch, x: np.ndarray, device: str, requires_grad: bool = False):
+    """A NumPy array as a tensor of the same dtype (bfloat16 goes through float32, exactly)."""
+    if x.dtype.name == "bfloat16":
+        t = torch.from_numpy(x.astype(np.float32)).to(device=device, dtype=torch.bfloat16)
+    else:
+        t = torch.from_numpy(np.ascontiguousarray(x)).to(device)
+    return t.requires_grad_(requires_grad)
+
+
+def to_numpy(t, dtype: np.dtype) -> np.ndarray:
+    """A tensor back as a NumPy array of ``dtype`` (bfloat16 through float32, exactly)."""
+    t = t.detach().cpu()
+    if str(t.dtype) == "torch.bfloat16":  # NumPy has no bfloat16 of its own
+        return t.float().numpy().astype(dtype)
+    return t.numpy()
 
 
 def _activations(torch):
@@ -36,6 +55,7 @@ class TorchAutograd(Adapter):
     name = "torch"
     module = "torch"
     devices = ("cpu", "cuda")
+    dtypes = HALF_TOO
 
     def device_unavailable(self, torch) -> str | None:
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -51,9 +71,10 @@ class TorchAutograd(Adapter):
         s, g = problem.scenario, self.activations(torch)
         L, m = s.depth, s.m
         dev = self.device
-        X = torch.tensor(problem.X, requires_grad=True, device=dev)
-        Y = torch.from_numpy(problem.Y).to(dev)
-        P = {k: torch.tensor(v, requires_grad=True, device=dev) for k, v in problem.parameters.items()}
+        dtype = problem.X.dtype
+        X = to_torch(torch, problem.X, dev, requires_grad=True)
+        Y = to_torch(torch, problem.Y, dev)
+        P = {k: to_torch(torch, v, dev, requires_grad=True) for k, v in problem.parameters.items()}
         A, Z = {0: X}, {}
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
@@ -62,11 +83,11 @@ class TorchAutograd(Adapter):
         layers = range(1, L + 1)
         inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
         inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
-        grads = [t.cpu().numpy() for t in torch.autograd.grad(J, inputs)]
+        grads = [to_numpy(t, dtype) for t in torch.autograd.grad(J, inputs)]
         dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
         return Trace(
-            A={l: a.detach().cpu().numpy() for l, a in A.items()},
-            Z={l: z.detach().cpu().numpy() for l, z in Z.items()},
+            A={l: to_numpy(a, dtype) for l, a in A.items()},
+            Z={l: to_numpy(z, dtype) for l, z in Z.items()},
             dA={l: per_example(d, m) for l, d in enumerate(dA_)},
             dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
             dW=dict(zip(layers, dW_)),

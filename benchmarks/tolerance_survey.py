@@ -19,8 +19,9 @@ from adapters.user_backward import Unsupported
 from crosscheck.checks import Observation, identity_observations, reference_observations
 from crosscheck.runner import reference_trace, resolve_engines
 from scenarios import build_problem, suite
+from scenarios.dtypes import UNIT_ROUNDOFF
 
-ATOLS = (0.0, 1e-15, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5)
+ATOLS = (0.0, 1e-15, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
 def survey(scenarios, engines):
@@ -64,7 +65,7 @@ def main() -> None:
     for name, reason in unavailable.items():
         print(f"skipping {name}: {reason}")
     for dtype, w in sorted(survey(suite(args.suite), engines).items()):
-        u = np.finfo(dtype).eps / 2
+        u = UNIT_ROUNDOFF[dtype]
         print(f"\n{dtype}: {w['n']} elements, unit roundoff u = {u:.3g}, greatest |diff| {w['d']:.3g}")
         print(f"{'atol':>8} {'rtol needed':>12} {'= u x':>10}  worst at")
         for atol, (need, where) in w["need"].items():

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scenarios.dtypes import numpy_dtype
+
 
 class Comparison(NamedTuple):
     """The statistics of one comparison; ``passed`` is False on any mismatch."""
@@ -35,14 +37,14 @@ def _ordered(x: np.ndarray) -> np.ndarray:
     """Floats mapped to int64 in the same order, neighbouring floats one apart:
     negative floats to -(their magnitude bits), positive ones to +(their magnitude bits)."""
     width = 8 * x.dtype.itemsize
-    i = x.view({32: np.int32, 64: np.int64}[width])
+    i = x.view({16: np.int16, 32: np.int32, 64: np.int64}[width])
     magnitude = (i & ((1 << (width - 1)) - 1)).astype(np.int64)
     return np.where(i < 0, -magnitude, magnitude)  # -0.0 and +0.0 both map to 0
 
 
 def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype) -> np.ndarray:
     """Number of representable ``dtype`` values between expected (rounded) and actual."""
-    dtype = np.dtype(dtype)
+    dtype = numpy_dtype(str(dtype))
     a = _ordered(np.asarray(expected, dtype=np.float64).astype(dtype, copy=False))
     b = _ordered(np.asarray(actual).astype(dtype, copy=False))
     # a - b may wrap around when the signs differ; the distance is then |a| + |b|, in float64
@@ -99,7 +101,7 @@ def compare_many(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
 
 
 def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
-    dtype = np.dtype(dtype)
+    dtype = numpy_dtype(str(dtype))
     results: list = [_precheck(e, a, dtype, rtol, atol) for e, a in pairs]
     checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]
     ready = [i for i in checked if results[i][0].size]

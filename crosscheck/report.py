@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
-from crosscheck.runner import EXPECTED_NOT_TO_HOLD
+from crosscheck.runner import EXPECTED_NOT_TO_HOLD, INCONCLUSIVE
 
 #: Statuses of rows that differ and pass: they are shown apart from the identities.
-EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD,)
+EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE)
 from crosscheck.differences import COURSE_THRESHOLD
 
 
@@ -41,7 +41,7 @@ def headline(df: pd.DataFrame, unavailable: dict) -> str:
         f"{df['scenario'].nunique()} scenarios x {df['framework'].nunique()} engines "
         f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
-        + (f", {unsupported} scenarios unsupported" if unsupported else "")
+        + (f", {unsupported} scenario x engine runs unsupported" if unsupported else "")
         + f" -> {'FAIL' if failed else 'PASS'}"
     )
     for name, reason in unavailable.items():
@@ -64,7 +64,9 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                 texts.append(f"{verdict} ({len(part) - bad}/{len(part)}); worst {_g(part['max_ulp'].max())} ulp, "
                              f"abs {_g(part['max_abs_err'].max())}")
             if expected.any():
-                texts.append(f"does not hold, as expected, in {int(expected.sum())} negative controls")
+                n_inconclusive = int((all_rows["status"] == INCONCLUSIVE).sum())
+                texts.append(f"does not hold, as expected, in {int(expected.sum()) - n_inconclusive} negative controls"
+                             + (f" ({n_inconclusive} inconclusive at this precision)" if n_inconclusive else ""))
             row[engine] = "; ".join(texts)
         rows.append(row)
     return pd.DataFrame(rows).fillna("- (no such layer)")
@@ -86,12 +88,13 @@ def expected_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def worst_table(df: pd.DataFrame) -> pd.DataFrame:
     """Worst agreement with the reference per engine x quantity x dtype."""
-    ref = df[df["check"] == "reference"]
+    ref = df[(df["check"] == "reference") & (df["status"] != "unsupported")]
     table = ref.groupby(["framework", "quantity", "dtype"], sort=False).agg(
         rows=("passed", "size"), failed=("passed", lambda p: int((~p).sum())),
         max_abs_err=("max_abs_err", "max"), max_rel_err=("max_rel_err", "max"), max_ulp=("max_ulp", "max"),
+        max_err_ku=("err_ku", "max"),
     ).reset_index()
-    for col in ("max_abs_err", "max_rel_err", "max_ulp"):
+    for col in ("max_abs_err", "max_rel_err", "max_ulp", "max_err_ku"):
         table[col] = table[col].map(_g)
     return table
 
@@ -167,6 +170,9 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
             "failure. Not counted as failures.", "",
             _md(expected_table(df)), ""]),
         "## Worst agreement with the float64 reference", "",
+        "`max_err_ku`: the greatest error in units of the rounding budget k * u * max|expected| of the "
+        "reduction that produced the value (k = m for dW and db, n_(l+1) for dA[l] and dZ[l], n_(l-1) for "
+        "Z[l] and A[l]; u the dtype's unit roundoff).", "",
         _md(worst_table(df)), "",
         f"## Failing rows ({int((~df['passed']).sum())})", "",
         _md(failures_table(df).head(MAX_FAILURES)), "",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference.network import forward
+from scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
 from scenarios.spec import Scenario
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
@@ -24,7 +25,25 @@ KINK_MARGIN = 1e-3
 #: is multiplied by it (1e4 u at 1 - a = 1e-4).  Saturated outputs are a scenario of
 #: their own (the chain-rule form's inf/NaN), not the subject of the suites.
 SATURATION_MARGIN = 1e-2
+#: In half precision Z itself is off by a few u per layer (u = 2^-11 for float16, 2^-8 for
+#: bfloat16), far more than 1e-3: the kink margin grows to KINK_ULPS * u there (float16
+#: 0.016, bfloat16 0.125).  The output's 1 - a is off by u / (1 - a), and [1] divides by
+#: it: the saturation margin grows to SATURATION_ULPS * u (float16 0.031, bfloat16 0.25),
+#: which keeps that amplification under 32 (measured: float16's worst dA[L] needed 90 u
+#: at a margin of 32 u).
+KINK_ULPS = 32
+SATURATION_ULPS = 64
 MAX_REDRAWS = 100
+
+
+def kink_margin(dtype: str) -> float:
+    """The smallest |z| a kinked unit keeps from 0 in this dtype's suites."""
+    return max(KINK_MARGIN, KINK_ULPS * UNIT_ROUNDOFF[dtype])
+
+
+def saturation_margin(dtype: str) -> float:
+    """The smallest distance of a sigmoid output (bce) from 0 and 1 in this dtype's suites."""
+    return max(SATURATION_MARGIN, SATURATION_ULPS * UNIT_ROUNDOFF[dtype])
 
 
 @dataclass(frozen=True)
@@ -70,7 +89,7 @@ def build_problem(scenario: Scenario) -> Problem:
     problem = Problem(scenario, X, Y, parameters)
     if scenario.regime != "wide":  # ``wide`` is meant to reach the flat tails and the kinks
         problem = _well_conditioned(problem, rng)
-    return problem.astype(np.dtype(scenario.dtype))
+    return problem.astype(numpy_dtype(scenario.dtype))
 
 
 #: mse targets by output activation: inside the range the output can reach.
@@ -103,11 +122,12 @@ def ill_conditioned_examples(p: Problem) -> np.ndarray:
     A, Z = forward(p.parameters, p.X, p.scenario.activations)
     L = p.scenario.depth
     bad = np.zeros(p.X.shape[1], bool)
+    dtype = p.scenario.dtype
     if p.scenario.loss == "bce":  # [1]'s 1/a and 1/(1 - a); the other losses have no such factor
-        bad |= ((A[L] < SATURATION_MARGIN) | (A[L] > 1 - SATURATION_MARGIN)).any(axis=0)
+        bad |= ((A[L] < saturation_margin(dtype)) | (A[L] > 1 - saturation_margin(dtype))).any(axis=0)
     for l, name in enumerate(p.scenario.activations, start=1):
         if name in KINKED:
-            bad |= (np.abs(Z[l]) < KINK_MARGIN).any(axis=0)
+            bad |= (np.abs(Z[l]) < kink_margin(dtype)).any(axis=0)
     return np.flatnonzero(bad)
 
 

@@ -13,8 +13,7 @@ from dataclasses import asdict, dataclass
 
 from reference.activations import ACTIVATIONS
 from reference.cost import LOSSES
-
-DTYPES = ("float64", "float32")
+from scenarios.dtypes import DTYPES  # float64, float32, float16, bfloat16
 #: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
 #: ``wide``: X ~ N(0, 9), nothing redrawn (see scenarios/problem.py).
 REGIMES = ("normal", "soft", "wide")

@@ -19,6 +19,16 @@ machine (2 cores, CPU builds, torch 2.13.0, jax 0.10.2):
   float32 and returns float64 fails (tests/meta).  torch.testing's default (1e-7)
   would let most of such an engine's values pass.
 
+- float16 and bfloat16 (torch and jax only; ``benchmarks/tolerance_survey.py --suite half
+  --frameworks torch,jax``, 542 scenarios, with half-precision margins from kinks and
+  saturated outputs, scenarios/problem.py): both atol = 16 u (u = 2^-11 and 2^-8), the
+  absolute error of values that cancel to near zero.  At that atol float16 needed rtol
+  38 u (dA[L] of a five-layer network, m = 1024: the forward error amplified by
+  1/(1 - a) <= 32), so rtol = 128 u = 0.0625; bfloat16 needed 6.3 u (its wider margins
+  keep the amplification at 4), so rtol = 32 u = 0.125.  torch.testing's values (1e-3
+  and 1.6e-2 with atol 1e-5) fail correct engines on most scenarios: half precision
+  carries errors of tens of u after a few layers and a 1024-term reduction.
+
 Planted formula errors change values by O(1) relative amounts; tests/meta shows each
 one fails under this table and the same code without the error passes.
 """
@@ -38,6 +48,8 @@ class Tolerance:
 TOLERANCES = {
     "float64": Tolerance(rtol=1e-11, atol=1e-12),
     "float32": Tolerance(rtol=1e-4, atol=1e-5),
+    "float16": Tolerance(rtol=128 * 2.0 ** -11, atol=16 * 2.0 ** -11),
+    "bfloat16": Tolerance(rtol=32 * 2.0 ** -8, atol=16 * 2.0 ** -8),
 }
 
 

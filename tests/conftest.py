@@ -12,6 +12,8 @@ settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ENGINE_NAMES = ("numpy", "torch", "jax")
+#: Every engine the session fixture loads (fd: the finite-difference oracle).
+ALL_ENGINES = ENGINE_NAMES + ("fd",)
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +21,7 @@ def engine_adapters():
     """name -> loaded adapter, or the reason it is unavailable (a str)."""
     from crosscheck.runner import resolve_engines
 
-    ready, unavailable = resolve_engines(ENGINE_NAMES)
+    ready, unavailable = resolve_engines(ALL_ENGINES)
     return {**{a.name: a for a in ready}, **unavailable}
 
 

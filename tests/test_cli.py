@@ -32,7 +32,7 @@ def test_failing_run_exits_1_and_prints_where(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["run", "--suite", "nope"], "unknown suite 'nope'; accepted: smoke, default, full"),
     (["run", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; accepted: numpy, torch, jax"),
-    (["run", "--dtypes", "float16"], "unknown dtype 'float16'; accepted: float64, float32"),
+    (["run", "--dtypes", "float8"], "unknown dtype 'float8'; accepted: float64, float32, float16, bfloat16"),
     (["run", "--scenario", "relu_4-1"], "does not read ACTS_SIZES_mM_DTYPE_sSEED"),
     (["run", "--suite", "smoke", "--scenario", SCENARIO], "not allowed with argument"),
     (["run", "--bogus"], "unrecognized arguments: --bogus"),

@@ -34,7 +34,7 @@ def test_id_reads_like_the_example():
     assert s.id == "relu-tanh-sigmoid_4-5-5-1_m16_float32_s0"
 
 
-@pytest.mark.parametrize("text", ["relu_4-1", "sigmoid_4-1_m16_float16_s0", "softmax_4-1_m3_float64_s0",
+@pytest.mark.parametrize("text", ["relu_4-1", "sigmoid_4-1_m16_float8_s0", "softmax_4-1_m3_float64_s0",
                                   "relu_4-1_m3_float64_s0", "sigmoid_4-2_m3_float64_s0"])
 def test_bad_ids_are_value_errors_with_a_reason(text):
     with pytest.raises(ValueError, match="does not read|unknown|sigmoid output"):
