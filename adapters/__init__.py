@@ -20,10 +20,14 @@ ENGINES = {
 
 
 #: Engines that are run only when asked for by name: they show what relying on a
-#: framework's default does (the gelu-defaults suite), and are not meant to pass it.
+#: framework's default does (the gelu-defaults suite, the conventions suite), and are
+#: not meant to pass every scenario.
 VARIANTS = {
     "torch-gelu-default": "adapters.gelu_defaults:TorchGeluDefault",
     "jax-gelu-default": "adapters.gelu_defaults:JaxGeluDefault",
+    "numpy-chain": "adapters.convention_engines:NumpyChain",
+    "torch-bceloss": "adapters.convention_engines:TorchBCELoss",
+    "jax-no-x64": "adapters.convention_engines:JaxNoX64",
 }
 
 DEVICES = ("cpu", "cuda")

@@ -66,6 +66,10 @@ class TorchAutograd(Adapter):
         """Activation name -> the torch function the engine runs for it."""
         return _activations(torch)
 
+    def cost(self, torch, loss: str, A, Y, m: int):
+        """J on A[L] (overridable: torch-bceloss uses torch's BCE)."""
+        return cost(torch, loss, A, Y, m)
+
     def trace(self, problem) -> Trace:
         torch = self.load()
         s, g = problem.scenario, self.activations(torch)
@@ -79,7 +83,7 @@ class TorchAutograd(Adapter):
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
             A[l] = g[s.activations[l - 1]](Z[l])
-        J = cost(torch, s.loss, A[L], Y, m)
+        J = self.cost(torch, s.loss, A[L], Y, m)
         layers = range(1, L + 1)
         inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
         inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]

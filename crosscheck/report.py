@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
-from crosscheck.runner import EXPECTED_NOT_TO_HOLD, INCONCLUSIVE
+from crosscheck.runner import CONVENTION, EXPECTED_NOT_TO_HOLD, INCONCLUSIVE
 
 #: Statuses of rows that differ and pass: they are shown apart from the identities.
-EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE)
+EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, CONVENTION)
 from crosscheck.differences import COURSE_THRESHOLD
 
 
@@ -65,8 +65,13 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                              f"abs {_g(part['max_abs_err'].max())}")
             if expected.any():
                 n_inconclusive = int((all_rows["status"] == INCONCLUSIVE).sum())
-                texts.append(f"does not hold, as expected, in {int(expected.sum()) - n_inconclusive} negative controls"
-                             + (f" ({n_inconclusive} inconclusive at this precision)" if n_inconclusive else ""))
+                n_convention = int((all_rows["status"] == CONVENTION).sum())
+                n_controls = int(expected.sum()) - n_inconclusive - n_convention
+                if n_controls or n_inconclusive:
+                    texts.append(f"does not hold, as expected, in {n_controls} negative controls"
+                                 + (f" ({n_inconclusive} inconclusive at this precision)" if n_inconclusive else ""))
+                if n_convention:
+                    texts.append(f"differs by a convention in {n_convention} rows")
             row[engine] = "; ".join(texts)
         rows.append(row)
     return pd.DataFrame(rows).fillna("- (no such layer)")
@@ -167,7 +172,9 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
             "## Differences that are expected", "",
             "Negative controls: `A-Y` on an output/loss pair where it must not hold (the `chain` row of the "
             "same scenario checks dZ[L] = dA[L] * g'(Z[L]) instead); a negative control that holds is a "
-            "failure. Not counted as failures.", "",
+            "failure. Conventions: rows where the engine's value is what the reference gives under a named "
+            "convention (relu'(0), the chain rule at a saturated output, BCELoss's clamping, JAX without "
+            "x64), checked value by value; anything else stays a failure. Not counted as failures.", "",
             _md(expected_table(df)), ""]),
         "## Worst agreement with the float64 reference", "",
         "`max_err_ku`: the greatest error in units of the rounding budget k * u * max|expected| of the "

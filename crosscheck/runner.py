@@ -33,12 +33,16 @@ COLUMNS = [
 #: ``status``: pass, fail, unsupported (a bring-your-own function raised
 #: NotImplementedError for the scenario, or the engine does not run the scenario's dtype),
 #: ``expected not to hold`` (a negative control: ``A-Y`` for a non-canonical output/loss
-#: pair, which indeed does not hold) or ``inconclusive control`` (see INCONCLUSIVE);
+#: pair, which indeed does not hold), ``inconclusive control`` (see INCONCLUSIVE) or
+#: ``convention`` (see CONVENTION);
 #: ``passed`` is False only for fail.
 EXPECTED_NOT_TO_HOLD = "expected not to hold"
 #: A negative control whose two formulas differ by less than the dtype's tolerance (the
 #: reference's own A - Y would pass): it can show nothing, and is not a failure.
 INCONCLUSIVE = "inconclusive control"
+#: A difference the engine's value shows to be a convention (crosscheck/conventions.py),
+#: with the convention's one-line explanation in ``message``.
+CONVENTION = "convention"
 DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
 TIMING_COLUMNS = ["engine_seconds"]
@@ -112,7 +116,22 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
                      "err_ku": budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
+    failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == "fail" and obs.holds]
+    if failing and getattr(trace, "projections", None) is None:
+        _label_conventions(problem, engine.name, trace, [rows[i] for i in failing])
     return rows
+
+
+def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict]) -> None:
+    """Relabel the failing rows a convention explains (crosscheck/conventions.py), in place."""
+    from crosscheck.conventions import explain
+
+    explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}))
+    for row in failing_rows:
+        convention = explained.get((row["quantity"], row["layer"]))
+        if convention is not None:
+            row.update(passed=True, status=CONVENTION,
+                       message=f"convention ({convention.name}): {convention.explanation}")
 
 
 def indistinguishable(problem, ref, tol) -> bool:

@@ -11,7 +11,14 @@ from scenarios.spec import Scenario
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
 #: saturating activations (sigmoid, tanh) into their flat tails.
-INPUT_SCALE = {"normal": 1.0, "soft": 1.0, "wide": 3.0}
+INPUT_SCALE = {"normal": 1.0, "soft": 1.0, "wide": 3.0, "zeros": 1.0, "saturated": 1.0}
+#: ``saturated``: W[L] and b[L] are multiplied by this, so that some outputs reach
+#: z >= SATURATED_Z, where float32 rounds sigmoid(z) to exactly 1.
+SATURATED_SCALE = 12.0
+SATURATED_Z = 17.5
+#: ``zeros``: this share of the examples (at least one) gets X = 0; with b[l] = 0 up to the
+#: last ReLU-type layer, their Z there is exactly 0 in every dtype.
+ZERO_SHARE = 0.25
 BIAS_SCALE = 0.5
 #: Activations whose derivative jumps at z = 0.
 KINKED = ("relu", "leaky_relu")
@@ -77,6 +84,11 @@ def build_problem(scenario: Scenario) -> Problem:
     In the ``normal`` and ``soft`` regimes, examples that land
     on the kink of a ReLU-type layer or in the flat tails of the output sigmoid are
     redrawn (see KINK_MARGIN and SATURATION_MARGIN); the ``wide`` regime keeps them.
+    ``zeros`` (convention pack): b[l] = 0 up to the last ReLU-type layer and X = 0 for the
+    first quarter of the examples, so their Z is exactly 0 there (when the layers between
+    map 0 to 0: tanh, identity, relu, leaky_relu).  ``saturated`` (float32):
+    W[L] and b[L] scaled by 12 and every output either inside the margins or at
+    z >= 17.5, where float32 rounds sigmoid(z) to exactly 1.
     """
     rng = np.random.default_rng(scenario.seed)
     sizes, m = scenario.layer_sizes, scenario.m
@@ -86,9 +98,21 @@ def build_problem(scenario: Scenario) -> Problem:
     for l in range(1, len(sizes)):
         parameters[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
         parameters[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * BIAS_SCALE
+    if scenario.regime == "zeros":  # b = 0 up to the last kinked layer: with X = 0, Z = 0 there
+        kinked = [l for l, name in enumerate(scenario.activations, start=1) if name in KINKED]
+        for l in range(1, max(kinked, default=0) + 1):
+            parameters[f"b{l}"] = np.zeros_like(parameters[f"b{l}"])
+    if scenario.regime == "saturated":
+        L = scenario.depth
+        parameters[f"W{L}"] = parameters[f"W{L}"] * SATURATED_SCALE
+        parameters[f"b{L}"] = parameters[f"b{L}"] * SATURATED_SCALE
     problem = Problem(scenario, X, Y, parameters)
     if scenario.regime != "wide":  # ``wide`` is meant to reach the flat tails and the kinks
         problem = _well_conditioned(problem, rng)
+    if scenario.regime == "zeros":
+        X = problem.X.copy()
+        X[:, : max(1, int(ZERO_SHARE * m))] = 0.0
+        problem = Problem(scenario, X, problem.Y, problem.parameters)
     return problem.astype(numpy_dtype(scenario.dtype))
 
 
@@ -123,12 +147,19 @@ def ill_conditioned_examples(p: Problem) -> np.ndarray:
     L = p.scenario.depth
     bad = np.zeros(p.X.shape[1], bool)
     dtype = p.scenario.dtype
-    if p.scenario.loss == "bce":  # [1]'s 1/a and 1/(1 - a); the other losses have no such factor
+    if p.scenario.regime == "saturated":  # well-conditioned, or rounded to exactly 1 in float32
+        z = Z[L]
+        bad |= ((np.abs(z) > _logit(1 - SATURATION_MARGIN)) & (z < SATURATED_Z)).any(axis=0)
+    elif p.scenario.loss == "bce":  # [1]'s 1/a and 1/(1 - a); the other losses have no such factor
         bad |= ((A[L] < saturation_margin(dtype)) | (A[L] > 1 - saturation_margin(dtype))).any(axis=0)
     for l, name in enumerate(p.scenario.activations, start=1):
         if name in KINKED:
             bad |= (np.abs(Z[l]) < kink_margin(dtype)).any(axis=0)
     return np.flatnonzero(bad)
+
+
+def _logit(a: float) -> float:
+    return float(np.log(a / (1 - a)))
 
 
 def _well_conditioned(p: Problem, rng) -> Problem:

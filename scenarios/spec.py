@@ -15,8 +15,10 @@ from reference.activations import ACTIVATIONS
 from reference.cost import LOSSES
 from scenarios.dtypes import DTYPES  # float64, float32, float16, bfloat16
 #: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
-#: ``wide``: X ~ N(0, 9), nothing redrawn (see scenarios/problem.py).
-REGIMES = ("normal", "soft", "wide")
+#: ``wide``: X ~ N(0, 9), nothing redrawn; ``zeros``: exact zeros in the Z of ReLU-type
+#: layers; ``saturated``: float32 sigmoid outputs that round to exactly 1 (see
+#: scenarios/problem.py; the last two are for the convention pack).
+REGIMES = ("normal", "soft", "wide", "zeros", "saturated")
 
 _ID = re.compile(
     r"^(?P<acts>[a-z_]+(?:-[a-z_]+)*)_(?P<sizes>\d+(?:-\d+)+)_m(?P<m>\d+)"
@@ -72,6 +74,8 @@ class Scenario:
             raise ValueError("loss cce needs a softmax output with n_L >= 2 classes")
         if out == "softmax" and self.loss != "cce":
             raise ValueError("a softmax output needs loss cce")
+        if self.regime == "saturated" and (self.loss != "bce" or self.dtype != "float32"):
+            raise ValueError("the saturated regime is for bce in float32 (outputs that round to exactly 1)")
         if self.regime == "soft" and self.loss == "mse":
             raise ValueError("soft labels are for bce and cce; mse targets are real numbers already")
 

@@ -132,11 +132,44 @@ def half() -> tuple[Scenario, ...]:
     margins from kinks and saturated outputs (scenarios/problem.py; a network whose
     units sit near a kink for every input cannot, and is left out: in half precision
     its ReLU masks flip, which is rounding, not a formula)."""
-    from scenarios.problem import build_problem, ill_conditioned_examples
-
     candidates = (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, HALF)
                   + _loss_matrix(((4, 1), (5, 5, 5, 1)), DEFAULT_BATCHES, HALF))
-    return tuple(s for s in candidates if not ill_conditioned_examples(build_problem(s).astype("float64")).size)
+    return tuple(_conditioned(candidates, len(candidates)))
+
+
+#: The engines the convention pack is meant for (README: "Conventions").
+CONVENTION_ENGINES = ("numpy", "numpy-chain", "torch", "torch-bceloss", "jax", "jax-no-x64", "fd")
+
+
+def _conditioned(candidates, n: int) -> list[Scenario]:
+    """The first ``n`` candidates whose data the redraws could condition (scenarios/problem.py),
+    and, in the ``saturated`` regime, with at least one output that rounds to exactly 1."""
+    from reference.network import forward
+    from scenarios.problem import build_problem, ill_conditioned_examples
+
+    def usable(s):
+        p = build_problem(s)
+        if ill_conditioned_examples(p.astype("float64")).size:
+            return False
+        return s.regime != "saturated" or bool((forward(p.parameters, p.X, s.activations)[0][s.depth] == 1).any())
+
+    return [s for s in candidates if usable(s)][:n]
+
+
+def conventions() -> tuple[Scenario, ...]:
+    """The places where engines differ by convention (run it with CONVENTION_ENGINES):
+    exact zeros in the Z of one ReLU-type layer (``zeros``), float32 outputs that round to
+    exactly 1 (``saturated``), and plain float64 networks (for JAX without x64)."""
+    zeros = (((4, 5, 1), ("relu", "sigmoid")), ((4, 5, 1), ("leaky_relu", "sigmoid")),
+             ((4, 5, 5, 1), ("tanh", "relu", "sigmoid")), ((4, 5, 5, 1), ("tanh", "leaky_relu", "sigmoid")),
+             ((4, 5, 5, 1), ("leaky_relu", "tanh", "sigmoid")))
+    saturated = (((4, 5, 1), ("tanh", "sigmoid")), ((4, 5, 1), ("relu", "sigmoid")),
+                 ((4, 5, 5, 1), ("tanh", "relu", "sigmoid")))
+    return (tuple(Scenario(shape, acts, 13, dtype, regime="zeros") for shape, acts in zeros for dtype in DTYPES)
+            + tuple(s for shape, acts in saturated for s in _conditioned(
+                [Scenario(shape, acts, 64, "float32", seed, regime="saturated") for seed in range(20)], 2))
+            + (Scenario((4, 5, 5, 1), ("tanh", "relu", "sigmoid"), 13, "float64"),
+               Scenario((4, 6, 3), ("relu", "softmax"), 13, "float64", loss="cce")))
 
 
 def gelu_defaults() -> tuple[Scenario, ...]:
@@ -149,7 +182,7 @@ def gelu_defaults() -> tuple[Scenario, ...]:
 
 
 SUITES = {"smoke": smoke, "default": default, "full": full, "losses": losses, "half": half,
-          "gelu-defaults": gelu_defaults}
+          "conventions": conventions, "gelu-defaults": gelu_defaults}
 
 
 def suite(name: str) -> tuple[Scenario, ...]:

@@ -1,0 +1,227 @@
+"""Convention differences: where an engine legitimately differs from the reference.
+
+A ``Convention`` names a choice (relu'(0), the chain rule at a saturated output, BCELoss's
+clamping, JAX without x64), says when it can apply, and computes what the reference
+would give *under that choice* (``alternative``: quantity -> layer -> array).  A failing
+row is labelled ``convention`` only when the engine's value agrees with that alternative
+(finite values within the tolerance, inf and NaN at the same places): the explanation is
+checked, not assumed.  Anything else stays a failure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+import reference
+from reference.steps import FORMULAS
+from scenarios.tolerances import Tolerance, tolerance
+
+KINKED = ("relu", "leaky_relu")
+#: BCELoss's floor for a(1 - a) in its gradient (torch's EPSILON in binary_cross_entropy_backward).
+BCELOSS_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    explanation: str
+    #: (problem, engine name, trace) -> whether the convention can be what happened.
+    applies: Callable
+    #: (problem, trace) -> {quantity: {layer: array}}: the reference under the convention (or a
+    #: list of such, when the convention comes in variants).
+    alternative: Callable
+    #: (problem) -> the tolerance to compare with the alternative (default: the dtype's).
+    tolerance: Callable = lambda problem: tolerance(problem.scenario.dtype)
+
+
+def agrees(expected, actual, tol: Tolerance) -> bool:
+    """Same shape; inf and NaN at the same places (same signs); finite values within tol."""
+    if expected is None or actual is None:
+        return False
+    expected, actual = np.asarray(expected, np.float64), np.asarray(actual).astype(np.float64)
+    if expected.shape != actual.shape:
+        return False
+    finite_e, finite_a = np.isfinite(expected), np.isfinite(actual)
+    if not np.array_equal(finite_e, finite_a):
+        return False
+    same_nonfinite = np.array_equal(np.isnan(expected), np.isnan(actual)) and np.array_equal(
+        np.where(np.isinf(expected), expected, 0), np.where(np.isinf(actual), actual, 0))
+    e, a = expected[finite_e], actual[finite_a]
+    return same_nonfinite and bool(np.all(np.abs(a - e) <= tol.atol + tol.rtol * np.abs(e)))
+
+
+def _float64(problem):
+    return problem.astype(np.float64)
+
+
+def _with_g_prime(problem, at_zero: dict, loss_dZ=None) -> dict:
+    """The float64 reference with g'(0) replaced for the activations in ``at_zero``."""
+    p, s = _float64(problem), problem.scenario
+
+    def g_prime_prev(step):
+        name = step.activations[step.l - 2]
+        value = FORMULAS.g_prime_prev(step)
+        if name in at_zero:
+            value = np.where(step.Z[step.l - 1] == 0, at_zero[name], value)
+        return value
+
+    return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss,
+                           formulas=replace(FORMULAS, g_prime_prev=g_prime_prev))
+
+
+def _exact_zeros(problem, trace) -> bool:
+    """Some Z of a ReLU-type layer is exactly 0 (in the engine's own Z, or the data's)."""
+    s = problem.scenario
+    A, Z = reference.forward(problem.parameters, problem.X, s.activations)
+    for l, name in enumerate(s.activations, start=1):
+        if name in KINKED and ((Z[l] == 0).any() or (trace.get("Z", l) is not None and (trace.get("Z", l) == 0).any())):
+            return True
+    return False
+
+
+def _saturated(problem, trace) -> np.ndarray:
+    """Examples whose engine output A[L] is exactly 0 or 1 (sigmoid output, bce)."""
+    s = problem.scenario
+    A = trace.get("A", s.depth)
+    if A is None or s.loss != "bce" or s.activations[-1] != "sigmoid":
+        return np.zeros(0, bool)
+    return ((np.asarray(A) == 1) | (np.asarray(A) == 0)).any(axis=0)
+
+
+def _masked_dZ_prev(dA, g_prime, step):
+    """dA * g' with 0 where g' is 0, as torch's and JAX's ReLU backward select it: a NaN
+    from above does not pass a unit that is off."""
+    with np.errstate(all="ignore"):
+        return np.where(g_prime == 0, 0, dA * g_prime).astype(dA.dtype)
+
+
+def _in_dtype(derivation):
+    """The backward in the scenario's own dtype with the given output derivation: inf/NaN
+    where A[L] rounds to 1 for the chain rule, finite for the direct form; two variants,
+    NaN through an off ReLU unit as a product (NumPy) and as a select (torch, JAX)."""
+    def alternatives(problem, trace) -> list[dict]:
+        s = problem.scenario
+        with np.errstate(all="ignore"):
+            return [reference.trace(problem.parameters, problem.X, problem.Y, s.activations, derivation=derivation,
+                                    loss=s.loss, formulas=formulas)
+                    for formulas in (FORMULAS, replace(FORMULAS, dZ_prev=_masked_dZ_prev))]
+    return alternatives
+
+
+def _bceloss(problem, trace) -> dict:
+    """BCELoss's gradient at the engine's (rounded) outputs, then the reference's recursion in float64."""
+    p, s = _float64(problem), problem.scenario
+    L = s.depth
+    a = np.asarray(trace.get("A", L), np.float64)  # the engine's own, rounded, outputs
+    sat = (a == 1) | (a == 0)
+    ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+    dA_L = np.where(sat, (a - p.Y) / np.maximum(a * (1 - a), BCELOSS_EPS), ref["dA"][L])
+    dZ_L = np.where(sat, dA_L * a * (1 - a), ref["dZ"][L])  # a(1 - a) = 0 there: dZ[L] = 0
+    formulas = replace(FORMULAS, output_dA=lambda step: dA_L, output_dZ=lambda step: dZ_L)
+    return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, derivation="direct",
+                           formulas=formulas)
+
+
+def _reference(problem, trace) -> dict:
+    p, s = _float64(problem), problem.scenario
+    return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+
+
+def _float32_values(problem, trace) -> bool:
+    return problem.scenario.dtype == "float64" and any(
+        np.asarray(v).dtype == np.float32 for v in trace.dW.values())
+
+
+CONVENTIONS = (
+    Convention(
+        "leaky_relu'(0) = 1",
+        "at z = 0 exactly this engine takes leaky_relu's slope as 1 (jnp.where(z >= 0, ...)); the reference, "
+        "like torch, takes 0.01: a one-sided derivative at the kink, either is a valid choice",
+        lambda p, name, t: "leaky_relu" in p.scenario.activations and _exact_zeros(p, t),
+        lambda p, t: _with_g_prime(p, {"leaky_relu": 1.0}),
+    ),
+    Convention(
+        "relu'(0) = 1",
+        "at z = 0 exactly this engine takes relu's slope as 1 (z >= 0); the reference, like torch and jax.nn.relu, "
+        "takes 0: a one-sided derivative at the kink, either is a valid choice",
+        lambda p, name, t: "relu" in p.scenario.activations and _exact_zeros(p, t),
+        lambda p, t: _with_g_prime(p, {"relu": 1.0}),
+    ),
+    Convention(
+        "kink: mean of one-sided slopes",
+        "a central difference across z = 0 gives the mean of the two one-sided slopes (relu 0.5, leaky_relu "
+        "0.505), not either one, to O(h): the kink is not differentiable",
+        lambda p, name, t: name == "fd" and _exact_zeros(p, t),
+        lambda p, t: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
+        # across a kink the difference is only first order: its error is O(h) (h = 2^-14), not O(h^4)
+        lambda p: Tolerance(1e-3, 1e-4),
+    ),
+    Convention(
+        "saturated sigmoid, chain rule",
+        "the output rounds to exactly 1 in this dtype: the chain rule dA[L] * sigma'(Z[L]) = "
+        "(1 - y)/(1 - a) * a(1 - a) gives inf * 0 = NaN, while the direct form A - Y stays finite",
+        lambda p, name, t: _saturated(p, t).any(),
+        _in_dtype("chain"),
+    ),
+    Convention(
+        "saturated sigmoid, direct form",
+        "the output rounds to exactly 1 in this dtype: this engine's direct A - Y is finite, while the chain "
+        "rule on its own dA[L] = (1 - y)/(1 - a) = inf gives NaN",
+        lambda p, name, t: _saturated(p, t).any(),
+        _in_dtype("direct"),
+    ),
+    Convention(
+        "BCELoss clamping",
+        "torch's binary_cross_entropy clamps log(a), log(1 - a) at -100 and a(1 - a) at 1e-12 in its gradient: "
+        "at an output rounded to exactly 1 its dZ[L] is 0, not a - y",
+        lambda p, name, t: name.startswith("torch-bceloss") and _saturated(p, t).any(),
+        _bceloss,
+    ),
+    Convention(
+        "JAX without x64",
+        "with jax_enable_x64 off (JAX's default) float64 inputs are computed and returned in float32: "
+        "float32 error and dtype, not a formula",
+        lambda p, name, t: _float32_values(p, t),
+        _reference,
+        lambda p: tolerance("float32"),
+    ),
+)
+
+
+def _combined(a: Convention, b: Convention) -> Convention:
+    """Two conventions at once: ``a``'s tolerance-only choice (JAX without x64) around ``b``'s values."""
+    def tol(problem):
+        ta, tb = a.tolerance(problem), b.tolerance(problem)
+        return Tolerance(max(ta.rtol, tb.rtol), max(ta.atol, tb.atol))
+    return Convention(f"{a.name} + {b.name}", f"{a.explanation}; and {b.explanation}", a.applies, b.alternative, tol)
+
+
+def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]]) -> dict:
+    """{(quantity, layer): Convention} for the failing rows a convention explains (one
+    convention, or JAX without x64 together with one other)."""
+    explained = {}
+    applicable = []
+    for convention in CONVENTIONS:
+        try:
+            if convention.applies(problem, engine_name, trace):
+                applicable.append(convention)
+        except (ValueError, TypeError, KeyError):  # e.g. a missing or misshapen engine value
+            continue
+    precision_only = [c for c in applicable if c.alternative is _reference]
+    candidates = applicable + [_combined(a, b) for a in precision_only for b in applicable if b is not a]
+    for convention in candidates:
+        left = [key for key in failing if key not in explained]
+        if not left:
+            break
+        try:
+            alternative, tol = convention.alternative(problem, trace), convention.tolerance(problem)
+        except (ValueError, TypeError, KeyError):
+            continue
+        alternatives = alternative if isinstance(alternative, list) else [alternative]
+        for q, l in left:
+            if any(agrees(alt[q].get(l), trace.get(q, l), tol) for alt in alternatives):
+                explained[(q, l)] = convention
+    return explained
+
