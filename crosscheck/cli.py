@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     fz.add_argument("--examples", type=int, default=200, help="scenarios to try (default 200)")
     fz.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     fz.add_argument("--frameworks", default=None, help=f"comma-separated engines (default: {','.join(ENGINES)})")
-    fz.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    fz.add_argument("--dtypes", default=None,
+                    help=f"comma-separated, from {','.join(DTYPES)} (default: float64,float32)")
     fz.add_argument("--mutant", default=None, help="plant this mutant of crosscheck/mutants.py as the engine")
 
     mrg = sub.add_parser("merge", help="combine the outputs of --shard runs into one report")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from reference.activations import ACTIVATIONS
-from scenarios.spec import DTYPES, Scenario
+from scenarios.spec import Scenario
 from scenarios.suites import LOSS_PAIRS
 
 HIDDEN = tuple(name for name in ACTIVATIONS if name != "softmax")
@@ -20,7 +20,7 @@ OUTPUTS = (("sigmoid", "bce", 1),) + tuple((out, loss, 2 if out == "softmax" els
 
 
 @st.composite
-def scenarios(draw, max_depth: int = 5, max_width: int = 8, max_m: int = 64, dtypes=DTYPES,
+def scenarios(draw, max_depth: int = 5, max_width: int = 8, max_m: int = 64, dtypes=("float64", "float32"),
               activations=HIDDEN, outputs=OUTPUTS):
     """A Scenario with 1..max_depth layers, widths 1..max_width, an output/loss pair of
     ``outputs`` (n_L = 1 for bce, 2..4 classes for cce, 1..3 units for mse)."""

@@ -115,7 +115,8 @@ def losses() -> tuple[Scenario, ...]:
 def full() -> tuple[Scenario, ...]:
     """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds, every activation;
     the default suite's networks with soft labels (y in (0.05, 0.95)), and with every
-    output/loss pair of LOSS_PAIRS and every hidden activation.
+    output/loss pair of LOSS_PAIRS and every hidden activation; and the half suite
+    (float16, bfloat16).
 
     The ``wide`` input regime stays out: in float32 it rounds the sigmoid output to
     exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
@@ -123,7 +124,8 @@ def full() -> tuple[Scenario, ...]:
     """
     return (_matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
             + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",))
-            + _loss_matrix(DEFAULT_SHAPES, (13, 1024), DTYPES, activations=ALL_HIDDEN))
+            + _loss_matrix(DEFAULT_SHAPES, (13, 1024), DTYPES, activations=ALL_HIDDEN)
+            + half())
 
 
 def half() -> tuple[Scenario, ...]:
