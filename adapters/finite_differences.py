@@ -22,7 +22,9 @@ margin); with h = 2^-14 the fourth-order one measures at most 1.1e-9 relative th
 under 1e-9 absolute elsewhere (``python benchmarks/tolerance_survey.py --frameworks fd``),
 hence TOLERANCE: rtol 1e-7, atol 1e-8.  The engine assumes a smooth cost within 2h: the
 suites keep examples 1e-3 away from ReLU kinks (at an exact kink it gives the mean of the
-one-sided slopes, a labelled convention).  It runs float64 scenarios only.
+one-sided slopes, a labelled convention), and moves A[L] by a step relative to a (cce's
+-ln a is steep where a softmax output is small).  ELU is only once differentiable at 0, so
+examples are kept off its 0 as off a kink.  It runs float64 scenarios only.
 """
 from __future__ import annotations
 
@@ -38,6 +40,10 @@ H = 2.0 ** -14
 #: The stencil's measured error (see the docstring) with a 10x margin or more.
 TOLERANCE = Tolerance(rtol=1e-7, atol=1e-8)
 FULL_LIMIT = 20_000
+#: dA[L] is the loss's own derivative: -y/a for cce (and bce), whose derivatives grow as
+#: 1/a^k, so for those the step in A[L] is h * a per example (a relative step), down to
+#: this floor; mse's (a - y)^2 / 2 keeps the plain step.
+OUTPUT_STEP_FLOOR = 1e-6
 DIRECTIONS = 4
 
 
@@ -90,7 +96,9 @@ class FiniteDifferences(Adapter):
                 grads[f"d{q}"][l] = self._parameter(losses, P, f"{q}{l}")
             grads["dZ"][l] = self._per_example(losses, ("Z", l), Z[l].shape)
         for l in range(0, s.depth + 1):
-            grads["dA"][l] = self._per_example(losses, ("A", l), A[l].shape)
+            logarithmic = l == s.depth and s.loss in ("bce", "cce")  # -ln a: a relative step
+            scale = np.clip(np.abs(A[l]), OUTPUT_STEP_FLOOR, 1) if logarithmic else None
+            grads["dA"][l] = self._per_example(losses, ("A", l), A[l].shape, scale)
         return Trace(A=A, Z=Z, **grads)
 
     @staticmethod
@@ -103,12 +111,13 @@ class FiniteDifferences(Adapter):
         return out
 
     @staticmethod
-    def _per_example(losses, key, shape):
+    def _per_example(losses, key, shape, scale=None):
+        """Row k of m * dJ/dQ: unit k moved in every example at once (by t * scale, per example)."""
         out = np.empty(shape)
         for k in range(shape[0]):
             e = np.zeros(shape)
-            e[k] = 1
-            out[k] = central(lambda t: losses({key: t * e}))
+            e[k] = 1 if scale is None else scale[k]
+            out[k] = central(lambda t: losses({key: t * e})) / (1 if scale is None else scale[k])
         return out
 
     def projections(self, problem, ref) -> Projected:
