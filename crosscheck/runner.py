@@ -115,7 +115,9 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
-                     "err_ku": budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
+                     # fd's error is its step size's, not a rounding budget's: no err_ku for it
+                     "err_ku": float("nan") if engine.tolerance else
+                     budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
     failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == "fail" and obs.holds]
     if failing and getattr(trace, "projections", None) is None:
         _label_conventions(problem, engine.name, trace, [rows[i] for i in failing])
