@@ -5,7 +5,7 @@ machine) and then with the cache it left (every later run), and prints the wall 
 side by side with the one-minute budget, plus each engine's share from the report's
 ``engine_seconds`` column.
 
-    python benchmarks/default_suite.py [--suite default] [--frameworks numpy,torch,jax]
+    python benchmarks/default_suite.py [--suite default] [--frameworks numpy,torch,jax,fd]
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def timed_run(suite: str, frameworks: str, out: Path, cache: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="default")
-    parser.add_argument("--frameworks", default="numpy,torch,jax")
+    parser.add_argument("--frameworks", default="numpy,torch,jax,fd")  # what `make report` runs
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cache, out = Path(tmp, "jax-cache"), Path(tmp, "out")
