@@ -74,12 +74,11 @@ def bare_calls(engines):
     import reference
 
     jax_engine = next(e for e in engines if e.name == "jax")
+    torch_engine = next(e for e in engines if e.name == "torch")
+    acts = torch_engine.activations(torch)
 
     def numpy_call(p):
-        reference.trace(p.parameters, p.X, p.Y, p.scenario.activations)
-
-    acts = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z * 1,
-            "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
+        reference.trace(p.parameters, p.X, p.Y, p.scenario.activations, loss=p.scenario.loss)
 
     def torch_call(p):
         P = {k: torch.from_numpy(v).requires_grad_() for k, v in p.parameters.items()}
@@ -89,7 +88,7 @@ def bare_calls(engines):
             Z = P[f"W{l}"] @ A + P[f"b{l}"]
             A = acts[p.scenario.activations[l - 1]](Z)
             inputs += [Z, A]
-        J = -torch.sum(Y * torch.log(A) + (1 - Y) * torch.log(1 - A)) / p.scenario.m
+        J = torch_engine.cost(torch, p.scenario.loss, A, Y, p.scenario.m)
         torch.autograd.grad(J, inputs + list(P.values()))
 
     def jax_call(p):
@@ -98,7 +97,7 @@ def bare_calls(engines):
         eA = [np.zeros((n, s.m), dt) for n in s.layer_sizes]
         grad, names = jax_engine.program(s.activations)
         idx = np.array([names.index(a) for a in s.activations], np.int32)
-        jax.block_until_ready(grad(p.parameters, eZ, eA, p.X, p.Y, idx))
+        jax.block_until_ready(grad(p.parameters, eZ, eA, p.X, p.Y, idx, loss=s.loss))
 
     return [numpy_call, torch_call, jax_call]
 
