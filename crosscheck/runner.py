@@ -11,12 +11,13 @@ from tqdm import tqdm
 import reference
 from adapters import QUANTITIES, EngineUnavailable, get_adapter
 from adapters.user_backward import Unsupported
+from crosscheck.budget import budget_units, inner_dimension
 from crosscheck.checks import Observation, identity_observations, reference_observations
+from crosscheck.controls import indistinguishable, negative_control
 from crosscheck.differences import gradient_check_difference
 from crosscheck.localise import WHERE_COLUMNS, localise
 from crosscheck.metrics import compare, compare_many
 from scenarios import Problem, build_problem, tolerance
-from scenarios.dtypes import UNIT_ROUNDOFF
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
 COLUMNS = [
@@ -134,45 +135,6 @@ def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict
         if convention is not None:
             row.update(passed=True, status=CONVENTION,
                        message=f"convention ({convention.name}): {convention.explanation}")
-
-
-def indistinguishable(problem, ref, tol) -> bool:
-    """True when the reference's own dZ[L] (chain rule) passes for A - Y under twice
-    ``tol``: an engine's values may be off by up to ``tol`` either way, so a difference
-    of the formulas under 2 x tol cannot be seen through them, and the negative control
-    cannot show anything at this precision."""
-    L = problem.scenario.depth
-    a_minus_y = ref["A"][L] - np.asarray(problem.Y, np.float64)
-    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol).passed
-
-
-def inner_dimension(s, quantity: str, layer: int) -> int:
-    """k of the reduction that produced ``quantity[layer]`` (see COLUMNS)."""
-    if quantity in ("dW", "db"):
-        return s.m
-    if quantity in ("A", "Z"):
-        return s.layer_sizes[layer - 1] if layer >= 1 else 1
-    return s.layer_sizes[layer + 1] if layer < s.depth else 1  # dA, dZ: W[l+1]^T dZ[l+1]
-
-
-def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float) -> float:
-    """max_abs_err in units of k * u * max|expected| (NaN when there is nothing to scale by)."""
-    if expected is None or not np.size(expected) or quantity not in ("A", "Z", "dA", "dZ", "dW", "db"):
-        return float("nan")
-    scale = float(np.max(np.abs(expected)))
-    if not np.isfinite(scale) or scale == 0:
-        return float("nan")
-    return max_abs_err / (inner_dimension(s, quantity, layer) * UNIT_ROUNDOFF[s.dtype] * scale)
-
-
-def negative_control(s, identity_held: bool) -> dict:
-    """``passed`` and ``message`` of a negative control: passing means not holding."""
-    pair = f"{s.activations[-1]} output with {s.loss}"
-    if identity_held:
-        return {"passed": False, "message": f"A - Y holds for a {pair}, where it must not: "
-                                            f"dZ[L] = dA[L] * g'(Z[L]) differs from A - Y there"}
-    return {"passed": True, "message": f"expected not to hold ({pair} is not a canonical pair); "
-                                       f"check chain verifies dZ[L] = dA[L] * g'(Z[L]) instead"}
 
 
 @dataclass(frozen=True)
