@@ -86,3 +86,33 @@ def test_agrees_needs_the_same_non_finite_places_and_finite_values_within_tolera
 def test_every_convention_has_a_one_line_explanation():
     for c in CONVENTIONS:
         assert c.explanation and "\n" not in c.explanation and len(c.name) < 40
+
+
+class ReluPrimeOneAtZero(MutantEngine):
+    """The reference with relu'(z) = 1 for z >= 0 (a hand-written ``Z >= 0`` mask)."""
+
+    def __init__(self, everywhere: bool = False):
+        from dataclasses import replace
+
+        from crosscheck.mutants import Mutant
+        from reference.steps import FORMULAS
+
+        def g_prime(step):
+            name, Z = step.activations[step.l - 2], step.Z[step.l - 1]
+            if name != "relu":
+                return FORMULAS.g_prime_prev(step)
+            return np.ones_like(Z) if everywhere else (Z >= 0).astype(Z.dtype)
+
+        super().__init__(Mutant("relu-ge-0", "common", "g'", "relu'(z) = 1 for z >= 0",
+                                replace(FORMULAS, g_prime_prev=g_prime)))
+        self.name = "relu-ge-0" if not everywhere else "relu-prime-1"
+
+
+def test_relu_prime_one_at_zero_is_labelled_and_relu_prime_one_everywhere_is_not():
+    s = Scenario.from_id("tanh-relu-sigmoid_4-5-5-1_m13_float64_s0_zeros")
+    at_zero = run([s], [ReluPrimeOneAtZero()], progress=False)
+    labelled = at_zero[at_zero["status"] == CONVENTION]
+    assert at_zero["passed"].all() and len(labelled)
+    assert labelled["message"].str.startswith("convention (relu'(0) = 1)").all()
+    everywhere = run([s], [ReluPrimeOneAtZero(everywhere=True)], progress=False)
+    assert (everywhere["status"] == "fail").any()
