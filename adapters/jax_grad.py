@@ -109,12 +109,14 @@ class JaxGrad(Adapter):
 
     #: Compiled programs kept in memory before the jit caches are cleared: every one holds
     #: mapped code, and thousands of shapes (``crosscheck fuzz``) exhaust the process's maps
-    #: ("LLVM compilation error: Cannot allocate memory"). The persistent cache stays.
-    MAX_PROGRAMS = 200
+    #: ("LLVM compilation error: Cannot allocate memory", then a segfault: seen with 200
+    #: on the full suite once it had half precision and three losses). The persistent
+    #: cache stays.
+    MAX_PROGRAMS = 100
 
     def _count_signature(self, problem) -> None:
         s = problem.scenario
-        self._signatures.add((s.layer_sizes, s.m, s.dtype, s.loss))
+        self._signatures.add((s.layer_sizes, s.m, s.dtype, s.loss, self.program(s.activations)[1]))
         if len(self._signatures) > self.MAX_PROGRAMS:
             self.load().clear_caches()
             self._signatures.clear()
