@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adapters.base import HALF_TOO, Adapter, Trace, per_example
+from adapters.base import Adapter, Trace, per_example, written_cost
+from scenarios.dtypes import DTYPES
 
 def cache_dir() -> str | None:
     """Where compiled programs are kept between runs, or None when caching is off."""
@@ -50,15 +51,6 @@ def _activations(jax) -> dict:
     }
 
 
-def _cost(jnp, loss: str, A, Y, m: int):
-    """J of ``loss`` written out on A[L], so that dA[L] is read too."""
-    if loss == "bce":
-        return -jnp.sum(Y * jnp.log(A) + (1 - Y) * jnp.log(1 - A)) / m
-    if loss == "cce":
-        return -jnp.sum(Y * jnp.log(A)) / m
-    return 0.5 * jnp.sum((A - Y) ** 2) / m
-
-
 def _gradient_function(jax, g: dict):
     """jit(grad(J)) with the layer's activation chosen among ``g`` by a traced index."""
     jnp = jax.numpy
@@ -70,7 +62,7 @@ def _gradient_function(jax, g: dict):
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1]
             A[l] = jax.lax.switch(g_index[l - 1], branches, Z[l]) + eA[l]
-        return _cost(jnp, loss, A[L], Y, m), (A, Z)
+        return written_cost(jnp, loss, A[L], Y, m), (A, Z)
 
     return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True), static_argnames=("loss",)), tuple(g)
 
@@ -81,7 +73,7 @@ class JaxGrad(Adapter):
     name = "jax"
     module = "jax"
     devices = ("cpu", "cuda")
-    dtypes = HALF_TOO
+    dtypes = DTYPES
 
     def device_unavailable(self, jax) -> str | None:
         if self.device == "cpu":

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from adapters.base import HALF_TOO, Adapter, Trace, per_example
+from adapters.base import Adapter, Trace, per_example, written_cost
+from scenarios.dtypes import DTYPES
 
 
 def to_torch(torch, x: np.ndarray, device: str, requires_grad: bool = False):
@@ -40,22 +41,13 @@ def _activations(torch):
     }
 
 
-def cost(torch, loss: str, A, Y, m: int):
-    """J of ``loss`` written out in torch ops on A[L], so that dA[L] is read too."""
-    if loss == "bce":
-        return -torch.sum(Y * torch.log(A) + (1 - Y) * torch.log(1 - A)) / m
-    if loss == "cce":
-        return -torch.sum(Y * torch.log(A)) / m
-    return 0.5 * torch.sum((A - Y) ** 2) / m
-
-
 class TorchAutograd(Adapter):
     """Forward pass in torch ops on the CPU (or a CUDA device); every derivative from one autograd call."""
 
     name = "torch"
     module = "torch"
     devices = ("cpu", "cuda")
-    dtypes = HALF_TOO
+    dtypes = DTYPES
 
     def device_unavailable(self, torch) -> str | None:
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -68,7 +60,7 @@ class TorchAutograd(Adapter):
 
     def cost(self, torch, loss: str, A, Y, m: int):
         """J on A[L] (overridable: torch-bceloss uses torch's BCE)."""
-        return cost(torch, loss, A, Y, m)
+        return written_cost(torch, loss, A, Y, m)
 
     def trace(self, problem) -> Trace:
         torch = self.load()

@@ -16,9 +16,9 @@ import numpy as np
 
 import reference
 from reference.steps import FORMULAS
+from scenarios.problem import KINKED
 from scenarios.tolerances import Tolerance, tolerance
 
-KINKED = ("relu", "leaky_relu")
 #: BCELoss's floor for a(1 - a) in its gradient (torch's EPSILON in binary_cross_entropy_backward).
 BCELOSS_EPS = 1e-12
 
@@ -29,8 +29,8 @@ class Convention:
     explanation: str
     #: (problem, engine name, trace) -> whether the convention can be what happened.
     applies: Callable
-    #: (problem, trace) -> {quantity: {layer: array}}: the reference under the convention (or a
-    #: list of such, when the convention comes in variants).
+    #: (problem, trace, the float64 reference trace) -> {quantity: {layer: array}}: the
+    #: reference under the convention (or a list of such, when it comes in variants).
     alternative: Callable
     #: (problem) -> the tolerance to compare with the alternative (default: the dtype's).
     tolerance: Callable = lambda problem: tolerance(problem.scenario.dtype)
@@ -52,13 +52,9 @@ def agrees(expected, actual, tol: Tolerance) -> bool:
     return same_nonfinite and bool(np.all(np.abs(a - e) <= tol.atol + tol.rtol * np.abs(e)))
 
 
-def _float64(problem):
-    return problem.astype(np.float64)
-
-
 def _with_g_prime(problem, at_zero: dict, loss_dZ=None) -> dict:
     """The float64 reference with g'(0) replaced for the activations in ``at_zero``."""
-    p, s = _float64(problem), problem.scenario
+    p, s = problem.astype(np.float64), problem.scenario
 
     def g_prime_prev(step):
         name = step.activations[step.l - 2]
@@ -101,7 +97,7 @@ def _in_dtype(derivation):
     """The backward in the scenario's own dtype with the given output derivation: inf/NaN
     where A[L] rounds to 1 for the chain rule, finite for the direct form; two variants,
     NaN through an off ReLU unit as a product (NumPy) and as a select (torch, JAX)."""
-    def alternatives(problem, trace) -> list[dict]:
+    def alternatives(problem, trace, ref) -> list[dict]:
         s = problem.scenario
         with np.errstate(all="ignore"):
             return [reference.trace(problem.parameters, problem.X, problem.Y, s.activations, derivation=derivation,
@@ -110,13 +106,12 @@ def _in_dtype(derivation):
     return alternatives
 
 
-def _bceloss(problem, trace) -> dict:
+def _bceloss(problem, trace, ref) -> dict:
     """BCELoss's gradient at the engine's (rounded) outputs, then the reference's recursion in float64."""
-    p, s = _float64(problem), problem.scenario
+    p, s = problem.astype(np.float64), problem.scenario
     L = s.depth
     a = np.asarray(trace.get("A", L), np.float64)  # the engine's own, rounded, outputs
     sat = (a == 1) | (a == 0)
-    ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
     dA_L = np.where(sat, (a - p.Y) / np.maximum(a * (1 - a), BCELOSS_EPS), ref["dA"][L])
     dZ_L = np.where(sat, dA_L * a * (1 - a), ref["dZ"][L])  # a(1 - a) = 0 there: dZ[L] = 0
     formulas = replace(FORMULAS, output_dA=lambda step: dA_L, output_dZ=lambda step: dZ_L)
@@ -124,9 +119,8 @@ def _bceloss(problem, trace) -> dict:
                            formulas=formulas)
 
 
-def _reference(problem, trace) -> dict:
-    p, s = _float64(problem), problem.scenario
-    return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+def _reference(problem, trace, ref) -> dict:
+    return ref
 
 
 def _float32_values(problem, trace) -> bool:
@@ -134,27 +128,26 @@ def _float32_values(problem, trace) -> bool:
         np.asarray(v).dtype == np.float32 for v in trace.dW.values())
 
 
+def _slope_one_at_zero(name: str, how: str, reference_takes: str) -> Convention:
+    """g'(0) = 1 for the kinked activation ``name``, where the reference takes the other side."""
+    return Convention(
+        f"{name}'(0) = 1",
+        f"at z = 0 exactly this engine takes {name}'s slope as 1 ({how}); the reference, {reference_takes}: "
+        "a one-sided derivative at the kink, either is a valid choice",
+        lambda p, engine, t: name in p.scenario.activations and _exact_zeros(p, t),
+        lambda p, t, ref: _with_g_prime(p, {name: 1.0}),
+    )
+
+
 CONVENTIONS = (
-    Convention(
-        "leaky_relu'(0) = 1",
-        "at z = 0 exactly this engine takes leaky_relu's slope as 1 (jnp.where(z >= 0, ...)); the reference, "
-        "like torch, takes 0.01: a one-sided derivative at the kink, either is a valid choice",
-        lambda p, name, t: "leaky_relu" in p.scenario.activations and _exact_zeros(p, t),
-        lambda p, t: _with_g_prime(p, {"leaky_relu": 1.0}),
-    ),
-    Convention(
-        "relu'(0) = 1",
-        "at z = 0 exactly this engine takes relu's slope as 1 (z >= 0); the reference, like torch and jax.nn.relu, "
-        "takes 0: a one-sided derivative at the kink, either is a valid choice",
-        lambda p, name, t: "relu" in p.scenario.activations and _exact_zeros(p, t),
-        lambda p, t: _with_g_prime(p, {"relu": 1.0}),
-    ),
+    _slope_one_at_zero("leaky_relu", "jnp.where(z >= 0, ...)", "like torch, takes 0.01"),
+    _slope_one_at_zero("relu", "z >= 0", "like torch and jax.nn.relu, takes 0"),
     Convention(
         "kink: mean of one-sided slopes",
         "a central difference across z = 0 gives the mean of the two one-sided slopes (relu 0.5, leaky_relu "
         "0.505), not either one, to O(h): the kink is not differentiable",
         lambda p, name, t: name == "fd" and _exact_zeros(p, t),
-        lambda p, t: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
+        lambda p, t, ref: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
         # across a kink the difference is only first order: its error is O(h) (h = 2^-14), not O(h^4)
         lambda p: Tolerance(1e-3, 1e-4),
     ),
@@ -198,9 +191,10 @@ def _combined(a: Convention, b: Convention) -> Convention:
     return Convention(f"{a.name} + {b.name}", f"{a.explanation}; and {b.explanation}", a.applies, b.alternative, tol)
 
 
-def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]]) -> dict:
+def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], ref: dict) -> dict:
     """{(quantity, layer): Convention} for the failing rows a convention explains (one
-    convention, or JAX without x64 together with one other)."""
+    convention, or JAX without x64 together with one other); ``ref`` is the float64
+    reference trace the rows were compared with."""
     explained = {}
     applicable = []
     for convention in CONVENTIONS:
@@ -216,7 +210,7 @@ def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]]) ->
         if not left:
             break
         try:
-            alternative, tol = convention.alternative(problem, trace), convention.tolerance(problem)
+            alternative, tol = convention.alternative(problem, trace, ref), convention.tolerance(problem)
         except (ValueError, TypeError, KeyError):
             continue
         alternatives = alternative if isinstance(alternative, list) else [alternative]

@@ -121,15 +121,15 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                      budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
     failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == "fail" and obs.holds]
     if failing and getattr(trace, "projections", None) is None:
-        _label_conventions(problem, engine.name, trace, [rows[i] for i in failing])
+        _label_conventions(problem, engine.name, trace, [rows[i] for i in failing], ref)
     return rows
 
 
-def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict]) -> None:
+def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict], ref: dict) -> None:
     """Relabel the failing rows a convention explains (crosscheck/conventions.py), in place."""
     from crosscheck.conventions import explain
 
-    explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}))
+    explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}), ref)
     for row in failing_rows:
         convention = explained.get((row["quantity"], row["layer"]))
         if convention is not None:
