@@ -1,4 +1,4 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (460), ``full`` (every
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (524), ``full`` (every
 activation, soft labels, every output/loss pair), ``losses`` (the output/loss pairs on the
 default suite's networks), ``gelu-defaults`` (16, for the engines that rely on their
 framework's GELU).  ``crosscheck scenarios --suite NAME`` lists and counts them.
@@ -16,7 +16,10 @@ The default suite is built to expose a wrong formula, not only to run one:
 - float64 and float32;
 - the other output/loss pairs (``LOSS_PAIRS``) on a one-layer and a three-layer network:
   softmax with cce and identity with mse, where A - Y holds, and the negative controls
-  sigmoid and tanh with mse, where it must not.
+  sigmoid and tanh with mse, where it must not;
+- the networks people write first in a tutorial (``tutorial``): one and two hidden layers
+  of relu or tanh with sigmoid + bce, softmax + cce (3 and 10 classes) and identity + mse,
+  so that a textbook two-layer classifier is checked, not skipped.
 """
 from __future__ import annotations
 
@@ -95,6 +98,23 @@ def _loss_matrix(shapes, batches, dtypes, activations=HIDDEN_ACTIVATIONS):
     )
 
 
+#: (output activation, loss, n_L) of the tutorials' networks, and their hidden layers.
+TUTORIAL_OUTPUTS = (("sigmoid", "bce", 1), ("softmax", "cce", 3), ("softmax", "cce", 10), ("identity", "mse", 1))
+TUTORIAL_HIDDEN = (("relu",), ("tanh",), ("relu", "relu"), ("tanh", "tanh"))
+TUTORIAL_WIDTHS = (8, 6)
+TUTORIAL_BATCHES = (1, 64)
+
+
+def tutorial() -> tuple[Scenario, ...]:
+    """One and two hidden layers (relu or tanh, widths 8 then 6, n_x = 4) with each of
+    TUTORIAL_OUTPUTS, m = 1 and 64, float64 and float32."""
+    return tuple(
+        Scenario((4, *TUTORIAL_WIDTHS[:len(hidden)], n_L), hidden + (out,), m, dtype, loss=loss)
+        for out, loss, n_L in TUTORIAL_OUTPUTS for hidden in TUTORIAL_HIDDEN
+        for m, dtype in product(TUTORIAL_BATCHES, DTYPES)
+    )
+
+
 def smoke() -> tuple[Scenario, ...]:
     """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
     return tuple(
@@ -104,7 +124,8 @@ def smoke() -> tuple[Scenario, ...]:
 
 def default() -> tuple[Scenario, ...]:
     """The main job: see the module docstring for what it covers and why."""
-    return _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), DTYPES)
+    return (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), DTYPES)
+            + tutorial())
 
 
 def losses() -> tuple[Scenario, ...]:
