@@ -33,6 +33,9 @@ class Trace:
     dZ: dict
     dW: dict
     db: dict
+    #: The (quantity, layer) pairs the engine computed itself, when it gives only some (a
+    #: user's function: its returned keys, and A[L] from a course forward); None: all.
+    given: frozenset | None = None
 
     def get(self, quantity: str, layer: int):
         """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
@@ -53,6 +56,8 @@ class Adapter:
     #: A tolerance of the engine's own (scenarios.Tolerance), instead of the dtype's: the
     #: finite-difference engine's error is its step size's, not the dtype's.
     tolerance = None
+    #: The quantities compared with the reference (fd: its A and Z are the reference's own).
+    compares = QUANTITIES
 
     def __init__(self, device: str = "cpu"):
         self._framework = None

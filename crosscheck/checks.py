@@ -68,16 +68,21 @@ def _identity(check, quantity, layer, actual, formula, holds=True) -> Observatio
 
 
 def identity_observations(problem, trace: Trace) -> Iterator[Observation]:
-    """The article's identities, evaluated on the engine's own values."""
+    """The article's identities, evaluated on the engine's own values.  For a partial
+    trace (a user's function that returns some dA, dZ only) an identity whose values were
+    not returned is not made: the identities use what is there."""
     s = problem.scenario
     L = s.depth
     A = lambda l: problem.X if l == 0 else trace.get("A", l)  # noqa: E731  A[0] = X
     W = lambda l: problem.parameters[f"W{l}"]  # noqa: E731
-    yield _identity(
-        "A-Y", "dZ", L, trace.get("dZ", L), lambda: reference.dL_dz(_f64(A(L)), _f64(problem.Y)),
-        holds=reference.is_canonical(s.loss, s.activations[-1]),
-    )
-    if trace.get("dA", L) is not None:  # a bring-your-own function may leave dA out
+    partial = trace.given is not None
+    has = lambda q, l: not partial or trace.get(q, l) is not None  # noqa: E731
+    if has("dZ", L):
+        yield _identity(
+            "A-Y", "dZ", L, trace.get("dZ", L), lambda: reference.dL_dz(_f64(A(L)), _f64(problem.Y)),
+            holds=reference.is_canonical(s.loss, s.activations[-1]),
+        )
+    if trace.get("dA", L) is not None and has("dZ", L):  # a bring-your-own function may leave dA out
         out = reference.activation(s.activations[-1])
         yield _identity(
             "chain", "dZ", L, trace.get("dZ", L),
@@ -85,9 +90,12 @@ def identity_observations(problem, trace: Trace) -> Iterator[Observation]:
         )
     for l in range(1, L + 1):
         dZ = trace.get("dZ", l)
-        yield _identity("x(a-y)", "dW", l, trace.get("dW", l), lambda: reference.dW(_f64(dZ), _f64(A(l - 1))))
-        yield _identity("db", "db", l, trace.get("db", l), lambda: reference.db(_f64(dZ)))
+        if has("dZ", l):
+            yield _identity("x(a-y)", "dW", l, trace.get("dW", l), lambda: reference.dW(_f64(dZ), _f64(A(l - 1))))
+            yield _identity("db", "db", l, trace.get("db", l), lambda: reference.db(_f64(dZ)))
     for l in range(L, 1, -1):
+        if not (has("dZ", l) and has("dZ", l - 1)):
+            continue
         g_prime = reference.activation(s.activations[l - 2]).g_prime
         yield _identity(
             "recursion", "dZ", l - 1, trace.get("dZ", l - 1),

@@ -1,7 +1,8 @@
 """``crosscheck``: run suites through engines and write reports; list scenarios.
 
-Exit codes: 0 every check passed, 1 a check failed, 2 bad usage or bad input (one line
-on stderr, no traceback).
+Exit codes (every subcommand): 0 every check passed, 1 a check failed (or an engine asked
+for checked no scenario), 2 bad usage or bad input (one line on stderr, no traceback), 3
+the harness itself failed (one line on stderr saying where the traceback was saved).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from adapters import ENGINES, VARIANTS
 from scenarios import DTYPES, SUITES, Scenario, suite
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -87,7 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
     what.add_argument("--network", help="one network from a .npz file (X, Y, W1, b1, ..., activations)")
     run.add_argument("--backward", metavar="FILE.py:FUNC",
-                     help="also check your own FUNC(parameters, X, Y, activations) -> grads")
+                     help="also check your own FUNC(parameters, X, Y, activations[, loss]) -> grads, or the "
+                     "course's L_model_backward(AL, Y, caches) (README: Check your own backprop code)")
+    run.add_argument("--forward", metavar="FILE.py:FUNC",
+                     help="the forward of a course-style --backward (default: L_model_forward beside it)")
+    run.add_argument("--activations", default=None,
+                     help="comma-separated: only networks of these activations apply to --backward "
+                     "(default: all for FUNC(parameters, X, Y, activations); probed for a course pair)")
+    run.add_argument("--timeout", type=float, default=None,
+                     help="seconds one scenario of --backward may take before it is a failure (default 10)")
     run.add_argument("--name", help="the framework name of --backward in reports (default: FUNC)")
     run.add_argument("--mutant", default=None,
                      help="also run this formula mutant (crosscheck/mutants.py) as an engine, e.g. to rerun a fuzz find")
@@ -148,13 +157,27 @@ def _cmd_scenarios(args) -> int:
     return EXIT_PASS
 
 
-def _user_engine(args):
-    from adapters.user_backward import UserBackward, load_function
+def _user_function(args):
+    """The resolved spec of --backward (loaded once in a child; a course forward probed)."""
+    from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+    from adapters.user_code import UserCodeError
 
+    for flag in ("forward", "activations", "timeout"):
+        if getattr(args, flag) is not None and not args.backward:
+            raise UsageError(f"--{flag} goes with --backward FILE.py:FUNC")
+    activations = None
+    if args.activations:
+        from reference import ACTIVATIONS
+
+        activations = _names(args.activations, ACTIVATIONS, "activation")
     try:
-        return UserBackward(load_function(args.backward), args.name)
+        spec = user_function(args.backward, args.forward, args.name, activations,
+                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout)
+        return resolve(spec)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"--backward: {exc}") from None
+    except UserCodeError as exc:
+        raise UsageError(f"--backward: {exc}") from None
 
 
 def _problems(args):
@@ -172,8 +195,10 @@ def _problems(args):
 
 
 def _cmd_run(args) -> int:
-    from crosscheck.report import headline, identity_table, write_reports
-    from crosscheck.runner import resolve_engines, run_all
+    from crosscheck.engines import EngineSpec, close
+    from crosscheck.report import headline, identity_table, not_returned_lines, write_reports
+    from crosscheck.runner import run_all
+    from crosscheck.verdict import passed
 
     if args.name and not args.backward:
         raise UsageError("--name names the --backward function; give --backward FILE.py:FUNC")
@@ -191,14 +216,14 @@ def _cmd_run(args) -> int:
         chosen = shard(chosen, *shard_of)
         if not chosen:
             raise UsageError(f"--shard {args.shard}: no scenario in this shard")
-    user = _user_engine(args) if args.backward else None
     if args.mutant:
-        from crosscheck.mutants import MutantEngine, mutant
+        from crosscheck.mutants import mutant
 
         try:
-            planted = MutantEngine(mutant(args.mutant))
+            mutant(args.mutant)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    user, printed_on_import = _user_function(args) if args.backward else (None, "")
     if args.mutant and not args.frameworks:
         names = []  # the mutant alone, unless other engines are asked for
     elif user and not args.frameworks:
@@ -209,11 +234,11 @@ def _cmd_run(args) -> int:
 
     devices = tuple(_names(args.device, DEVICES, "device"))
     out = _writable(Path(args.out))
-    engines, unavailable = resolve_engines(names, devices)
-    engines += [user] if user else []
-    engines += [planted] if args.mutant else []
+    spec = EngineSpec(tuple(names), devices, user, args.mutant)
+    engines, unavailable = spec.build()
     missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
     if args.frameworks and missing:
+        close(engines)
         name, reason = next(iter(missing.items()))
         raise UsageError(f"framework {name} is unavailable: {reason}")
     for name, reason in unavailable.items():
@@ -222,38 +247,52 @@ def _cmd_run(args) -> int:
         raise UsageError("no engine can run here")
     start = time.perf_counter()
     progress = False if args.no_progress or args.quiet else None
-    if args.workers > 1:
-        from crosscheck.parallel import EngineSpec, run_parallel
+    try:
+        if args.workers > 1:
+            from crosscheck.parallel import run_parallel
 
-        ready = {e.name for e in engines}
-        spec = EngineSpec(tuple(n for n in names if any(r == n or r.startswith(n + "@") for r in ready)),
-                          args.backward, args.name, devices)
-        result = run_parallel(chosen, spec, args.workers, progress)
-    else:
-        result = run_all(chosen, engines, progress)
+            ready = {e.name for e in engines}
+            workers_spec = EngineSpec(tuple(n for n in names if any(r == n or r.startswith(n + "@") for r in ready)),
+                                      devices, user, args.mutant)
+            close(engines)
+            result = run_parallel(chosen, workers_spec, args.workers, progress)
+        else:
+            result = run_all(chosen, engines, progress)
+    finally:
+        close(engines)
     df = result.observations
     seconds = time.perf_counter() - start
+    asked = spec.asked(named=bool(args.frameworks))
     title = (f"--scenario {args.scenario}" if args.scenario else f"--network {args.network}" if args.network
              else f"suite {args.suite}")
     meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
-            "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable}
+            "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable,
+            "asked": list(asked), "printed_on_import": printed_on_import}
     try:
-        rerun = "crosscheck run" + (f" --backward {args.backward}" if args.backward else "")
+        rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(getattr(args, flag)))}"
+                                           for flag in ("backward", "forward", "activations", "timeout", "name")
+                                           if getattr(args, flag) is not None)
         paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta,
                               rerun)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
-    _print(_coloured(headline(df, unavailable)))
-    failed = df[~df["passed"]]
+    ok = passed(df, asked)
+    _print(_coloured(headline(df, unavailable, asked)))
     if args.quiet:
-        return EXIT_FAIL if len(failed) else EXIT_PASS
+        return EXIT_PASS if ok else EXIT_FAIL
+    for line in not_returned_lines(df):
+        _print(line)
     _print(identity_table(df).to_string(index=False))
+    failed = df[~df["passed"].astype(bool)]
     for row in failed.head(20).itertuples():
-        _print(f"FAIL {row.scenario} {row.framework} {row.check} {row.quantity}[{row.layer}]: {row.message}")
+        where = "" if row.check == "run" else f" {row.check} {row.quantity}[{row.layer}]"
+        _print(f"FAIL {row.scenario} {row.framework}{where}: {row.message}")
     if len(failed) > 20:
         _print(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
-    _print(f"reports: {', '.join(map(str, paths.values()))} ({seconds:.1f} s)")
-    return EXIT_FAIL if len(failed) else EXIT_PASS
+    if "log" in paths:
+        _print(f"what {user.name} printed: {paths['log']}")
+    _print(f"reports: {', '.join(str(p) for k, p in paths.items() if k != 'log')} ({seconds:.1f} s)")
+    return EXIT_PASS if ok else EXIT_FAIL
 
 
 def _writable(out: Path) -> Path:
@@ -319,17 +358,22 @@ def _cmd_fuzz(args) -> int:
 
 def _cmd_merge(args) -> int:
     from crosscheck.merge import merge
-    from crosscheck.report import headline, write_reports
+    from crosscheck.report import USER_LOG, headline, write_files, write_reports
+    from crosscheck.verdict import passed
 
     try:
         result, meta = merge([Path(d) for d in args.dirs])
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = _writable(Path(args.out))
+    asked = tuple(meta.get("asked") or ())
     paths = write_reports(result, out, meta["title"], meta["unavailable"], {**meta, "shard": None})
-    _print(_coloured(headline(result.observations, meta["unavailable"])))
+    logs = [Path(d) / USER_LOG for d in args.dirs if (Path(d) / USER_LOG).is_file()]
+    if logs:  # what a user's code printed, shard by shard
+        write_files(out, {USER_LOG: "".join(f"=== {log.parent} ===\n{log.read_text()}" for log in logs)})
+    _print(_coloured(headline(result.observations, meta["unavailable"], asked)))
     _print(f"reports: {', '.join(map(str, paths.values()))}")
-    return EXIT_FAIL if (~result.observations["passed"]).any() else EXIT_PASS
+    return EXIT_PASS if passed(result.observations, asked) else EXIT_FAIL
 
 
 def _cmd_compare(args) -> int:
@@ -415,6 +459,31 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("crosscheck: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the harness's own failure: never a verdict
+        return _crashed(exc, argv)
+
+
+def _crashed(exc: Exception, argv) -> int:
+    """Save the traceback (in the output folder when there is one) and say so on one line."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    out = None
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--out" in args[:-1]:
+        out = Path(args[args.index("--out") + 1])
+    try:
+        folder = out if out is not None and out.is_dir() else Path(tempfile.mkdtemp(prefix="crosscheck-"))
+        path = folder / "crosscheck-traceback.txt"
+        path.write_text(text)
+        saved = f"traceback saved in {path}"
+    except OSError:
+        saved = "the traceback could not be saved"
+    first = (str(exc).splitlines() or [""])[0]
+    print(f"crosscheck: internal error (a bug in the harness, not a verdict): {type(exc).__name__}: {first}; {saved}",
+          file=sys.stderr)
+    return EXIT_CRASH
 
 
 if __name__ == "__main__":

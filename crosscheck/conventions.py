@@ -219,3 +219,22 @@ def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], re
                 explained[(q, l)] = convention
     return explained
 
+
+
+def older_dA_naming(trace, ref: dict, tol: Tolerance):
+    """The trace with its dA keys read in the older course naming (the function's dA{l} is
+    dJ/dA[l-1], the derivative with respect to layer l's input), or None.
+
+    Only when the naming explains every dA the function returned: each dA{l} agrees with
+    the reference's dA[l-1], and they do not all agree as named.  A function whose dA
+    keys match neither way keeps its failures.
+    """
+    if trace.given is None or not trace.dA:
+        return None
+    given = sorted(trace.dA)
+    if min(given) < 1 or all(agrees(ref["dA"].get(l), trace.dA[l], tol) for l in given):
+        return None
+    if not all(agrees(ref["dA"].get(l - 1), trace.dA[l], tol) for l in given):
+        return None
+    keys = {(q, l) for q, l in trace.given if q != "dA"} | {("dA", l - 1) for l in given}
+    return replace(trace, dA={l - 1: trace.dA[l] for l in given}, given=frozenset(keys))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crosscheck.report import failures_table, headline, identity_table
+from crosscheck.verdict import passed
 from scenarios import Scenario
 
 QUANTITY_ORDER = ["A", "Z", "dA", "dZ", "dW", "db"]
@@ -115,14 +116,15 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, na_rep="-") if len(df) else "<p><i>none</i></p>"
 
 
-def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str = "crosscheck run") -> str:
+def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str = "crosscheck run",
+                asked=()) -> str:
     """The page for a run; ``rerun`` is the start of the command that reruns a failing row."""
     import matplotlib
 
     matplotlib.use("Agg")
     df = result.observations
-    failed = df[~df["passed"]]
-    verdict = "fail" if len(failed) else "pass"
+    failed = df[~df["passed"].astype(bool)]
+    verdict = "pass" if passed(df, asked) else "fail"
     fails = failures_table(df).head(MAX_ROWS)
     where = result.where.groupby(["scenario", "framework"], sort=False)
     localisation, commands = [], []
@@ -131,8 +133,11 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
             steps = where.get_group((row.scenario, row.framework))
             first = steps[steps["first"]].iloc[0]
             verdict_row = f"{first['quantity']}[{first['layer']}] {first['verdict']}"
-            localisation.append(verdict_row if (row.quantity, row.layer) == (first["quantity"], first["layer"])
-                                else f"first wrong: {verdict_row}")
+            if first["quantity"] == "-":  # it raised, timed out or died
+                localisation.append(first["verdict"])
+            else:
+                localisation.append(verdict_row if (row.quantity, row.layer) == (first["quantity"], first["layer"])
+                                    else f"first wrong: {verdict_row}")
         except KeyError:
             localisation.append("")
         engine = row.framework if row.framework in ("numpy", "torch", "jax") else "numpy"
@@ -143,7 +148,7 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
     env = pd.DataFrame(list(environment.items()), columns=["", "value"])
     body = [
         f"<h1>backprop-crosscheck: {html.escape(title)}</h1>",
-        f'<pre class="{verdict}">{html.escape(headline(df, unavailable))}</pre>',
+        f'<pre class="{verdict}">{html.escape(headline(df, unavailable, asked))}</pre>',
         "<h2>The article's identities on each engine's own values</h2>", _table(identity_table(df)),
         "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *_heatmaps(df),
         "<h2>Error against batch size, depth and width</h2>", *_error_plots(df),

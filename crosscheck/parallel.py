@@ -7,34 +7,16 @@ that order, so the report is the one a single process writes, timing columns asi
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 from tqdm import tqdm
 
-from crosscheck.runner import RunResult, resolve_engines, run_all
+from crosscheck.engines import EngineSpec
+from crosscheck.runner import PRINTED_COLUMNS, RunResult, run_all
 
 CHUNK = 8
-
-
-@dataclass(frozen=True)
-class EngineSpec:
-    """What a worker needs to rebuild the engines: names, and a --backward function."""
-
-    names: tuple
-    backward: str | None = None
-    backward_name: str | None = None
-    devices: tuple = ("cpu",)
-
-    def build(self):
-        engines, _ = resolve_engines(self.names, self.devices)
-        if self.backward:
-            from adapters.user_backward import UserBackward, load_function
-
-            engines.append(UserBackward(load_function(self.backward), self.backward_name))
-        return engines
 
 
 _WORKER_ENGINES = None
@@ -42,7 +24,7 @@ _WORKER_ENGINES = None
 
 def _init(spec: EngineSpec):
     global _WORKER_ENGINES
-    _WORKER_ENGINES = spec.build()
+    _WORKER_ENGINES, _ = spec.build()
 
 
 def _work(items):
@@ -52,8 +34,10 @@ def _work(items):
 def join(results) -> RunResult:
     """One RunResult from several, in the order given."""
     results = list(results)
+    printed = [r.printed for r in results if r.printed is not None and len(r.printed)]
     return RunResult(*(pd.concat([getattr(r, f) for r in results], ignore_index=True)
-                       for f in ("observations", "differences", "where")))
+                       for f in ("observations", "differences", "where")),
+                     pd.concat(printed, ignore_index=True) if printed else pd.DataFrame(columns=PRINTED_COLUMNS))
 
 
 def run_parallel(items, spec: EngineSpec, workers: int, progress: bool | None = None) -> RunResult:

@@ -22,19 +22,27 @@ def pytest_addoption(parser):
                     help="comma-separated engines (default: numpy,torch,jax; with --crosscheck-backward: none)")
     group.addoption("--crosscheck-dtypes", default=None, help="comma-separated dtypes (default: all)")
     group.addoption("--crosscheck-backward", default=None, metavar="FILE.py:FUNC",
-                    help="also check your own backward function as an engine")
+                    help="also check your own backward function as an engine (the dictionary contract or the "
+                    "course's L_model_backward(AL, Y, caches))")
+    group.addoption("--crosscheck-forward", default=None, metavar="FILE.py:FUNC",
+                    help="the forward of a course-style --crosscheck-backward (default: L_model_forward beside it)")
+    group.addoption("--crosscheck-activations", default=None,
+                    help="comma-separated: only networks of these activations apply to --crosscheck-backward")
+    group.addoption("--crosscheck-timeout", default=None, type=float,
+                    help="seconds one scenario of --crosscheck-backward may take (default 10)")
 
 
 def _engines(config) -> list[str]:
-    from adapters import ENGINES
+    from adapters import ENGINES, VARIANTS
 
     given = config.getoption("crosscheck_frameworks")
     if given is None:
         return [] if config.getoption("crosscheck_backward") else list(ENGINES)
     names = [n.strip() for n in given.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ENGINES]
+    accepted = {**ENGINES, **VARIANTS}
+    unknown = [n for n in names if n not in accepted]
     if unknown:
-        raise pytest.UsageError(f"--crosscheck-frameworks: unknown {unknown[0]!r}; accepted: {', '.join(ENGINES)}")
+        raise pytest.UsageError(f"--crosscheck-frameworks: unknown {unknown[0]!r}; accepted: {', '.join(accepted)}")
     return names
 
 
@@ -61,6 +69,7 @@ class CrosscheckSuite(pytest.Collector):
         engines = _engines(config)
         backward = config.getoption("crosscheck_backward")
         if backward:
+            _user_function(config)  # a file that cannot be loaded is a usage error, before any item
             engines.append(f"backward:{backward}")
         for engine in engines:
             label = engine.rsplit(":", 1)[-1] if engine.startswith("backward:") else engine
@@ -75,22 +84,39 @@ class CrosscheckFailure(Exception):
 _ADAPTERS: dict = {}
 
 
-def _adapter(engine: str):
-    """One loaded adapter per engine and process, or the reason it cannot run (a str)."""
-    if engine not in _ADAPTERS:
-        from adapters import EngineUnavailable, get_adapter
+def _user_function(config):
+    """The resolved spec of --crosscheck-backward, once per process; UsageError if it cannot load."""
+    if "user" not in _ADAPTERS:
+        from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+        from adapters.user_code import UserCodeError
 
+        acts = config.getoption("crosscheck_activations")
+        timeout = config.getoption("crosscheck_timeout")
         try:
-            if engine.startswith("backward:"):
-                from adapters.user_backward import UserBackward, load_function
+            _ADAPTERS["user"] = resolve(user_function(
+                config.getoption("crosscheck_backward"), config.getoption("crosscheck_forward"),
+                activations=[a.strip() for a in acts.split(",") if a.strip()] if acts else None,
+                timeout=DEFAULT_TIMEOUT if timeout is None else timeout))[0]
+        except (ValueError, UserCodeError) as exc:
+            raise pytest.UsageError(f"--crosscheck-backward: {exc}") from None
+    return _ADAPTERS["user"]
 
-                _ADAPTERS[engine] = UserBackward(load_function(engine.split(":", 1)[1]))
-            else:
-                adapter = get_adapter(engine)
-                adapter.load()
-                _ADAPTERS[engine] = adapter
-        except (EngineUnavailable, ValueError) as exc:
-            _ADAPTERS[engine] = str(exc)
+
+def _adapter(engine: str, config):
+    """One loaded adapter per engine and process (built by crosscheck.engines), or the
+    reason it cannot run (a str)."""
+    if engine not in _ADAPTERS:
+        from crosscheck.engines import EngineSpec
+
+        if engine.startswith("backward:"):
+            spec = EngineSpec(user=_user_function(config))
+        else:
+            spec = EngineSpec((engine,))
+        try:
+            engines, unavailable = spec.build()
+        except ValueError as exc:
+            engines, unavailable = [], {engine: str(exc)}
+        _ADAPTERS[engine] = engines[0] if engines else next(iter(unavailable.values()))
     return _ADAPTERS[engine]
 
 
@@ -114,6 +140,49 @@ def failure_report(df) -> str:
     return f"scenario {first['scenario']}, engine {first['framework']}:\n" + "\n".join(lines)
 
 
+#: Per engine label: [items that were checked (passed or failed), items seen].
+_CHECKED: dict = {}
+
+
+def pytest_sessionstart(session):
+    """A new session (pytest in pytest, too) builds its engines and counts afresh."""
+    _ADAPTERS.clear()
+    _CHECKED.clear()
+
+
+def pytest_runtest_logreport(report):
+    """Count, per engine, the items that were checked (not skipped), across xdist workers."""
+    if not report.nodeid.startswith("crosscheck[") or report.when not in ("setup", "call"):
+        return
+    label = report.nodeid.split("::")[1]
+    counts = _CHECKED.setdefault(label, [0, 0])
+    if report.when == "setup":
+        counts[1] += 1
+    elif not report.skipped:
+        counts[0] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """An engine asked for (--crosscheck-backward, --crosscheck-frameworks) whose every item was
+    skipped checked nothing: the session fails, as ``crosscheck run`` does."""
+    config = session.config
+    if not config.getoption("crosscheck_suite") or hasattr(config, "workerinput"):
+        return
+    asked = list(_engines(config)) if config.getoption("crosscheck_frameworks") else []
+    backward = config.getoption("crosscheck_backward")
+    if backward:
+        asked.append(backward.rsplit(":", 1)[-1])
+    idle = [label for label in asked if label in _CHECKED and _CHECKED[label][1] and not _CHECKED[label][0]]
+    if idle:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for label in idle:
+            line = f"crosscheck: engine {label} checked no scenario (every item skipped): FAIL"
+            if reporter is not None:
+                reporter.write_line(line, red=True)
+        if session.exitstatus == 0:
+            session.exitstatus = 1
+
+
 class CrosscheckItem(pytest.Item):
     def __init__(self, *, scenario, engine: str, **kwargs):
         super().__init__(**kwargs)
@@ -122,11 +191,11 @@ class CrosscheckItem(pytest.Item):
     def runtest(self):
         from crosscheck.runner import run
 
-        adapter = _adapter(self.engine)
+        adapter = _adapter(self.engine, self.config)
         if isinstance(adapter, str):
             pytest.skip(f"engine {self.engine} unavailable: {adapter}")
         df = run([self.scenario], [adapter], progress=False)
-        if (df["status"] == "unsupported").all():
+        if (df["check"] == "run").all() and df["status"].isin(["unsupported", "not applicable"]).all():
             pytest.skip(df["message"].iloc[0])
         if not df["passed"].all():
             raise CrosscheckFailure(failure_report(df))

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
-from crosscheck.runner import CONVENTION, EXPECTED_NOT_TO_HOLD, INCONCLUSIVE
+from crosscheck.runner import CONVENTION, EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, NOT_APPLICABLE
+from crosscheck.verdict import engine_lines, idle_engines
 
 #: Statuses of rows that differ and pass: they are shown apart from the identities.
 EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, CONVENTION)
@@ -33,26 +34,59 @@ def _md(df: pd.DataFrame) -> str:
     return df.to_markdown(index=False) if len(df) else "_none_"
 
 
-def headline(df: pd.DataFrame, unavailable: dict) -> str:
-    """Scenarios, engines, dtypes, rows, failures, and engines that could not run."""
-    failed = int((~df["passed"]).sum())
-    unsupported = int((df["status"] == "unsupported").sum())
+def headline(df: pd.DataFrame, unavailable: dict, asked=()) -> str:
+    """Scenarios, engines, dtypes, rows, failures; per engine how many scenarios it checked;
+    engines that could not run, and engines asked for that checked nothing (a FAIL)."""
+    failed = int((~df["passed"].astype(bool)).sum())
+    idle = idle_engines(df, asked)
     text = (
         f"{df['scenario'].nunique()} scenarios x {df['framework'].nunique()} engines "
         f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
-        + (f", {unsupported} scenario x engine runs unsupported" if unsupported else "")
-        + f" -> {'FAIL' if failed else 'PASS'}"
+        + f" -> {'FAIL' if failed or idle else 'PASS'}"
     )
+    text += "".join(f"\n{line}" for line in engine_lines(df))
+    for name, reason in idle.items():
+        text += f"\nengine {name} checked no scenario: {reason}"
     for name, reason in unavailable.items():
         text += f"\nengine {name} unavailable: {reason}"
     return text
 
 
+def _missing_identity(part: pd.DataFrame, check: str) -> str:
+    """Why an engine has no row of identity ``check``: what it did not return, or no such layer."""
+    ref = part[part["check"] == "reference"]
+    if not len(ref):
+        return "- (nothing checked)"
+    quantities = set(ref["quantity"])
+    if "dZ" not in quantities:
+        return "- (no dZ returned)"
+    if check == "chain":
+        top = ref[(ref["quantity"] == "dA") & (ref["layer"] == ref["depth"])]
+        return "- (no dA[L] returned)" if not len(top) else "- (no dZ[L] returned)"
+    if check == "recursion" and (ref["depth"] == 1).all():
+        return "- (no such layer: depth 1 only)"
+    return "- (not returned: the values it needs)"
+
+
+def not_applicable_lines(df: pd.DataFrame, limit: int = 3) -> list[str]:
+    """Per engine, how many scenarios were not applicable and the commonest reasons."""
+    lines = []
+    runs = df[(df["check"] == "run") & (df["status"] == NOT_APPLICABLE)]
+    for engine, part in runs.groupby("framework", sort=False):
+        reasons = part["message"].str.replace("not applicable: ", "", regex=False).value_counts()
+        text = "; ".join(f"{n} because {reason}" for reason, n in reasons.head(limit).items())
+        more = f"; {len(reasons) - limit} other reasons in discrepancies.csv" if len(reasons) > limit else ""
+        lines.append(f"{engine}: {len(part)} scenarios not applicable: {text}{more}")
+    return lines
+
+
 def identity_table(df: pd.DataFrame) -> pd.DataFrame:
     """Identities x engines: holds in every scenario?, failing rows, worst ulp and abs error;
-    negative controls (where the identity must not hold) counted apart."""
+    negative controls (where the identity must not hold) counted apart; where an engine has
+    no row, why (what it did not return)."""
     rows = []
+    engines = list(dict.fromkeys(df["framework"]))
     for check in IDENTITIES:
         row = {"identity": check}
         for engine, all_rows in df[df["check"] == check].groupby("framework", sort=False):
@@ -73,8 +107,37 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                 if n_convention:
                     texts.append(f"differs by a convention in {n_convention} rows")
             row[engine] = "; ".join(texts)
+        for engine in engines:
+            if engine not in row:
+                row[engine] = _missing_identity(df[df["framework"] == engine], check)
         rows.append(row)
-    return pd.DataFrame(rows).fillna("- (no such layer)")
+    return pd.DataFrame(rows, columns=["identity", *engines])
+
+
+def not_returned_lines(df: pd.DataFrame) -> list[str]:
+    """For engines that return only some dA, dZ (a user's function): what they did not
+    return, said once (those rows are not made; they are not failures)."""
+    lines = []
+    for engine, part in df[df["check"] == "reference"].groupby("framework", sort=False):
+        given = part[part["quantity"].isin(["dA", "dZ"])]
+        if "Z" in set(part["quantity"]):
+            continue  # an engine that gives its whole trace
+        missing = []
+        for q in ("dA", "dZ"):
+            rows = given[given["quantity"] == q]
+            if not len(rows):
+                missing.append(f"any {q}")
+                continue
+            per_scenario = part.drop_duplicates("scenario")
+            possible = int((per_scenario["depth"] + (1 if q == "dA" else 0)).sum())
+            if len(rows[rows["check"] == "reference"]) < possible:
+                top = rows["layer"] == rows["depth"]
+                missing.append(f"{q}[L]" if q == "dA" and not top.any()
+                               and len(rows) == possible - len(per_scenario) else f"{q} of some layers")
+        if missing:
+            lines.append(f"{engine} did not return {' or '.join(missing)}: those rows are not made (not failures), "
+                         "and the identities that need them are not checked")
+    return lines
 
 
 def expected_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,13 +168,18 @@ def worst_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def failures_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Every failing row: where, how far off, which side is which, and the tolerance."""
-    bad = df[~df["passed"]]
+    """Every failing row: where, how far off, which side is which, and the tolerance (a
+    scenario the engine could not run at all: what it raised, with layer and numbers blank)."""
+    bad = df[~df["passed"].astype(bool)]
     table = bad[["scenario", "framework", "check", "quantity", "layer", "shape", "mismatched",
                  "max_abs_err", "max_rel_err", "worst_index", "actual_at_worst", "expected_at_worst",
                  "rtol", "atol", "message"]].copy()
     for col in ("max_abs_err", "max_rel_err", "actual_at_worst", "expected_at_worst", "rtol", "atol"):
         table[col] = table[col].map(_g)
+    run = bad["check"] == "run"
+    table["layer"] = table["layer"].astype(object).where(~run, "")
+    table["mismatched"] = table["mismatched"].astype(object).where(~run, "")
+    table["quantity"] = table["quantity"].where(~run, "")
     return table
 
 
@@ -134,6 +202,9 @@ def where_lines(where: pd.DataFrame, limit: int = 50) -> list[str]:
     """One line per failing scenario x engine: the first wrong quantity, then what follows."""
     lines = []
     for (scenario, engine), part in where.groupby(["scenario", "framework"], sort=False):
+        if part["quantity"].iloc[0] == "-":  # it raised, timed out or died
+            lines.append(f"- `{scenario}` {engine}: {part['verdict'].iloc[0]}")
+            continue
         steps = [f"{r.quantity}[{r.layer}] {r.verdict}" for r in part.itertuples()]
         lines.append(f"- `{scenario}` {engine}: first wrong **{steps[0]}**"
                      + (f"; then {'; '.join(steps[1:4])}" if len(steps) > 1 else "")
@@ -143,7 +214,8 @@ def where_lines(where: pd.DataFrame, limit: int = 50) -> list[str]:
     return lines or ["_nothing failed_"]
 
 
-def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None) -> str:
+def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None,
+                     asked=()) -> str:
     """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
     (c) failing rows (the first MAX_FAILURES, then a count); where it goes wrong; the course's
     gradient-check difference."""
@@ -163,7 +235,9 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
     ]
     return "\n".join([
         f"# backprop-crosscheck: {title}", "",
-        "```", headline(df, unavailable), "```", "",
+        "```", headline(df, unavailable, asked), "```", "",
+        *[f"- {line}" for line in not_returned_lines(df) + not_applicable_lines(df)],
+        *([""] if not_returned_lines(df) or not_applicable_lines(df) else []),
         "## The article's identities on each engine's own values", "",
         "`A-Y`: dZ[L] = A[L] - Y (canonical output/loss pairs); `chain`: dZ[L] = dA[L] * g'(Z[L]); `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
         " over the batch; `recursion`: dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]).", "",
@@ -223,18 +297,36 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
     from crosscheck.html_report import report_html
 
     df = result.observations
+    asked = tuple((meta or {}).get("asked") or ())
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
              "summary": "summary.md", "html": "report.html"}
-    if meta is not None:
-        write_files(out, {"run.json": json.dumps(meta, indent=1, sort_keys=True) + "\n"})
-    write_files(out, {
+    texts = {
         names["csv"]: df.to_csv(index=False, lineterminator="\n"),
         names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
         names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
-        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where),
-        names["html"]: report_html(result, title, unavailable, environment(), rerun),
-    })
+        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked),
+    }
+    texts[names["html"]] = report_html(result, title, unavailable, environment(), rerun, asked)
+    log = printed_log(result.printed, (meta or {}).get("printed_on_import", ""))
+    if log:
+        names["log"] = USER_LOG
+        texts[USER_LOG] = log
+    if meta is not None:
+        texts["run.json"] = json.dumps(meta, indent=1, sort_keys=True) + "\n"
+    write_files(out, texts)  # every text is made before the first file is written
     return {key: out / name for key, name in names.items()}
+
+
+#: What a user's code printed, per scenario, in the output folder.
+USER_LOG = "user-output.log"
+
+
+def printed_log(printed, on_import: str = "") -> str:
+    """The text of user-output.log: what the user's code printed on import, then per scenario."""
+    parts = [f"== on import ==\n{on_import}"] if on_import else []
+    if printed is not None:
+        parts += [f"== {row.scenario} ({row.framework}) ==\n{row.output}" for row in printed.itertuples()]
+    return "\n".join(p if p.endswith("\n") else p + "\n" for p in parts)
 
 
 def check_writable(out: Path) -> None:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 import reference
 from adapters import QUANTITIES, EngineUnavailable, get_adapter
-from adapters.user_backward import Unsupported
+from adapters.user_backward import NotApplicable, Unsupported
+from adapters.user_code import UserCodeError
 from crosscheck.budget import budget_units, inner_dimension
 from crosscheck.checks import Observation, identity_observations, reference_observations
 from crosscheck.controls import indistinguishable, negative_control
@@ -44,7 +45,18 @@ INCONCLUSIVE = "inconclusive control"
 #: A difference the engine's value shows to be a convention (crosscheck/conventions.py),
 #: with the convention's one-line explanation in ``message``.
 CONVENTION = "convention"
+#: A scenario the engine does not compute by design (a user's function for other
+#: activations or another loss): not checked, not a failure; the reason in ``message``.
+NOT_APPLICABLE = "not applicable"
+#: ``check`` of the one row of a scenario x engine that gave no trace (unsupported, not
+#: applicable, or the engine raised, timed out or died).
+RUN = "run"
+#: The message of dA rows that pass once the function's dA keys are read in the older
+#: naming (crosscheck/conventions.py: older_dA_naming).
+OLDER_NAMING = ("convention (older course naming): the function's dA{l} is dJ/dA[{prev}], the derivative with "
+                "respect to layer {l}'s input, as the course's earlier notebooks name it; compared as dA[{prev}]")
 DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
+PRINTED_COLUMNS = ["scenario", "framework", "output"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
 TIMING_COLUMNS = ["engine_seconds"]
 
@@ -76,35 +88,53 @@ def reference_trace(problem) -> dict:
     return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations, loss=problem.scenario.loss)
 
 
-def _given(engine, trace, quantity: str) -> bool:
-    """False when the engine may leave ``quantity`` out and did."""
-    return quantity not in getattr(engine, "optional", ()) or bool(getattr(trace, quantity))
+#: Quantities a partial trace (a user's function) must still give for every layer.
+REQUIRED = ("dW", "db")
 
 
-def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float) -> list[dict]:
-    """Every observation of one engine on one scenario as report rows."""
+def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
+    """The one row of a scenario x engine that gave no trace: ``check`` is ``run``."""
+    s = problem.scenario
+    tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)
+    nan = float("nan")
+    return {**base, "check": RUN, "quantity": "-", "layer": -1, "shape": "", "numel": 0, "max_abs_err": nan,
+            "max_rel_err": nan, "max_ulp": nan, "mismatched": -1, "worst_index": "", "expected_at_worst": nan,
+            "actual_at_worst": nan, "rtol": tol.rtol, "atol": tol.atol, "passed": status != "fail",
+            "status": status, "message": message}
+
+
+def _missing_message(trace, quantity: str, layer: int) -> str:
+    if trace.given is None:
+        return "missing: the engine gave no value"
+    return (f"missing: the function returned no {quantity}{layer} "
+            f"(dW1..dW{max(trace.dW or {1: 0})} and db1..db{max(trace.db or {1: 0})} are required for every layer)")
+
+
+def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float, status: str = "fail",
+                     renamed: bool = False):
+    """Every observation of one engine on one scenario as report rows (``trace`` None: the
+    one ``run`` row, with ``status`` and ``error``; ``renamed``: the trace's dA keys were
+    read in the older course naming, conventions.older_dA_naming)."""
     s = problem.scenario
     tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)  # fd has its own
     base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
             "device": getattr(engine, "device", "cpu"), "engine_seconds": seconds}
     if trace is None:
-        unsupported = error.startswith("unsupported")
-        failed = compare(None, None, s.dtype, tol.rtol, tol.atol)
-        return [{**base, **failed._asdict(), "check": "reference", "quantity": "-", "layer": -1, "shape": "",
-                 "passed": unsupported, "status": "unsupported" if unsupported else "fail",
-                 "message": error if unsupported else f"engine raised {error}"}]
-    compared = [q for q in getattr(engine, "compares", QUANTITIES) if _given(engine, trace, q)]
+        return [_run_row(problem, engine, base, status, error)]
     if getattr(trace, "projections", None) is not None:  # fd's projection mode: directional derivatives
         observations = [Observation("reference", q, l, expected, actual)
                         for q, l, expected, actual in trace.projections]
     else:
-        observations = [o for o in reference_observations(ref, trace) if o.quantity in compared]
-        if _given(engine, trace, "dZ"):
-            observations += list(identity_observations(problem, trace))
+        compares = engine.compares
+        observations = [o for o in reference_observations(ref, trace) if o.quantity in compares and (
+            trace.given is None or (o.quantity, o.layer) in trace.given or o.quantity in REQUIRED)]
+        observations += list(identity_observations(problem, trace))
     pairs = [(None, None) if obs.expected is None else (obs.expected, obs.actual) for obs in observations]
     rows = []
     for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol)):
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
+        if obs.actual is None and obs.expected is not None:
+            result |= {"shape": "", "message": _missing_message(trace, obs.quantity, obs.layer)}
         status = "pass" if result["passed"] else "fail"
         if not obs.holds and obs.expected is not None:
             if result["passed"] and indistinguishable(problem, ref, tol):
@@ -114,6 +144,8 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
+        if renamed and obs.check == "reference" and obs.quantity == "dA" and result["passed"]:
+            status, result["message"] = CONVENTION, OLDER_NAMING.format(l=obs.layer + 1, prev=obs.layer)
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
                      # fd's error is its step size's, not a rounding budget's: no err_ku for it
@@ -145,13 +177,19 @@ class RunResult:
     observations: pd.DataFrame
     differences: pd.DataFrame
     where: pd.DataFrame
+    #: What a user's code printed, per scenario (PRINTED_COLUMNS); written to user-output.log.
+    printed: pd.DataFrame = None
 
 
 def _where(problem, engine, trace, records) -> list[dict]:
-    failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
-    if trace is None or not failing or getattr(trace, "projections", None) is not None:
-        return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
     base = {"scenario": problem.scenario.id, "framework": engine.name}
+    if trace is None:  # it raised, timed out or died: that is where it went wrong
+        failed = records[0]
+        return [] if failed["passed"] else [{**base, "order": 0, "quantity": "-", "layer": -1,
+                                             "verdict": failed["message"], "first": True}]
+    failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
+    if not failing or getattr(trace, "projections", None) is not None:
+        return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
     return [{**base, **row} for row in localise(problem, trace, failing, getattr(engine, "tolerance", None))]
 
 
@@ -160,30 +198,45 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
 
     ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
     """
-    rows, differences, where = [], [], []
+    rows, differences, where, printed = [], [], [], []
     for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
         ref = reference_trace(problem)
         for engine in engines:
             start = time.perf_counter()
+            trace, status, error = None, "fail", ""
             try:
                 if problem.scenario.dtype not in engine.dtypes:
                     raise Unsupported(f"engine {engine.name} runs {', '.join(engine.dtypes)} scenarios only")
-                trace, error = engine.trace(problem), ""
+                trace = engine.trace(problem)
+            except NotApplicable as exc:
+                status, error = NOT_APPLICABLE, f"not applicable: {exc}"
             except Unsupported as exc:
-                trace, error = None, f"unsupported: {exc}"
+                status, error = "unsupported", f"unsupported: {exc}"
+            except UserCodeError as exc:  # a user's function raised, timed out or died
+                error = str(exc)
             except Exception as exc:  # an engine that crashes is a failure row, not a crash
-                trace, error = None, f"{type(exc).__name__}: {exc}"
+                error = f"engine raised {type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - start
-            records = scenario_records(problem, ref, engine, trace, error, seconds)
+            renamed = False
+            if trace is not None and trace.given is not None:  # a user's function: which dA naming?
+                from crosscheck.conventions import older_dA_naming
+
+                older = older_dA_naming(trace, ref, engine.tolerance or tolerance(problem.scenario.dtype))
+                trace, renamed = (older, True) if older is not None else (trace, False)
+            records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed)
             rows.extend(records)
             where.extend(_where(problem, engine, trace, records))
-            differences.append({"scenario": problem.scenario.id, "framework": engine.name,
-                                "dtype": problem.scenario.dtype,
-                                "difference": gradient_check_difference(ref, trace)})
+            if status == "fail":  # the course's number for scenarios the engine ran (or tried to)
+                differences.append({"scenario": problem.scenario.id, "framework": engine.name,
+                                    "dtype": problem.scenario.dtype,
+                                    "difference": gradient_check_difference(ref, trace)})
+            text = getattr(engine, "printed", {}).pop(problem.scenario.id, "")
+            if text:
+                printed.append({"scenario": problem.scenario.id, "framework": engine.name, "output": text})
     return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS),
-                     pd.DataFrame(where, columns=WHERE_COLUMNS))
+                     pd.DataFrame(where, columns=WHERE_COLUMNS), pd.DataFrame(printed, columns=PRINTED_COLUMNS))
 
 
 def run(items, engines, progress: bool | None = None) -> pd.DataFrame:

@@ -24,12 +24,12 @@ def test_a_correct_course_backward_passes_the_default_suite(tmp_path):
     assert code == 0 and len(df) and df["passed"].all()
     default = suite("default")
     assert set(df["dtype"]) == {"float64", "float32"} and df["scenario"].nunique() == len(default)
-    assert set(df["check"]) == {"reference", "A-Y", "chain", "x(a-y)", "db", "recursion"}
-    # the function takes no loss argument: scenarios of another loss are unsupported, not failed
+    assert set(df["check"]) == {"run", "reference", "A-Y", "chain", "x(a-y)", "db", "recursion"}
+    # the function takes no loss argument: scenarios of another loss are not applicable, not failed
     other = {s.id for s in default if s.loss != "bce"}
-    unsupported = df[df["status"] == "unsupported"]
-    assert other and set(unsupported["scenario"]) == other
-    assert unsupported["message"].str.contains("takes no loss argument").all()
+    not_applicable = df[df["status"] == "not applicable"]
+    assert other and set(not_applicable["scenario"]) == other
+    assert not_applicable["message"].str.contains("takes no loss argument, so it is for bce").all()
     diff = pd.read_csv(tmp_path / "differences.csv")
     assert (diff[(diff["dtype"] == "float64") & ~diff["scenario"].isin(other)]["difference"] < 1e-12).all()
 
@@ -64,7 +64,7 @@ def test_misbehaving_function_gives_clear_failure_rows_and_the_run_goes_on(tmp_p
     code, df = _run(tmp_path, "misbehaving", "--suite", "smoke", "--name", "mine")
     assert code == 1 and set(df["framework"]) == {"mine"}
     msgs = df[~df["passed"].astype(bool)].groupby("quantity")["message"].first()
-    assert "engine raised ZeroDivisionError: division by zero" in msgs["-"]
+    assert "mine raised ZeroDivisionError: division by zero (at course_backward.py:" in msgs["-"]
     assert "missing" in df[(df["quantity"] == "db") & (df["layer"] == 1)]["message"].iloc[0]
     assert df["message"].str.contains("shape mismatch: got").any()
     assert df["message"].str.contains(r"actual nan").any()

@@ -18,7 +18,7 @@ def _where(engine, scenarios=(NET,)) -> pd.DataFrame:
 
 
 def test_backprop_order_starts_at_the_output():
-    assert backprop_order(2) == [("dA", 2), ("dZ", 2), ("dW", 2), ("db", 2), ("dA", 1),
+    assert backprop_order(2) == [("A", 2), ("dA", 2), ("dZ", 2), ("dW", 2), ("db", 2), ("dA", 1),
                                  ("dZ", 1), ("dW", 1), ("db", 1), ("dA", 0)]
 
 

@@ -36,12 +36,20 @@ def test_one_element_just_outside_the_tolerance_fails_just_inside_passes(dtype):
 
 @pytest.mark.parametrize("actual, message", [
     (EXPECTED.T.copy(), "shape mismatch: got 4x3, expected 3x4"),
-    (EXPECTED.astype(np.float32), "dtype mismatch: got float32, expected float64"),
+    (EXPECTED.astype(np.float32), "dtype mismatch: returned float32 for a float64 scenario; and the values differ"),
     (None, "missing"),
 ])
 def test_shape_dtype_and_missing_are_failures_with_their_own_message(actual, message):
     result = compare(EXPECTED, actual, "float64", 1e-10, 1e-12)
     assert not result.passed and message in result.message
+
+
+def test_a_dtype_mismatch_still_compares_the_values_and_says_whether_they_agree():
+    right = compare(EXPECTED.astype(np.float32), EXPECTED, "float32", 1e-4, 1e-5)  # float64 for float32
+    assert not right.passed and right.mismatched == 0 and right.max_abs_err < 1e-6
+    assert "returned float64 for a float32 scenario; the values agree within the float32 tolerance" in right.message
+    wrong = compare(EXPECTED.astype(np.float32), 2 * EXPECTED, "float32", 1e-4, 1e-5)
+    assert not wrong.passed and wrong.mismatched == 12 and "the values differ: 12 of 12 elements" in wrong.message
 
 
 def test_nan_is_a_failure():

@@ -1,0 +1,285 @@
+"""A user's backward (and forward) function, run in a child process of its own.
+
+The harness never imports the user's module: a spawned child does, so whatever the
+module stubs (``sys.modules['matplotlib'] = ...``), prints, raises or loops forever stays
+there.  The child's stdout and stderr (file descriptors 1 and 2, so C-level output too)
+go to a temporary file; what each call printed comes back with its answer.  A call that
+does not answer within the time limit is ended with the child, and the next call starts
+a new one.
+
+``Code`` says what to load: ``FILE.py:FUNC`` or a function object (a notebook cell's,
+sent by value with cloudpickle).  Measured cost (README, "Check your own backprop code"):
+one child start per run (and per worker), and one pipe round trip per scenario.
+"""
+from __future__ import annotations
+
+import inspect
+import multiprocessing
+import os
+import sys
+import sysconfig
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: What one call may print before the rest is dropped (the log stays readable).
+MAX_OUTPUT = 20_000
+
+
+@dataclass(frozen=True)
+class Code:
+    """One user function: ``spec`` ("FILE.py:FUNC") or ``pickled`` (cloudpickle bytes)."""
+
+    spec: str = ""
+    pickled: bytes = b""
+    label: str = ""
+
+    @classmethod
+    def of(cls, target) -> "Code":
+        """From "FILE.py:FUNC" or a callable; ValueError with one line otherwise."""
+        if isinstance(target, str):
+            path, sep, name = target.rpartition(":")
+            if not sep or not path or not name:
+                raise ValueError(f"{target!r}: expected FILE.py:FUNC")
+            if not Path(path).is_file():
+                raise ValueError(f"no file {path}")
+            return cls(spec=f"{Path(path).resolve()}:{name}", label=target)
+        if not callable(target):
+            raise ValueError(f"expected a function or FILE.py:FUNC, got {type(target).__name__}")
+        import cloudpickle
+
+        try:
+            return cls(pickled=cloudpickle.dumps(target), label=getattr(target, "__name__", "function"))
+        except Exception as exc:  # a closure over something that cannot be sent to another process
+            raise ValueError(f"cannot send {getattr(target, '__name__', target)!r} to the checking process: "
+                             f"{type(exc).__name__}: {exc}") from None
+
+    @property
+    def name(self) -> str:
+        return self.spec.rpartition(":")[2] if self.spec else self.label
+
+
+class UserCodeError(Exception):
+    """The user's code raised, timed out or died; ``str`` is the one-line account."""
+
+
+# ---------------------------------------------------------------------------------------
+# The child: loads the code, answers calls.
+
+_HARNESS = str(Path(__file__).resolve().parents[1])
+_LIBRARY = tuple(p for p in {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")} if p)
+
+
+def _where(exc: BaseException) -> str:
+    """'file.py:LINE in FUNC' of the user's line that raised (the deepest frame outside
+    the harness, the standard library and installed packages), or ''."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_LIBRARY + ("<frozen",))
+              and not f.filename.startswith(_HARNESS + os.sep + "adapters")]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    message = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    where = _where(exc)
+    return f"{message} (at {where})" if where else message
+
+
+def _load(code: Code):
+    if code.pickled:
+        import cloudpickle
+
+        return cloudpickle.loads(code.pickled)
+    import importlib.util
+
+    path, _, name = code.spec.rpartition(":")
+    file = Path(path)
+    sys.path.insert(0, str(file.parent))  # its sibling modules import as they do for the user
+    module_name = file.stem if file.stem not in sys.modules else f"crosscheck_user_{file.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    func = getattr(module, name, None)
+    if not callable(func):
+        raise LookupError(f"{file.name} has no function {name!r}")
+    return func
+
+
+def _parameters(func) -> list[str]:
+    try:
+        return list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):  # a builtin: no signature to read
+        return []
+
+
+def _course_forward(backward, forward):
+    """The forward function of a course pair: given, or L_model_forward beside the backward."""
+    if forward is not None:
+        return forward
+    found = getattr(backward, "__globals__", {}).get("L_model_forward")
+    if not callable(found):
+        raise LookupError(f"{backward.__name__}(AL, Y, caches) needs a forward function: no L_model_forward "
+                          "beside it; give one with --forward FILE.py:FUNC (or forward=)")
+    return found
+
+
+def _arrays(grads) -> dict:
+    if not isinstance(grads, dict):
+        raise TypeError(f"returned {type(grads).__name__}, not a dict of gradients")
+    out = {}
+    for key, value in grads.items():
+        try:
+            out[str(key)] = np.asarray(value)
+        except Exception as exc:
+            raise TypeError(f"grads[{key!r}] is not an array: {type(exc).__name__}: {exc}") from None
+    return out
+
+
+class _Captured:
+    """fd 1 and 2 into a temporary file; ``take()`` returns what was written since last time."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile(mode="w+b")
+        for fd in (1, 2):
+            os.dup2(self.file.fileno(), fd)
+        self.offset = 0
+
+    def take(self) -> str:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        self.file.seek(self.offset)
+        data = self.file.read()
+        self.offset += len(data)
+        self.file.seek(0, os.SEEK_END)
+        text = data.decode("utf-8", "replace")
+        if len(text) > MAX_OUTPUT:
+            text = text[:MAX_OUTPUT] + f"\n[... {len(text) - MAX_OUTPUT} more characters dropped]\n"
+        return text
+
+
+def _serve(conn, backward: Code, forward: Code | None) -> None:
+    """The child's loop: load, then answer ("dict" | "course", args) until the pipe closes."""
+    captured = _Captured()
+    try:
+        func = _load(backward)
+        fwd = _load(forward) if forward else None
+        params = _parameters(func)
+        course = params[:3] == ["AL", "Y", "caches"] or (len(params) == 3 and "parameters" not in params)
+        if course:
+            fwd = _course_forward(func, fwd)
+        info = {"course": course, "takes_loss": "loss" in params,
+                "forward": getattr(fwd, "__name__", "") if fwd else "",
+                "forward_takes_activations": fwd is not None and "activations" in _parameters(fwd),
+                "name": getattr(func, "__name__", backward.name)}
+    except LookupError as exc:  # no such function, no forward: the module itself imported
+        conn.send(("load-failed", str(exc), captured.take()))
+        return
+    except BaseException as exc:  # the user's module: anything it raises is reported, never re-raised
+        conn.send(("load-failed", f"importing it failed: {_describe(exc)}", captured.take()))
+        return
+    conn.send(("ready", info, captured.take()))
+    while True:
+        try:
+            kind, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if kind == "forward":
+                X, parameters, activations = args
+                extra = {"activations": activations} if info["forward_takes_activations"] else {}
+                AL, _ = fwd(X, parameters, **extra)
+                answer = ("ok", np.asarray(AL))
+            elif kind == "course":
+                X, parameters, Y, activations, loss = args
+                extra = {"activations": activations} if info["forward_takes_activations"] else {}
+                AL, caches = fwd(X, parameters, **extra)
+                AL = np.asarray(AL)
+                grads = func(AL.copy(), Y, caches, **({"loss": loss} if info["takes_loss"] else {}))
+                answer = ("ok", (AL, _arrays(grads)))
+            else:
+                parameters, X, Y, activations, loss = args
+                grads = func(parameters, X, Y, activations, **({"loss": loss} if info["takes_loss"] else {}))
+                answer = ("ok", _arrays(grads))
+        except NotImplementedError as exc:
+            answer = ("unsupported", str(exc) or "NotImplementedError")
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt from the user's code too
+            answer = ("raised", _describe(exc))
+        try:
+            conn.send((*answer, captured.take()))
+        except Exception as exc:  # a value that cannot be pickled back
+            conn.send(("raised", f"returned something that cannot be sent back: {type(exc).__name__}: {exc}",
+                       captured.take()))
+
+
+# ---------------------------------------------------------------------------------------
+# The parent's side.
+
+class Sandbox:
+    """The child process for one user function; started on first use, restarted after a
+    time-out or a crash.  ``call`` returns (status, value, printed)."""
+
+    def __init__(self, backward: Code, forward: Code | None = None, timeout: float = 10.0):
+        self.backward, self.forward, self.timeout = backward, forward, timeout
+        self._process = self._conn = None
+        self.info = None
+        self.load_output = ""
+
+    def start(self) -> dict:
+        """Start the child and load the code; UserCodeError if loading fails."""
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, self.backward, self.forward), daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+        reply = self._receive(max(self.timeout, 60.0), "loading")
+        if reply[0] != "ready":
+            self.close()
+            raise UserCodeError(f"{self.backward.label or self.backward.name}: {reply[1]}")
+        self.info, self.load_output = reply[1], reply[2]
+        return self.info
+
+    def _receive(self, timeout: float, doing: str):
+        if not self._conn.poll(timeout):
+            self.close()
+            raise UserCodeError(f"timed out: no answer after {timeout:g} s {doing} (--timeout {timeout:g})")
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join(1)
+            code = self._process.exitcode
+            self.close()
+            raise UserCodeError(f"the process running it died (exit code {code}) {doing}") from None
+
+    def call(self, kind: str, args, timeout: float | None = None):
+        if self._process is None:
+            self.start()
+        self._conn.send((kind, args))
+        reply = self._receive(self.timeout if timeout is None else timeout, "in this scenario")
+        return reply[0], reply[1], reply[2]
+
+    def close(self) -> None:
+        if self._process is not None:
+            if self._conn is not None:
+                self._conn.close()
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(5)
+        self._process = self._conn = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -1,0 +1,162 @@
+"""The notebook API: ``from crosscheck import check``.
+
+    result = check(L_model_backward)              # a function defined in a notebook cell
+    result.passed, result.table, result.failures, result.where
+    result                                        # a one-line repr; in Jupyter, the identity
+                                                  # table and the first failures
+
+The same engine, partial-dictionary, course-signature and convention rules as
+``crosscheck run --backward``; the user's function runs in a child process (sent there
+by value, so a function of a notebook cell works).  Nothing is written to disk unless
+``out`` is given.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """What ``check`` found.  ``table``: every observation (discrepancies.csv's rows)."""
+
+    run: object  # crosscheck.runner.RunResult
+    name: str
+    asked: tuple
+    unavailable: dict = field(default_factory=dict)
+    printed_on_import: str = ""
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.run.observations
+
+    @property
+    def passed(self) -> bool:
+        """Every check passed, and the function was checked on at least one scenario."""
+        from crosscheck.verdict import passed
+
+        return passed(self.table, self.asked)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The failing rows: where, how far off, both sides, the tolerance."""
+        from crosscheck.report import failures_table
+
+        return failures_table(self.table)
+
+    @property
+    def where(self) -> pd.DataFrame:
+        """For each failing scenario, the failing quantities in backprop order with verdicts."""
+        return self.run.where
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Per engine: scenarios checked, not applicable, unsupported, failed."""
+        from crosscheck.verdict import engine_counts
+
+        return engine_counts(self.table)
+
+    @property
+    def output(self) -> str:
+        """What the function printed (on import, then per scenario)."""
+        from crosscheck.report import printed_log
+
+        return printed_log(self.run.printed, self.printed_on_import)
+
+    @property
+    def headline(self) -> str:
+        from crosscheck.report import headline
+
+        return headline(self.table, self.unavailable, self.asked)
+
+    def __repr__(self) -> str:
+        counts = self.counts.set_index("engine")
+        if self.name in counts.index:
+            row = counts.loc[self.name]
+            text = (f"{self.name}: {row['checked']} scenarios checked, {row['not applicable']} not applicable, "
+                    f"{row['failed']} failed")
+        else:
+            text = self.headline.splitlines()[0]
+        return f"<crosscheck.Result {text} -> {'PASS' if self.passed else 'FAIL'}>"
+
+    def _repr_html_(self) -> str:
+        from crosscheck.report import identity_table
+
+        failures = self.failures.head(20)
+        return "\n".join([
+            f"<pre>{html.escape(self.headline)}</pre>",
+            identity_table(self.table).to_html(index=False, border=0),
+            f"<h4>Failing rows ({len(self.failures)}; the first {len(failures)})</h4>" if len(failures) else "",
+            failures.to_html(index=False, border=0) if len(failures) else "",
+        ])
+
+
+def _listed(value) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
+
+
+def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=None, network=None, out=None,
+          *, activations=None, timeout: float | None = None, name: str | None = None,
+          progress: bool | None = None) -> Result:
+    """Check a backward function (a function object or "FILE.py:FUNC") on a suite.
+
+    ``backward``: ``FUNC(parameters, X, Y, activations[, loss]) -> grads``, or the course's
+    ``L_model_backward(AL, Y, caches)`` with ``forward`` (default: the ``L_model_forward``
+    its module or notebook defines).  ``frameworks``: engines to run beside it (default:
+    none); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
+    instead of the suite; ``out``: a folder for the reports (default: nothing written);
+    ``activations``: only networks of these apply (a course forward is probed otherwise);
+    ``timeout``: seconds per scenario.  ValueError with one line for bad input.
+    """
+    from adapters import ENGINES, VARIANTS
+    from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+    from adapters.user_code import UserCodeError
+    from crosscheck.engines import EngineSpec, close
+    from crosscheck.runner import run_all
+    from scenarios import DTYPES
+    from scenarios import suite as named_suite
+
+    try:
+        spec, printed = resolve(user_function(backward, forward, name, _listed(activations),
+                                              DEFAULT_TIMEOUT if timeout is None else timeout))
+    except UserCodeError as exc:
+        raise ValueError(str(exc)) from None
+    names = _listed(frameworks) or []
+    unknown = [n for n in names if n not in {**ENGINES, **VARIANTS}]
+    if unknown:
+        raise ValueError(f"unknown framework {unknown[0]!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}")
+    if network is not None:
+        from scenarios.network_file import load_network
+
+        items = [load_network(network)]
+    else:
+        items = list(named_suite(suite))
+    wanted = _listed(dtypes)
+    if wanted:
+        bad = [d for d in wanted if d not in DTYPES]
+        if bad:
+            raise ValueError(f"unknown dtype {bad[0]!r}; accepted: {', '.join(DTYPES)}")
+        items = [s for s in items if getattr(s, "scenario", s).dtype in wanted]
+        if not items:
+            raise ValueError(f"no scenario left after dtypes {','.join(wanted)}")
+    engine_spec = EngineSpec(tuple(names), ("cpu",), spec)
+    engines, unavailable = engine_spec.build()
+    try:
+        run = run_all(items, engines, progress)
+    finally:
+        close(engines)
+    result = Result(run, spec.name, engine_spec.asked(named=bool(names)), unavailable, printed)
+    if out is not None:
+        from crosscheck.report import write_reports
+
+        title = f"--network {network}" if network is not None else f"suite {suite}"
+        write_reports(run, Path(out), title, unavailable,
+                      {"title": title, "suite": None if network is not None else suite,
+                       "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
+                       "asked": list(result.asked), "printed_on_import": printed})
+    return result

@@ -1,0 +1,58 @@
+"""The verdict of a run, in one place: per engine, how many scenarios it actually checked,
+and whether the run passed: no failing row, and every engine that was asked for (by name,
+``--backward``, ``--mutant``) checked at least one scenario.  Nothing checked is never a
+PASS.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+#: Statuses of a scenario x engine that was not checked.
+NOT_CHECKED = ("unsupported", "not applicable")
+
+
+def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per engine (in the order they ran): scenarios, checked, not applicable,
+    unsupported, failed (scenarios with a failing row)."""
+    rows = []
+    for engine, part in df.groupby("framework", sort=False):
+        runs = part[part["check"] == "run"]
+        not_applicable = int((runs["status"] == "not applicable").sum())
+        unsupported = int((runs["status"] == "unsupported").sum())
+        scenarios = part["scenario"].nunique()
+        rows.append({"engine": engine, "scenarios": scenarios, "checked": scenarios - not_applicable - unsupported,
+                     "not applicable": not_applicable, "unsupported": unsupported,
+                     "failed": part.loc[~part["passed"].astype(bool), "scenario"].nunique()})
+    return pd.DataFrame(rows, columns=["engine", "scenarios", "checked", "not applicable", "unsupported", "failed"])
+
+
+def idle_engines(df: pd.DataFrame, asked=()) -> dict[str, str]:
+    """{engine: why it checked nothing} for the engines in ``asked`` that checked no scenario."""
+    idle = {}
+    counts = engine_counts(df).set_index("engine")
+    for name in asked:
+        if name in counts.index and counts.loc[name, "checked"] > 0:
+            continue
+        runs = df[(df["framework"] == name) & (df["check"] == "run")]
+        if not len(runs):
+            idle[name] = "it ran no scenario"
+            continue
+        kinds = runs["status"].value_counts()
+        what = " and ".join(f"{n} {status}" for status, n in kinds.items())
+        idle[name] = f"every scenario was {what}; first: {runs['message'].iloc[0]}"
+    return idle
+
+
+def passed(df: pd.DataFrame, asked=()) -> bool:
+    """True when no row failed and every engine asked for checked something."""
+    return bool(df["passed"].astype(bool).all()) and not idle_engines(df, asked)
+
+
+def engine_lines(df: pd.DataFrame) -> list[str]:
+    """'NAME: N scenarios checked, K not applicable, U unsupported, F failed' per engine."""
+    lines = []
+    for row in engine_counts(df).itertuples(index=False):
+        parts = [f"{row.checked} scenarios checked"]
+        parts += [f"{n} {what}" for n, what in ((row[3], "not applicable"), (row.unsupported, "unsupported")) if n]
+        lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed")
+    return lines

@@ -1,0 +1,291 @@
+"""Real people's backprop code as they wrote it (tests/clients/): the course's own
+functions, partial dicts, the older dA naming, modules that print, stub imports, loop
+forever or fail to import; through ``crosscheck run``, ``--workers`` and ``check()``."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crosscheck.cli import main
+from scenarios import suite
+
+CLIENTS = Path(__file__).parent / "clients"
+SLIP = "    dW = 1./m * np.dot(dZ,A_prev.T)"
+
+
+def course_networks(name="default"):
+    """The scenarios the course's forward computes: relu hidden layers, one sigmoid output, bce."""
+    return [s for s in suite(name) if set(s.activations[:-1]) <= {"relu"} and s.activations[-1] == "sigmoid"
+            and s.loss == "bce"]
+
+
+def run(tmp_path, target, *extra, out="out"):
+    code = main(["run", "--backward", str(target), "--out", str(tmp_path / out), "--no-progress", *extra])
+    folder = tmp_path / out
+    df = pd.read_csv(folder / "discrepancies.csv", keep_default_na=False) if (folder / "discrepancies.csv").exists() \
+        else None
+    return code, df, folder
+
+
+def mine(df, name="L_model_backward"):
+    return df[df["framework"] == name]
+
+
+def planted(tmp_path, old=SLIP, new="    dW = np.dot(dZ,A_prev.T)", module="course_dnn.py"):
+    """A copy of a client module with one line changed, beside the helpers it imports."""
+    folder = tmp_path / "learner"
+    folder.mkdir(exist_ok=True)
+    for helper in ("dnn_utils.py", "course_dnn.py"):
+        shutil.copy(CLIENTS / helper, folder / helper)
+    text = (CLIENTS / module).read_text()
+    assert text.count(old) == 1
+    (folder / module).write_text(text.replace(old, new))
+    return folder / module
+
+
+def test_the_course_module_as_written_passes_and_says_how_many_scenarios_it_checked(tmp_path, capsys):
+    code, df, out = run(tmp_path, f"{CLIENTS}/course_dnn.py:L_model_backward")
+    applicable = course_networks()
+    text = capsys.readouterr().out
+    assert code == 0
+    assert (f"L_model_backward: {len(applicable)} scenarios checked, {len(suite('default')) - len(applicable)} "
+            "not applicable, 0 failed") in text
+    user = mine(df)
+    checked = user[user["check"] != "run"]
+    assert set(checked["scenario"]) == {s.id for s in applicable} and checked["passed"].all()
+    # partial dict: dA0..dA[L-1] and dW, db compared; dA[L] and dZ not returned, not failures
+    assert set(checked["quantity"]) == {"A", "dA", "dW", "db"}
+    assert not ((checked["quantity"] == "dA") & (checked["layer"] == checked["depth"])).any()
+    assert "did not return dA[L] or any dZ" in text and "(no dZ returned)" in text
+    reasons = user.loc[user["status"] == "not applicable", "message"]
+    assert reasons.str.contains("computes hidden relu, not tanh").any()
+    assert reasons.str.contains("takes no loss argument").any()
+    differences = pd.read_csv(out / "differences.csv")
+    assert set(differences.loc[differences["framework"] == "L_model_backward", "scenario"]) == {
+        s.id for s in applicable}  # the gradient-check table counts only what it ran
+
+
+def test_dropping_one_over_m_in_linear_backward_fails_with_dW_localised(tmp_path):
+    code, df, out = run(tmp_path, f"{planted(tmp_path)}:L_model_backward")
+    user = mine(df)
+    failed = user[~user["passed"].astype(bool)]
+    assert code == 1 and set(failed["quantity"]) == {"dW"} and set(failed["check"]) == {"reference"}
+    assert set(failed["m"]) == {13, 1024, 64}  # m = 1 cannot show a missing 1/m
+    where = pd.read_csv(out / "where.csv")
+    first = where[where["first"]]
+    assert set(first["quantity"]) == {"dW"} and first["verdict"].str.contains("did not return dZ").all()
+
+
+def test_the_older_dA_naming_is_a_labelled_convention_and_a_wrong_dA_still_fails(tmp_path):
+    code, df, _ = run(tmp_path, f"{CLIENTS}/course_dnn_v3.py:L_model_backward", "--suite", "smoke")
+    dA = mine(df)[mine(df)["quantity"] == "dA"]
+    assert code == 0 and len(dA) and (dA["status"] == "convention").all()
+    assert dA["message"].str.contains("older course naming").all()
+    wrong = planted(tmp_path, 'grads["dA" + str(l + 1)] = dA_prev_temp',
+                    'grads["dA" + str(l + 1)] = 2 * dA_prev_temp', module="course_dnn_v3.py")
+    code, df, _ = run(tmp_path, f"{wrong}:L_model_backward", "--suite", "smoke", out="wrong")
+    dA = mine(df)[(mine(df)["quantity"] == "dA") & (mine(df)["depth"] > 1)]  # where the slip is
+    assert code == 1 and not (dA["status"] == "convention").any() and (~dA["passed"].astype(bool)).any()
+
+
+def test_prints_are_captured_in_a_log_not_on_the_terminal(tmp_path, capfd):
+    code, _, out = run(tmp_path, f"{CLIENTS}/chatty_dnn.py:L_model_backward", "--suite", "smoke", "--quiet")
+    terminal = capfd.readouterr()
+    assert code == 0 and "AL shape" not in terminal.out + terminal.err and "loaded OK" not in terminal.out
+    log = (out / "user-output.log").read_text()
+    assert "== on import ==" in log and "loaded OK" in log
+    assert "== sigmoid_4-1_m1_float64_s0 (L_model_backward) ==\n" in log and "AL shape" in log
+
+
+def test_a_module_that_stubs_matplotlib_cannot_break_the_reports(tmp_path):
+    code, df, out = run(tmp_path, f"{CLIENTS}/notebook_export.py:L_model_backward", "--suite", "smoke")
+    assert code == 0 and (out / "report.html").stat().st_size > 10_000 and mine(df)["passed"].all()
+    assert getattr(sys.modules.get("matplotlib"), "__file__", None) is not None  # the harness's own, untouched
+
+
+def test_an_endless_loop_is_a_failure_row_and_the_run_goes_on(tmp_path):
+    code, df, out = run(tmp_path, f"{CLIENTS}/endless.py:L_model_backward", "--suite", "smoke", "--timeout", "1")
+    runs = mine(df)[mine(df)["check"] == "run"]
+    timed_out = runs[runs["message"].str.contains("timed out: no answer after 1 s")]
+    assert code == 1 and set(timed_out["scenario"]) == {s.id for s in course_networks("smoke") if s.m == 1}
+    later = mine(df)[(mine(df)["m"] > 1) & (mine(df)["check"] != "run")]
+    assert len(later) and later["passed"].all()  # a new child after each time-out
+
+
+def test_a_module_that_fails_to_import_exits_2_naming_the_file_and_line(tmp_path, capsys):
+    code, df, _ = run(tmp_path, f"{CLIENTS}/imports_broken.py:L_model_backward")
+    err = capsys.readouterr().err
+    assert code == 2 and df is None and err.count("\n") == 1
+    assert "IndentationError" in err and "broken_helpers.py, line 15" in err and "imports_broken.py:5" in err
+
+
+@pytest.mark.parametrize("client, exception, line", [
+    ("lazy_broken.py", "IndentationError: unexpected indent (broken_helpers.py, line 15)", "lazy_broken.py:"),
+    ("label_vector.py", "ValueError: non-broadcastable output operand", "label_vector.py:"),
+])
+def test_a_function_that_raises_reads_as_such_everywhere(client, exception, line, tmp_path):
+    code, df, out = run(tmp_path, f"{CLIENTS}/{client}:L_model_backward", "--suite", "smoke")
+    raised = mine(df)[(mine(df)["check"] == "run") & (mine(df)["status"] == "fail")]
+    assert code == 1 and len(raised)
+    assert raised["message"].str.contains(f"L_model_backward raised {exception}", regex=False).all()
+    assert raised["message"].str.contains(f"(at {line}", regex=False).all()
+    summary = (out / "summary.md").read_text()
+    assert "_nothing failed_" not in summary and "reference -[-1]" not in summary and exception in summary
+    where = pd.read_csv(out / "where.csv")
+    assert set(raised["scenario"]) <= set(where["scenario"])
+
+
+def test_a_float64_answer_for_float32_data_fails_but_says_the_values_agree(tmp_path):
+    scenario = "sigmoid-sigmoid-sigmoid_5-5-5-1_m13_float32_s0_mse"
+    code, df, _ = run(tmp_path, f"{CLIENTS}/nielsen_network.py:backward", "--scenario", scenario)
+    user = mine(df, "backward")
+    assert code == 1 and set(user["quantity"]) == {"dW", "db"} and not user["passed"].astype(bool).any()
+    assert user["message"].str.contains("returned float64 for a float32 scenario; the values agree").all()
+    assert (user["mismatched"] == 0).all() and (user["max_abs_err"] < 1e-6).all()
+    code, df, _ = run(tmp_path, f"{CLIENTS}/nielsen_network.py:backward", "--scenario",
+                      scenario.replace("float32", "float64"), out="f64")
+    assert code == 0 and mine(df, "backward")["passed"].all()
+
+
+def test_a_textbook_two_layer_softmax_classifier_is_checked_by_the_default_suite(tmp_path, capsys):
+    code, df, _ = run(tmp_path, f"{CLIENTS}/two_layer_classifier.py:backward")
+    user = mine(df, "backward")
+    checked = user[user["status"] != "unsupported"]
+    assert code == 0 and checked["scenario"].nunique() >= 8 and checked["passed"].all()
+    assert {3, 10} <= set(checked["scenario"].str.extract(r"_4-8-(\d+)_")[0].dropna().astype(int))
+    # what it returns is compared; dA2 and dA0 are not returned, so not made
+    assert {"dZ", "dA", "dW", "db"} == set(checked.loc[checked["check"] == "reference", "quantity"])
+    assert not ((checked["quantity"] == "dA") & (checked["layer"].isin([0, 2]))).any()
+
+
+def test_a_forward_slip_that_shows_only_at_m_1_fails_with_a_forward_row(tmp_path):
+    line = "    AL, cache = linear_activation_forward(A, parameters['W' + str(L)], parameters['b' + str(L)], " \
+           "activation = \"sigmoid\")"
+    wrong = planted(tmp_path, line, line + "\n    AL = AL * 0.5 if X.shape[1] == 1 else AL")
+    code, df, out = run(tmp_path, f"{wrong}:L_model_backward", "--suite", "smoke")
+    forward = mine(df)[(mine(df)["quantity"] == "A") & ~mine(df)["passed"].astype(bool)]
+    assert code == 1 and len(forward) and (forward["m"] == 1).all()
+    where = pd.read_csv(out / "where.csv")
+    assert where[where["first"]]["verdict"].str.contains("originates in the forward pass").all()
+
+
+def test_a_function_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
+    stub = tmp_path / "stub.py"
+    stub.write_text("def backward(parameters, X, Y, activations):\n    raise NotImplementedError('not written yet')\n")
+    code, _, _ = run(tmp_path, f"{stub}:backward", "--suite", "smoke", "--quiet")
+    out = capsys.readouterr().out
+    assert code == 1 and "0 failed -> FAIL" in out
+    assert "engine backward checked no scenario: every scenario was 20 unsupported; first: unsupported: not " \
+           "written yet" in out
+    # and a course pair whose forward computes none of the networks asked for
+    code, _, _ = run(tmp_path, f"{CLIENTS}/course_dnn.py:L_model_backward", "--suite", "smoke", "--activations",
+                     "tanh", "--quiet", out="none")
+    out = capsys.readouterr().out
+    assert code == 1 and "engine L_model_backward checked no scenario: every scenario was" in out
+
+
+def test_activations_restrict_any_function_up_front(tmp_path):
+    code, df, _ = run(tmp_path, f"{Path(__file__).parent}/byo/course_backward.py:L_model_backward",
+                      "--activations", "tanh,sigmoid", "--suite", "smoke")
+    user = mine(df)
+    checked = set(user.loc[user["check"] != "run", "scenario"])
+    assert code == 0 and checked == {s.id for s in suite("smoke") if set(s.activations) <= {"tanh", "sigmoid"}}
+    assert user.loc[user["status"] == "not applicable", "message"].str.contains("--activations tanh,sigmoid").all()
+
+
+def test_workers_give_the_single_process_verdict_and_rows(tmp_path):
+    target = f"{planted(tmp_path)}:L_model_backward"
+    one = run(tmp_path, target, "--suite", "smoke", out="one")
+    two = run(tmp_path, target, "--suite", "smoke", "--workers", "2", out="two")
+    assert one[0] == two[0] == 1
+    columns = ["scenario", "framework", "check", "quantity", "layer", "status", "passed"]
+    pd.testing.assert_frame_equal(one[1][columns], two[1][columns])
+
+
+# ---------------------------------------------------------------------------------------
+# The notebook API
+
+CELL = '''
+import numpy as np
+
+def L_model_forward(X, parameters):
+    caches, A, L = [], X, len(parameters) // 2
+    for l in range(1, L + 1):
+        Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
+        caches.append((A, parameters["W" + str(l)], Z))
+        A = np.maximum(Z, 0) if l < L else 1 / (1 + np.exp(-Z))
+    return A, caches
+
+def L_model_backward(AL, Y, caches):
+    grads, m, L = {}, AL.shape[1], len(caches)
+    dZ = AL - Y
+    for l in reversed(range(1, L + 1)):
+        A_prev, W, Z = caches[l - 1]
+        if l < L:
+            dZ = dA * (Z > 0)
+        grads["dW" + str(l)] = dZ @ A_prev.T / SCALE(m)
+        grads["db" + str(l)] = dZ.sum(axis=1, keepdims=True) / m
+        dA = W.T @ dZ
+        grads["dA" + str(l - 1)] = dA
+    return grads
+'''
+
+
+def notebook_cell(scale="m"):
+    """Functions as a notebook cell defines them: in a namespace no process can import."""
+    namespace = {"__name__": "__main__cell__", "SCALE": eval(f"lambda m: {scale}")}
+    exec(compile(CELL, "<ipython-input-3>", "exec"), namespace)
+    return namespace["L_model_backward"]
+
+
+def test_check_takes_a_notebook_function_and_writes_nothing(tmp_path, monkeypatch):
+    from crosscheck import check
+
+    monkeypatch.chdir(tmp_path)
+    result = check(notebook_cell())
+    assert result.passed and list(tmp_path.iterdir()) == []
+    assert repr(result) == (f"<crosscheck.Result L_model_backward: {len(course_networks('smoke'))} scenarios "
+                            f"checked, {20 - len(course_networks('smoke'))} not applicable, 0 failed -> PASS>")
+    assert "<table" in result._repr_html_() and "x(a-y)" in result._repr_html_()
+    assert len(result.table) and result.failures.empty and result.where.empty
+
+
+def test_check_finds_the_slip_and_gives_the_verdict_of_the_command_line(tmp_path):
+    from crosscheck import check
+
+    result = check(notebook_cell("1"), out=tmp_path / "api")
+    assert not result.passed and set(result.failures["quantity"]) == {"dW"}
+    assert (tmp_path / "api" / "summary.md").exists() and "FAIL" in repr(result)
+    code, df, _ = run(tmp_path, f"{planted(tmp_path)}:L_model_backward", "--suite", "smoke")
+    assert code == 1
+    rows = lambda t: [tuple(map(str, r)) for r in t[["scenario", "check", "quantity", "layer"]].itertuples(index=False)]  # noqa: E731
+    assert rows(result.failures) == rows(mine(df)[~mine(df)["passed"].astype(bool)])
+
+
+def test_check_rejects_bad_input_with_one_line():
+    from crosscheck import check
+
+    with pytest.raises(ValueError, match="unknown dtype 'float8'"):
+        check(notebook_cell(), dtypes="float8")
+    with pytest.raises(ValueError, match="expected a function or FILE.py:FUNC"):
+        check(42)
+
+
+def test_the_plugin_checks_the_course_module_and_fails_on_the_slip(tmp_path, pytester):
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
+                                f"{CLIENTS}/course_dnn.py:L_model_backward")
+    n = len(course_networks("smoke"))
+    result.assert_outcomes(passed=n, skipped=20 - n)
+    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
+                                f"{planted(tmp_path)}:L_model_backward")
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == sum(s.m > 1 for s in course_networks("smoke")) and "dW[1]" in result.stdout.str()
+    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
+                                f"{CLIENTS}/course_dnn.py:L_model_backward", "--crosscheck-activations", "tanh")
+    assert result.ret == 1 and "engine L_model_backward checked no scenario" in result.stdout.str()
