@@ -13,6 +13,7 @@ one child start per run (and per worker), and one pipe round trip per scenario.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import multiprocessing
 import os
@@ -124,11 +125,30 @@ def _course_forward(backward, forward):
     """The forward function of a course pair: given, or L_model_forward beside the backward."""
     if forward is not None:
         return forward
-    found = getattr(backward, "__globals__", {}).get("L_model_forward")
+    namespace = getattr(backward, "__globals__", {})
+    found = namespace.get("L_model_forward")
     if not callable(found):
-        raise LookupError(f"{backward.__name__}(AL, Y, caches) needs a forward function: no L_model_forward "
-                          "beside it; give one with --forward FILE.py:FUNC (or forward=)")
+        others = sorted(k for k, v in namespace.items() if callable(v) and "forward" in k.lower())
+        raise LookupError(f"{backward.__name__}(AL, Y, caches) needs a forward function and its module has no "
+                          "L_model_forward" + (f" (it has {', '.join(others)})" if others else "")
+                          + "; give one with --forward FILE.py:FUNC (pytest: --crosscheck-forward, check(): forward=)")
     return found
+
+
+def _callable_as(func, what: str, names: list[str], optional=()) -> None:
+    """LookupError (one line) unless ``func`` can be called with the arguments ``names``
+    (and, if it takes them, ``optional``): a function that needs more is not the contract."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # a builtin: no signature to read; it is called as it is
+        return
+    given = names + [n for n in optional if n in signature.parameters]
+    try:
+        signature.bind(*[None] * len(names), **{n: None for n in given[len(names):]})
+    except TypeError as exc:
+        raise LookupError(f"{getattr(func, '__name__', what)}{signature} cannot be called as {what}"
+                          f"({', '.join(given)}): {exc}; wrap it in a function of the contract "
+                          "(README: Check your own backprop code)") from None
 
 
 def _arrays(grads) -> dict:
@@ -178,6 +198,10 @@ def _serve(conn, backward: Code, forward: Code | None) -> None:
         course = params[:3] == ["AL", "Y", "caches"] or (len(params) == 3 and "parameters" not in params)
         if course:
             fwd = _course_forward(func, fwd)
+            _callable_as(func, "the course's backward", ["AL", "Y", "caches"], ("loss",))
+            _callable_as(fwd, "the course's forward", ["X", "parameters"], ("activations",))
+        else:
+            _callable_as(func, "a backward", ["parameters", "X", "Y", "activations"], ("loss",))
         info = {"course": course, "takes_loss": "loss" in params,
                 "forward": getattr(fwd, "__name__", "") if fwd else "",
                 "forward_takes_activations": fwd is not None and "activations" in _parameters(fwd),
@@ -225,6 +249,22 @@ def _serve(conn, backward: Code, forward: Code | None) -> None:
 # ---------------------------------------------------------------------------------------
 # The parent's side.
 
+@contextlib.contextmanager
+def _main_not_reimported():
+    """Spawn without importing the parent's ``__main__`` in the child: a script that calls
+    ``check()`` at its top level (no ``if __name__ == "__main__"`` guard) would run again
+    there.  The child needs nothing from it (a function of __main__ is sent by value)."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        for key in saved:
+            setattr(main, key, None) if key == "__spec__" else delattr(main, key)
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
+
+
 class Sandbox:
     """The child process for one user function; started on first use, restarted after a
     time-out or a crash.  ``call`` returns (status, value, printed)."""
@@ -240,7 +280,8 @@ class Sandbox:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, self.backward, self.forward), daemon=True)
-        self._process.start()
+        with _main_not_reimported():
+            self._process.start()
         child.close()
         self._conn = parent
         reply = self._receive(max(self.timeout, 60.0), "loading")

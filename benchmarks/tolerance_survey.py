@@ -1,10 +1,12 @@
 """Measure the error of correct engines against the float64 reference, per dtype.
 
-For every element of every comparison the harness makes (``reference`` and the four
-identities, every engine, every scenario of the suite), take e = expected and
-d = |actual - expected|.  For a grid of atol values print the smallest rtol with which
-every element passes (d <= atol + rtol |e|), and the same in units of the dtype's unit
-roundoff u.  scenarios/tolerances.py explains how the table follows from these figures.
+For every element of every comparison the harness makes (``reference`` and the
+identities, every engine, every scenario of the suite), take e = expected,
+d = |actual - expected| and S = max|expected| of that array (its scale).  For a grid of
+absolute terms in units of the array's scale, atol = c * u * S (u: the dtype's unit
+roundoff), print the smallest rtol with which every element passes
+(d <= c u S + rtol |e|), in units of u too.  scenarios/tolerances.py explains how the
+table follows from these figures.
 
     python benchmarks/tolerance_survey.py [--suite default] [--frameworks numpy,torch,jax]
     python benchmarks/tolerance_survey.py --frameworks fd   (the finite-difference engine's own tolerance)
@@ -21,7 +23,8 @@ from crosscheck.runner import reference_trace, resolve_engines
 from scenarios import build_problem, suite
 from scenarios.dtypes import UNIT_ROUNDOFF
 
-ATOLS = (0.0, 1e-15, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
+#: The absolute term's multiples c of u * S.
+SCALES = (0.0, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0)
 
 
 def survey(scenarios, engines):
@@ -31,28 +34,33 @@ def survey(scenarios, engines):
         problem = build_problem(s)
         ref = reference_trace(problem)
         for engine in engines:
+            if problem.scenario.dtype not in engine.dtypes:  # fd on float32, numpy on half
+                continue
             try:
                 trace = engine.trace(problem)
-            except Unsupported:  # fd on a float32 scenario
+            except Unsupported:
                 continue
             if getattr(trace, "projections", None) is not None:  # fd's projection mode
                 observed = [Observation("reference", *p) for p in trace.projections]
             else:
                 observed = [*reference_observations(ref, trace), *identity_observations(problem, trace)]
+            u = UNIT_ROUNDOFF[s.dtype]
             for obs in observed:
-                if not obs.holds:  # a negative control: it must not hold
+                if not obs.holds or obs.expected is None:  # a negative control: it must not hold
                     continue
                 e = np.abs(obs.expected)
                 d = np.abs(np.asarray(obs.actual, np.float64) - obs.expected)
-                w = worst.setdefault(s.dtype, {"n": 0, "d": 0.0, "need": {a: (0.0, "") for a in ATOLS}})
+                scale = float(e.max()) if e.size else 0.0
+                w = worst.setdefault(s.dtype, {"n": 0, "d": 0.0, "need": {c: (0.0, "") for c in SCALES}})
                 w["n"] += e.size
-                w["d"] = max(w["d"], float(d.max()))
+                w["d"] = max(w["d"], float(d.max()) if d.size else 0.0)
                 where = f"{s.id} {engine.name} {obs.check} {obs.quantity}[{obs.layer}]"
-                for atol in ATOLS:
+                for c in SCALES:
+                    atol = c * u * scale
                     with np.errstate(divide="ignore", invalid="ignore"):
-                        need = float(np.where(d <= atol, 0.0, (d - atol) / e).max())
-                    if need > w["need"][atol][0]:
-                        w["need"][atol] = (need, where)
+                        need = float(np.where(d <= atol, 0.0, (d - atol) / e).max()) if d.size else 0.0
+                    if need > w["need"][c][0]:
+                        w["need"][c] = (need, where)
     return worst
 
 
@@ -67,9 +75,9 @@ def main() -> None:
     for dtype, w in sorted(survey(suite(args.suite), engines).items()):
         u = UNIT_ROUNDOFF[dtype]
         print(f"\n{dtype}: {w['n']} elements, unit roundoff u = {u:.3g}, greatest |diff| {w['d']:.3g}")
-        print(f"{'atol':>8} {'rtol needed':>12} {'= u x':>10}  worst at")
-        for atol, (need, where) in w["need"].items():
-            print(f"{atol:8.0e} {need:12.3g} {need / u:10.3g}  {where}")
+        print(f"{'atol = c u S, c':>16} {'rtol needed':>12} {'= u x':>10}  worst at")
+        for c, (need, where) in w["need"].items():
+            print(f"{c:16g} {need:12.3g} {need / u:10.3g}  {where}")
 
 
 if __name__ == "__main__":

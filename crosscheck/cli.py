@@ -55,6 +55,19 @@ def _names(text: str, accepted, what: str) -> list[str]:
     return names
 
 
+def _engine_names(text: str) -> list[str]:
+    """Comma-separated engine names (crosscheck/engines.py: built-in, variant, mutant:ID)."""
+    from crosscheck.engines import check_name
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError("no framework given")
+    try:
+        return [check_name(n) for n in names]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _scenarios(args) -> list[Scenario]:
     try:
         chosen = [Scenario.from_id(args.scenario)] if args.scenario else list(suite(args.suite))
@@ -84,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
     what.add_argument("--scenario", help="one scenario id, e.g. relu-sigmoid_4-5-1_m16_float32_s0")
     run.add_argument("--frameworks", default=None,
-                     help=f"comma-separated engines (default: all of {','.join(ENGINES)} that are installed)")
+                     help=f"comma-separated engines: {','.join(ENGINES)}, a variant, mutant:ID "
+                     f"(default: all of {','.join(ENGINES)} that are installed; with --backward or --mutant: "
+                     "numpy beside a --backward, the mutant alone)")
     run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
     what.add_argument("--network", help="one network from a .npz file (X, Y, W1, b1, ..., activations)")
     run.add_argument("--backward", metavar="FILE.py:FUNC",
@@ -216,25 +231,17 @@ def _cmd_run(args) -> int:
         chosen = shard(chosen, *shard_of)
         if not chosen:
             raise UsageError(f"--shard {args.shard}: no scenario in this shard")
-    if args.mutant:
-        from crosscheck.mutants import mutant
-
-        try:
-            mutant(args.mutant)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    names = _engine_names(args.frameworks) if args.frameworks else None
     user, printed_on_import = _user_function(args) if args.backward else (None, "")
-    if args.mutant and not args.frameworks:
-        names = []  # the mutant alone, unless other engines are asked for
-    elif user and not args.frameworks:
-        names = ["numpy"]  # with --backward, the other engines run only when asked for
-    else:
-        names = _names(args.frameworks, {**ENGINES, **VARIANTS}, "framework") if args.frameworks else list(ENGINES)
+    if names is None:  # with --backward or --mutant, the other engines run only when asked for
+        names = [] if args.mutant else ["numpy"] if user else list(ENGINES)
+    if args.mutant:
+        names += _engine_names(f"mutant:{args.mutant}")
     from adapters import DEVICES
 
     devices = tuple(_names(args.device, DEVICES, "device"))
     out = _writable(Path(args.out))
-    spec = EngineSpec(tuple(names), devices, user, args.mutant)
+    spec = EngineSpec(tuple(names), devices, user)
     engines, unavailable = spec.build()
     missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
     if args.frameworks and missing:
@@ -253,7 +260,7 @@ def _cmd_run(args) -> int:
 
             ready = {e.name for e in engines}
             workers_spec = EngineSpec(tuple(n for n in names if any(r == n or r.startswith(n + "@") for r in ready)),
-                                      devices, user, args.mutant)
+                                      devices, user)
             close(engines)
             result = run_parallel(chosen, workers_spec, args.workers, progress)
         else:
@@ -272,8 +279,8 @@ def _cmd_run(args) -> int:
         rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(getattr(args, flag)))}"
                                            for flag in ("backward", "forward", "activations", "timeout", "name")
                                            if getattr(args, flag) is not None)
-        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta,
-                              rerun)
+        meta["rerun"], meta["network"] = rerun, args.network
+        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     ok = passed(df, asked)
@@ -325,25 +332,18 @@ def _cmd_mutants(args) -> int:
 
 
 def _cmd_fuzz(args) -> int:
+    from crosscheck.engines import EngineSpec
     from crosscheck.fuzz import fuzz
-    from crosscheck.runner import resolve_engines
 
     if args.examples < 1:
         raise UsageError(f"--examples {args.examples}: must be at least 1")
     dtypes = tuple(_names(args.dtypes, DTYPES, "dtype")) if args.dtypes else None
+    names = _engine_names(args.frameworks) if args.frameworks else [] if args.mutant else list(ENGINES)
     if args.mutant:
-        from crosscheck.mutants import MutantEngine, mutant
-
-        try:
-            engines = [MutantEngine(mutant(args.mutant))]
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        names = ["numpy"]
-    else:
-        names = _names(args.frameworks, ENGINES, "framework") if args.frameworks else list(ENGINES)
-        engines, unavailable = resolve_engines(names)
-        for name, reason in unavailable.items():
-            print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
+        names += _engine_names(f"mutant:{args.mutant}")
+    engines, unavailable = EngineSpec(tuple(names)).build()
+    for name, reason in unavailable.items():
+        print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
     result = fuzz(engines, args.examples, args.seed, dtypes)
     if result.failing is None:
         _print(f"{result.examples} scenarios, 0 failures ({', '.join(e.name for e in engines)}; seed {args.seed})")
@@ -351,8 +351,7 @@ def _cmd_fuzz(args) -> int:
     sid = result.failing.id
     _print(f"FAIL after {result.examples} scenarios; smallest failing scenario: {sid}")
     _print(f"  {result.first_failure}")
-    rerun = f"--mutant {shlex.quote(args.mutant)}" if args.mutant else f"--frameworks {','.join(names)}"
-    _print(f"  rerun: crosscheck run --scenario {sid} {rerun}")
+    _print(f"  rerun: crosscheck run --scenario {sid} --frameworks {shlex.quote(','.join(names))}")
     return EXIT_FAIL
 
 

@@ -18,7 +18,7 @@ def indistinguishable(problem, ref, tol) -> bool:
     cannot show anything at this precision."""
     L = problem.scenario.depth
     a_minus_y = ref["A"][L] - np.asarray(problem.Y, np.float64)
-    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol).passed
+    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol, 2 * tol.scale).passed
 
 
 def negative_control(s, identity_held: bool) -> dict:

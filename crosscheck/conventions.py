@@ -49,7 +49,7 @@ def agrees(expected, actual, tol: Tolerance) -> bool:
     same_nonfinite = np.array_equal(np.isnan(expected), np.isnan(actual)) and np.array_equal(
         np.where(np.isinf(expected), expected, 0), np.where(np.isinf(actual), actual, 0))
     e, a = expected[finite_e], actual[finite_a]
-    return same_nonfinite and bool(np.all(np.abs(a - e) <= tol.atol + tol.rtol * np.abs(e)))
+    return same_nonfinite and bool(np.all(np.abs(a - e) <= tol.absolute(expected) + tol.rtol * np.abs(e)))
 
 
 def _with_g_prime(problem, at_zero: dict, loss_dZ=None) -> dict:
@@ -187,7 +187,7 @@ def _combined(a: Convention, b: Convention) -> Convention:
     """Two conventions at once: ``a``'s tolerance-only choice (JAX without x64) around ``b``'s values."""
     def tol(problem):
         ta, tb = a.tolerance(problem), b.tolerance(problem)
-        return Tolerance(max(ta.rtol, tb.rtol), max(ta.atol, tb.atol))
+        return Tolerance(max(ta.rtol, tb.rtol), max(ta.atol, tb.atol), max(ta.scale, tb.scale))
     return Convention(f"{a.name} + {b.name}", f"{a.explanation}; and {b.explanation}", a.applies, b.alternative, tol)
 
 

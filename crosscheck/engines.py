@@ -1,46 +1,70 @@
-"""One description of the engines of a run, built in one place: the command line (one
-process or ``--workers``), the pytest plugin and ``crosscheck.check`` all build their
-engines from an ``EngineSpec``, so an engine kind means the same everywhere.
+"""The one engine registry: every engine kind is named one way and built in one place.
+
+Names: a built-in engine (``numpy``, ``torch``, ``jax``, ``fd``), a variant
+(adapters.VARIANTS), ``mutant:ID`` (a formula mutant of crosscheck/mutants.py), each on
+the devices asked for (``torch@cuda`` in reports); a user's function is a resolved
+``adapters.user_backward.UserFunction``.  The command line (one process, ``--workers``,
+``--shard``), ``fuzz``, the pytest plugin and ``crosscheck.check`` all build their engines
+from an ``EngineSpec``, so a name means the same engine everywhere; ``rerun_command``
+turns a report row back into the command that reproduces it.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from crosscheck.runner import resolve_engines
 
+MUTANT = "mutant:"
+
+
+def check_name(name: str) -> str:
+    """``name`` if it names an engine, else ValueError listing what is accepted."""
+    from adapters import ENGINES, VARIANTS
+
+    if name in ENGINES or name in VARIANTS:
+        return name
+    if name.startswith(MUTANT):
+        from crosscheck.mutants import mutant
+
+        mutant(name[len(MUTANT):])  # ValueError naming the catalogue's ids
+        return name
+    raise ValueError(f"unknown framework {name!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}, mutant:ID")
+
 
 @dataclass(frozen=True)
 class EngineSpec:
-    """Engines by name (built-in and variants) on ``devices``; a user's function (a
-    resolved ``adapters.user_backward.UserFunction``); a formula mutant by id.  Picklable:
-    a spawned worker rebuilds the same engines from it."""
+    """Engines by name on ``devices``, and a user's function.  Picklable: a spawned
+    worker rebuilds the same engines from it."""
 
     names: tuple = ()
     devices: tuple = ("cpu",)
     user: object = None
-    mutant: str | None = None
 
     def build(self):
-        """(engines ready to run, {name: reason} for those that cannot run here)."""
-        engines, unavailable = resolve_engines(self.names, self.devices)
+        """(engines ready to run, in the order named; {name: reason} for those that cannot run)."""
+        engines, unavailable = [], {}
+        for name in self.names:
+            if name.startswith(MUTANT):
+                from crosscheck.mutants import MutantEngine, mutant
+
+                engines.append(MutantEngine(mutant(name[len(MUTANT):])))
+                continue
+            ready, missing = resolve_engines([name], self.devices)
+            engines += ready
+            unavailable.update(missing)
         if self.user is not None:
             from adapters.user_backward import UserBackward
 
             engines.append(UserBackward(self.user))
-        if self.mutant:
-            from crosscheck.mutants import MutantEngine, mutant
-
-            engines.append(MutantEngine(mutant(self.mutant)))
         return engines, unavailable
 
     def asked(self, named: bool) -> tuple:
-        """The engines asked for by name (``named``: --frameworks was given), the user's
-        function and the mutant: each must check at least one scenario."""
-        names = list(self.names) if named else []
+        """The engines that must check at least one scenario: those named (``named``:
+        --frameworks was given; a mutant always is) and the user's function."""
+        names = [n for n in self.names if named or n.startswith(MUTANT)]
         if self.user is not None:
             names.append(self.user.name)
-        if self.mutant:
-            names.append(f"mutant:{self.mutant}")
         return tuple(names)
 
 
@@ -49,3 +73,22 @@ def close(engines) -> None:
     for engine in engines:
         if hasattr(engine, "close"):
             engine.close()
+
+
+def rerun_command(prefix: str, scenario: str, engine: str, network: str | None = None) -> str:
+    """The command that reruns ``scenario`` on ``engine`` (a name as reports show it:
+    ``torch@cuda``, ``mutant:ID``, a user's function's name when ``prefix`` has its
+    ``--backward``)."""
+    where = f"--network {shlex.quote(network)}" if network else f"--scenario {scenario}"
+    name, _, device = engine.partition("@")
+    if "--backward" in prefix and not _is_engine(name):
+        return f"{prefix} {where}"  # the user's function runs beside numpy by default
+    return f"{prefix} {where} --frameworks {shlex.quote(name)}" + (f" --device {device}" if device else "")
+
+
+def _is_engine(name: str) -> bool:
+    try:
+        check_name(name)
+    except ValueError:
+        return False
+    return True

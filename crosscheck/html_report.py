@@ -116,9 +116,12 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, na_rep="-") if len(df) else "<p><i>none</i></p>"
 
 
-def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str = "crosscheck run",
-                asked=()) -> str:
-    """The page for a run; ``rerun`` is the start of the command that reruns a failing row."""
+def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str | None = None,
+                asked=(), network: str | None = None) -> str:
+    """The page for a run; ``rerun`` is the start of the command that reruns a failing row
+    (its --backward and the options that go with it), ``network`` the --network file."""
+    from crosscheck.engines import rerun_command
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -140,9 +143,8 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
                                     else f"first wrong: {verdict_row}")
         except KeyError:
             localisation.append("")
-        engine = row.framework if row.framework in ("numpy", "torch", "jax") else "numpy"
-        commands.append(f"{rerun} --scenario {row.scenario} --frameworks {engine}"
-                        if not row.scenario.startswith("net-") else f"{rerun} --network <your file>")
+        commands.append(rerun_command(rerun or "crosscheck run", row.scenario, row.framework,
+                                      network if row.scenario.startswith("net-") else None))
     fails.insert(5, "localisation", localisation)
     fails["rerun"] = commands
     env = pd.DataFrame(list(environment.items()), columns=["", "value"])

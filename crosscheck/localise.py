@@ -76,7 +76,7 @@ def localise(problem, trace, failing: set, tol=None) -> list[dict]:
         try:
             with np.errstate(all="ignore"):
                 expected, inputs = _step(problem, trace, q, l)
-            own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol).passed
+            own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol, tol.scale).passed
         except (AttributeError, TypeError, ValueError):  # an input is missing or misshapen
             own, inputs = None, []
         wrong_inputs = [f"{iq}[{il}]" for iq, il in inputs if (iq, il) in failing]

@@ -1,7 +1,9 @@
 """Comparing one array with its expected value: shape, dtype, then error statistics.
 
 As ``torch.testing.assert_close``: shape and dtype are checked before values, an element
-matches when ``|actual - expected| <= atol + rtol * |expected|`` (NaN never matches), and
+matches when ``|actual - expected| <= atol + rtol * |expected|`` (NaN never matches), with
+``atol = max(floor, scale * max|expected|)``: the absolute term is a multiple of the
+array's own scale (scenarios/tolerances.py says why), and
 a failure reports statistics (how many elements mismatch, the greatest absolute and
 relative difference, where, both sides there, the tolerance) rather than a dump.
 Tolerances are per element and never scaled by the array size.
@@ -64,30 +66,33 @@ def _failure(shape, rtol, atol, message) -> Comparison:
 
 
 def _precheck(expected, actual, dtype, rtol, atol):
-    """(expected, actual, dtype note) ready to compare, or the failed Comparison: missing,
-    shape.  A dtype mismatch fails, but its values are still compared (the note says so)."""
+    """(expected, actual, note) ready to compare, or the failed Comparison: missing, or a
+    shape of another size.  A dtype mismatch, or a shape of the same size (a scalar db of
+    a one-unit layer), fails, but its values are still compared (the note says so)."""
     expected = np.asarray(expected, dtype=np.float64)
     if actual is None:
         return _failure("", rtol, atol, "missing: the engine gave no value")
     actual = np.asarray(actual)
+    note = ""
     if actual.shape != expected.shape:
-        return _failure(
-            _fmt_shape(actual.shape), rtol, atol,
-            f"shape mismatch: got {_fmt_shape(actual.shape)}, expected {_fmt_shape(expected.shape)}",
-        )
+        note = f"shape mismatch: got {_fmt_shape(actual.shape)}, expected {_fmt_shape(expected.shape)}"
+        squeezed = [tuple(n for n in x.shape if n != 1) for x in (actual, expected)]
+        if squeezed[0] != squeezed[1] or actual.dtype.kind not in "fiub":  # a transpose stays a shape error
+            return _failure(_fmt_shape(actual.shape), rtol, atol, note)
+        actual = actual.reshape(expected.shape)  # only length-1 axes differ (a scalar db of a 1x1): compare values
     if actual.dtype != dtype:
-        if actual.dtype.kind not in "fiub" and actual.dtype != dtype:
+        if actual.dtype.kind not in "fiub":
             return _failure(_fmt_shape(actual.shape), rtol, atol,
                             f"dtype mismatch: got {actual.dtype}, expected {dtype}; not numbers, not compared")
-        return expected, actual, f"dtype mismatch: returned {actual.dtype} for a {dtype} scenario"
-    return expected, actual, ""
+        note = "; ".join(filter(None, [note, f"dtype mismatch: returned {actual.dtype} for a {dtype} scenario"]))
+    return expected, actual, note
 
 
 #: compare_many works through at most this many elements at a time (bounds its temporaries).
 CHUNK_ELEMENTS = 1 << 20
 
 
-def compare_many(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
+def compare_many(pairs, dtype, rtol: float, atol: float, scale: float = 0.0) -> list[Comparison]:
     """``compare`` for many (expected, actual) pairs at once: vectorised passes over all
     their elements, then per-array reductions (the harness compares ~100 small arrays per
     scenario and engine; one NumPy call per statistic per array would dominate its time).
@@ -97,14 +102,14 @@ def compare_many(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
     for pair in pairs:
         n = np.size(pair[0]) if pair[0] is not None else 0
         if chunk and size + n > CHUNK_ELEMENTS:
-            out += _compare_chunk(chunk, dtype, rtol, atol)
+            out += _compare_chunk(chunk, dtype, rtol, atol, scale)
             chunk, size = [], 0
         chunk.append(pair)
         size += n
-    return out + (_compare_chunk(chunk, dtype, rtol, atol) if chunk else [])
+    return out + (_compare_chunk(chunk, dtype, rtol, atol, scale) if chunk else [])
 
 
-def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
+def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list[Comparison]:
     dtype = numpy_dtype(str(dtype))
     results: list = [_precheck(e, a, dtype, rtol, atol) for e, a in pairs]
     checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]
@@ -124,11 +129,14 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
     actual = a64.astype(dtype)  # a value returned in another dtype is judged as the dtype's
     if not any(notes):
         actual = np.concatenate([results[i][1].ravel() for i in ready])
+    magnitude = np.abs(expected)
+    # the absolute term: ``scale`` times the array's own scale max|expected|, never below atol
+    atols = np.maximum(atol, scale * np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.abs(a64 - expected)
         abs_err[np.isnan(abs_err)] = np.inf
-        rel_err = np.where(abs_err == 0, 0.0, abs_err / np.abs(expected))
-        mismatch = ~(abs_err <= atol + rtol * np.abs(expected))
+        rel_err = np.where(abs_err == 0, 0.0, abs_err / magnitude)
+        mismatch = ~(abs_err <= np.repeat(atols, sizes) + rtol * magnitude)
     ulp = ulp_distance(expected, actual, dtype)
     ulp[np.isnan(a64) | np.isnan(expected)] = np.inf
     max_abs = np.maximum.reduceat(abs_err, starts)
@@ -143,7 +151,7 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
         shape = results[i][0].shape
         j = int(worst_flat[k])
         worst = tuple(int(v) for v in np.unravel_index(j - int(starts[k]), shape))
-        bad, n = int(n_bad[k]), int(sizes[k])
+        bad, n, atol_k = int(n_bad[k]), int(sizes[k]), float(atols[k])
         message = ""
         if bad:
             segment_values = a64[int(starts[k]):int(starts[k]) + n]
@@ -151,7 +159,7 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
                                                        (int(np.isinf(segment_values).sum()), "inf")) if c]
             message = (
                 (f"{', '.join(nonfinite)} among the values; " if nonfinite else "")
-                + f"{bad} of {n} elements ({100.0 * bad / n:.1f}%) outside rtol={rtol:g}, atol={atol:g};"
+                + f"{bad} of {n} elements ({100.0 * bad / n:.1f}%) outside rtol={rtol:g}, atol={atol_k:g};"
                 f" greatest |diff| {float(abs_err[j]):.3g} at {worst}"
                 f" (actual {float(a64[j]):.9g}, expected {float(expected[j]):.9g})"
             )
@@ -162,11 +170,11 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float) -> list[Comparison]:
             shape=_fmt_shape(shape), numel=n, max_abs_err=float(max_abs[k]), max_rel_err=float(max_rel[k]),
             max_ulp=float(max_ulp[k]), mismatched=bad, worst_index=str(worst),
             expected_at_worst=float(expected[j]), actual_at_worst=float(a64[j]),
-            rtol=rtol, atol=atol, passed=bad == 0 and not notes[k], message=message,
+            rtol=rtol, atol=atol_k, passed=bad == 0 and not notes[k], message=message,
         )
     return results
 
 
-def compare(expected, actual, dtype, rtol: float, atol: float) -> Comparison:
+def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.0) -> Comparison:
     """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64)."""
-    return compare_many([(expected, actual)], dtype, rtol, atol)[0]
+    return compare_many([(expected, actual)], dtype, rtol, atol, scale)[0]

@@ -33,17 +33,16 @@ def pytest_addoption(parser):
 
 
 def _engines(config) -> list[str]:
-    from adapters import ENGINES, VARIANTS
+    from adapters import ENGINES
+    from crosscheck.engines import check_name
 
     given = config.getoption("crosscheck_frameworks")
     if given is None:
         return [] if config.getoption("crosscheck_backward") else list(ENGINES)
-    names = [n.strip() for n in given.split(",") if n.strip()]
-    accepted = {**ENGINES, **VARIANTS}
-    unknown = [n for n in names if n not in accepted]
-    if unknown:
-        raise pytest.UsageError(f"--crosscheck-frameworks: unknown {unknown[0]!r}; accepted: {', '.join(accepted)}")
-    return names
+    try:  # the one registry's names: built-in, variant, mutant:ID
+        return [check_name(n.strip()) for n in given.split(",") if n.strip()]
+    except ValueError as exc:
+        raise pytest.UsageError(f"--crosscheck-frameworks: {exc}") from None
 
 
 class CrosscheckSuite(pytest.Collector):

@@ -43,6 +43,7 @@ def headline(df: pd.DataFrame, unavailable: dict, asked=()) -> str:
         f"{df['scenario'].nunique()} scenarios x {df['framework'].nunique()} engines "
         f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
+        + (f", {len(idle)} engine{'s' if len(idle) > 1 else ''} checked nothing" if idle else "")
         + f" -> {'FAIL' if failed or idle else 'PASS'}"
     )
     text += "".join(f"\n{line}" for line in engine_lines(df))
@@ -288,8 +289,7 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
         _write_atomic(out / name, text)
 
 
-def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None,
-                  rerun: str = "crosscheck run") -> dict[str, Path]:
+def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None) -> dict[str, Path]:
     """Write discrepancies.csv, differences.csv, where.csv, summary.md, report.html (and
     run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
     atomically."""
@@ -306,7 +306,8 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
         names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
         names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked),
     }
-    texts[names["html"]] = report_html(result, title, unavailable, environment(), rerun, asked)
+    texts[names["html"]] = report_html(result, title, unavailable, environment(), (meta or {}).get("rerun"), asked,
+                                       (meta or {}).get("network"))
     log = printed_log(result.printed, (meta or {}).get("printed_on_import", ""))
     if log:
         names["log"] = USER_LOG

@@ -131,10 +131,14 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
         observations += list(identity_observations(problem, trace))
     pairs = [(None, None) if obs.expected is None else (obs.expected, obs.actual) for obs in observations]
     rows = []
-    for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol)):
+    for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol, tol.scale)):
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
         if obs.actual is None and obs.expected is not None:
             result |= {"shape": "", "message": _missing_message(trace, obs.quantity, obs.layer)}
+        elif trace.given is not None and obs.quantity == "dA" and "shape mismatch" in result["message"] \
+                and np.shape(obs.actual) == np.shape(ref["dA"].get(obs.layer - 1)):
+            result["message"] += (f" (the shape of dA[{obs.layer - 1}]: the older course naming, where dA{obs.layer} "
+                                  f"is dJ/dA[{obs.layer - 1}]? Not every dA returned matches that naming either)")
         status = "pass" if result["passed"] else "fail"
         if not obs.holds and obs.expected is not None:
             if result["passed"] and indistinguishable(problem, ref, tol):

@@ -1,4 +1,4 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (524), ``full`` (every
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (532), ``full`` (every
 activation, soft labels, every output/loss pair), ``losses`` (the output/loss pairs on the
 default suite's networks), ``gelu-defaults`` (16, for the engines that rely on their
 framework's GELU).  ``crosscheck scenarios --suite NAME`` lists and counts them.
@@ -19,7 +19,9 @@ The default suite is built to expose a wrong formula, not only to run one:
   sigmoid and tanh with mse, where it must not;
 - the networks people write first in a tutorial (``tutorial``): one and two hidden layers
   of relu or tanh with sigmoid + bce, softmax + cce (3 and 10 classes) and identity + mse,
-  so that a textbook two-layer classifier is checked, not skipped.
+  so that a textbook two-layer classifier is checked, not skipped;
+- deep sigmoid and tanh networks whose first layers' gradients vanish (``vanishing``),
+  where only a tolerance at each quantity's own scale catches a wrong dW[1].
 """
 from __future__ import annotations
 
@@ -115,6 +117,18 @@ def tutorial() -> tuple[Scenario, ...]:
     )
 
 
+#: Deep networks whose first layers' gradients vanish (max|dW[1]| ~ 4e-6 with six sigmoid
+#: layers, m = 1024): a tolerance with a fixed absolute floor passes wrong gradients there.
+VANISHING = (((8,) * 6 + (1,), ("sigmoid",) * 6), ((8,) * 6 + (1,), ("tanh",) * 5 + ("sigmoid",)))
+VANISHING_BATCHES = (64, 1024)
+
+
+def vanishing(dtypes=DTYPES) -> tuple[Scenario, ...]:
+    """VANISHING at m = 64 and 1024 in ``dtypes``."""
+    return tuple(Scenario(shape, acts, m, dtype) for shape, acts in VANISHING for m in VANISHING_BATCHES
+                 for dtype in dtypes)
+
+
 def smoke() -> tuple[Scenario, ...]:
     """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
     return tuple(
@@ -125,7 +139,7 @@ def smoke() -> tuple[Scenario, ...]:
 def default() -> tuple[Scenario, ...]:
     """The main job: see the module docstring for what it covers and why."""
     return (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), DTYPES)
-            + tutorial())
+            + tutorial() + vanishing())
 
 
 def losses() -> tuple[Scenario, ...]:
@@ -146,7 +160,7 @@ def full() -> tuple[Scenario, ...]:
     return (_matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
             + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",))
             + _loss_matrix(DEFAULT_SHAPES, (13, 1024), DTYPES, activations=ALL_HIDDEN)
-            + half())
+            + tutorial() + vanishing() + half())
 
 
 def half() -> tuple[Scenario, ...]:
@@ -156,7 +170,7 @@ def half() -> tuple[Scenario, ...]:
     units sit near a kink for every input cannot, and is left out: in half precision
     its ReLU masks flip, which is rounding, not a formula)."""
     candidates = (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, HALF)
-                  + _loss_matrix(((4, 1), (5, 5, 5, 1)), DEFAULT_BATCHES, HALF))
+                  + _loss_matrix(((4, 1), (5, 5, 5, 1)), DEFAULT_BATCHES, HALF) + vanishing(HALF))
     return tuple(_conditioned(candidates, len(candidates)))
 
 

@@ -36,13 +36,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Tolerance:
-    """rtol and atol, always given together."""
+    """rtol and the absolute term, always given together: an element passes when
+    ``|actual - expected| <= max(atol, scale * max|expected|) + rtol * |expected|``, with
+    max|expected| taken over the array compared (its own scale)."""
 
     rtol: float
     atol: float
+    #: The absolute term as a multiple of the array's scale (0: ``atol`` alone, as fd).
+    scale: float = 0.0
+
+    def absolute(self, expected) -> float:
+        """The absolute term for the array ``expected``."""
+        magnitude = np.abs(np.asarray(expected, dtype=np.float64))
+        finite = magnitude[np.isfinite(magnitude)]
+        return max(self.atol, self.scale * float(finite.max())) if finite.size else self.atol
 
 
 TOLERANCES = {

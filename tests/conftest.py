@@ -11,8 +11,6 @@ settings.register_profile("default", max_examples=60, deadline=None, derandomize
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-pytest_plugins = ["pytester"]  # the plugin's tests run pytest in pytest
-
 ENGINE_NAMES = ("numpy", "torch", "jax")
 #: Every engine the session fixture loads (fd: the finite-difference oracle).
 ALL_ENGINES = ENGINE_NAMES + ("fd",)

@@ -43,6 +43,6 @@ def test_a_wrong_backward_fails_like_assert_close(tmp_path):
 
 def test_an_unknown_engine_is_a_usage_error_and_no_suite_means_no_items(tmp_path):
     code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "mxnet")
-    assert code == 4 and "unknown 'mxnet'" in out
+    assert code == 4 and "unknown framework 'mxnet'" in out
     code, _ = _pytest(tmp_path)
     assert code == 5  # the plugin adds nothing unless asked

@@ -179,7 +179,7 @@ def test_a_function_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
     stub.write_text("def backward(parameters, X, Y, activations):\n    raise NotImplementedError('not written yet')\n")
     code, _, _ = run(tmp_path, f"{stub}:backward", "--suite", "smoke", "--quiet")
     out = capsys.readouterr().out
-    assert code == 1 and "0 failed -> FAIL" in out
+    assert code == 1 and "0 failed, 1 engine checked nothing -> FAIL" in out
     assert "engine backward checked no scenario: every scenario was 20 unsupported; first: unsupported: not " \
            "written yet" in out
     # and a course pair whose forward computes none of the networks asked for
@@ -276,16 +276,54 @@ def test_check_rejects_bad_input_with_one_line():
         check(42)
 
 
-def test_the_plugin_checks_the_course_module_and_fails_on_the_slip(tmp_path, pytester):
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
-    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
-                                f"{CLIENTS}/course_dnn.py:L_model_backward")
+def test_the_plugin_checks_the_course_module_and_fails_on_the_slip(tmp_path):
+    from tests.test_pytest_plugin import _pytest
+
+    args = ["--crosscheck-suite", "smoke", "--crosscheck-backward"]
     n = len(course_networks("smoke"))
-    result.assert_outcomes(passed=n, skipped=20 - n)
-    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
-                                f"{planted(tmp_path)}:L_model_backward")
-    outcomes = result.parseoutcomes()
-    assert outcomes["failed"] == sum(s.m > 1 for s in course_networks("smoke")) and "dW[1]" in result.stdout.str()
-    result = pytester.runpytest("--crosscheck-suite", "smoke", "--crosscheck-backward",
-                                f"{CLIENTS}/course_dnn.py:L_model_backward", "--crosscheck-activations", "tanh")
-    assert result.ret == 1 and "engine L_model_backward checked no scenario" in result.stdout.str()
+    code, out = _pytest(tmp_path, *args, f"{CLIENTS}/course_dnn.py:L_model_backward")
+    assert code == 0 and f"{n} passed, {20 - n} skipped" in out
+    code, out = _pytest(tmp_path, *args, f"{planted(tmp_path)}:L_model_backward")
+    assert code == 1 and f"{sum(s.m > 1 for s in course_networks('smoke'))} failed" in out and "dW[1]" in out
+    code, out = _pytest(tmp_path, *args, f"{CLIENTS}/course_dnn.py:L_model_backward", "--crosscheck-activations", "tanh")
+    assert code == 1 and "engine L_model_backward checked no scenario" in out
+
+
+def test_a_function_that_needs_more_arguments_is_bad_input_not_a_failure(tmp_path, capsys):
+    extra = tmp_path / "extra.py"
+    extra.write_text("from course_dnn import L_model_forward\n"
+                     "def L_model_backward(AL, Y, caches, parameters, lambd):\n    return {}\n")
+    shutil.copy(CLIENTS / "course_dnn.py", tmp_path)
+    shutil.copy(CLIENTS / "dnn_utils.py", tmp_path)
+    code, df, _ = run(tmp_path, f"{extra}:L_model_backward")
+    err = capsys.readouterr().err
+    assert code == 2 and df is None and err.count("\n") == 1
+    assert "cannot be called as the course's backward(AL, Y, caches): missing a required argument: 'parameters'" in err
+
+
+def test_a_scalar_db_of_a_one_unit_layer_fails_as_a_shape_but_its_values_are_compared(tmp_path):
+    scalar = tmp_path / "scalar_db.py"
+    scalar.write_text(
+        "import sys\nsys.path.insert(0, %r)\nfrom course_backward import L_model_backward as right\n"
+        "def backward(parameters, X, Y, activations):\n"
+        "    grads = right(parameters, X, Y, activations)\n"
+        "    L = len(activations)\n"
+        "    grads['db' + str(L)] = grads['db' + str(L)].sum()\n"
+        "    return grads\n" % str(Path(__file__).parent / "byo"))
+    code, df, _ = run(tmp_path, f"{scalar}:backward", "--scenario", "relu-sigmoid_3-5-1_m13_float64_s0")
+    row = mine(df, "backward")
+    db = row[(row["quantity"] == "db") & (row["layer"] == 2) & (row["check"] == "reference")].iloc[0]
+    assert code == 1 and not db["passed"] and db["mismatched"] == 0
+    assert "shape mismatch: got scalar, expected 1x1" in db["message"] and "the values agree" in db["message"]
+
+
+def test_check_works_from_a_script_without_a_main_guard(tmp_path):
+    import subprocess
+
+    script = tmp_path / "script.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(CLIENTS)!r})\n"
+                      "from course_dnn import L_model_backward\nfrom crosscheck import check\n"
+                      "print(repr(check(L_model_backward)))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("0 failed -> PASS>") and done.stdout.count("crosscheck.Result") == 1

@@ -1,0 +1,151 @@
+"""One engine registry (crosscheck/engines.py): every engine kind through every path gives
+the verdict and the failing rows of a single-process run; nothing checked is never a
+PASS; a crash is exit 3; the rerun commands the reports print reproduce their rows."""
+from __future__ import annotations
+
+import html
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import adapters.finite_differences as fd_module
+from crosscheck.cli import main
+from scenarios.tolerances import Tolerance
+from tests.test_pytest_plugin import _pytest
+
+CLIENTS = Path(__file__).parent / "clients"
+KEY = ["scenario", "framework", "check", "quantity", "layer"]
+
+
+def slipped(folder: Path) -> str:
+    """The course's module with 1/m dropped from dW (a learner's file)."""
+    folder.mkdir(exist_ok=True)
+    shutil.copy(CLIENTS / "dnn_utils.py", folder)
+    text = (CLIENTS / "course_dnn.py").read_text()
+    (folder / "course_dnn.py").write_text(text.replace("dW = 1./m * np.dot(dZ,A_prev.T)", "dW = np.dot(dZ,A_prev.T)"))
+    return f"{folder / 'course_dnn.py'}:L_model_backward"
+
+
+def failing(folder: Path) -> set:
+    df = pd.read_csv(folder / "discrepancies.csv", keep_default_na=False)
+    return set(df.loc[~df["passed"].astype(bool), KEY].astype(str).itertuples(index=False, name=None))
+
+
+#: (engine kind, run arguments): each kind has failing rows, so a path that drops it shows.
+KINDS = {
+    "mutant": ["--suite", "smoke", "--dtypes", "float64", "--frameworks", "numpy,mutant:tanh'-as-1-Z^2"],
+    "variant": ["--suite", "gelu-defaults", "--dtypes", "float64", "--frameworks", "torch-gelu-default"],
+    "backward": ["--suite", "smoke", "--dtypes", "float64"],
+}
+
+
+def _args(kind, tmp_path):
+    return KINDS[kind] + (["--backward", slipped(tmp_path / "learner")] if kind == "backward" else [])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_path_gives_the_single_run_verdict_and_rows(kind, tmp_path):
+    args = _args(kind, tmp_path) + ["--no-progress"]
+    single = main(["run", *args, "--out", str(tmp_path / "single")])
+    rows = failing(tmp_path / "single")
+    assert single == 1 and rows
+    assert main(["run", *args, "--workers", "2", "--out", str(tmp_path / "workers")]) == 1
+    assert failing(tmp_path / "workers") == rows
+    for k in (1, 2):
+        assert main(["run", *args, "--shard", f"{k}/2", "--out", str(tmp_path / f"shard{k}")]) in (0, 1)
+    assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out", str(tmp_path / "merged")]) == 1
+    assert failing(tmp_path / "merged") == rows
+    # the plugin: an item per scenario x engine, failing exactly where the run has failing rows
+    options = {"--suite": "--crosscheck-suite", "--dtypes": "--crosscheck-dtypes",
+               "--frameworks": "--crosscheck-frameworks", "--backward": "--crosscheck-backward"}
+    plugin = [options.get(a, a) for a in args if a != "--no-progress"]
+    (tmp_path / "plugin").mkdir()
+    code, out = _pytest(tmp_path / "plugin", *plugin, "-rf")
+    failed = {tuple(line.split(" ")[1].split("::")[1:3]) for line in out.splitlines()
+              if line.startswith("FAILED crosscheck[")}
+    assert code == 1 and failed == {(framework, scenario) for scenario, framework, *_ in rows}
+
+
+def test_the_api_gives_the_rows_of_the_command_line(tmp_path):
+    from crosscheck import check
+
+    target = slipped(tmp_path / "learner")
+    assert main(["run", *KINDS["backward"], "--backward", target, "--out", str(tmp_path / "cli"), "--no-progress"]) == 1
+    result = check(target, dtypes="float64", frameworks="numpy")
+    api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
+              .itertuples(index=False, name=None))
+    assert not result.passed and api == failing(tmp_path / "cli")
+
+
+def test_workers_keep_a_mutant_asked_for_alone(tmp_path, capsys):
+    args = ["run", "--scenario", "tanh-sigmoid_1-1-1_m1_float64_s0", "--mutant", "tanh'-as-1-Z^2", "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 1
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 1
+    assert main([*args, "--frameworks", "numpy", "--workers", "2", "--out", str(tmp_path / "three")]) == 1
+    assert failing(tmp_path / "one") == failing(tmp_path / "two") == failing(tmp_path / "three") - set()
+
+
+def test_an_engine_asked_for_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
+    code = main(["run", "--suite", "smoke", "--frameworks", "fd", "--dtypes", "float32", "--out", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert code == 1 and "0 failed, 1 engine checked nothing -> FAIL" in out
+    assert [line for line in out.splitlines() if line.startswith("engine fd checked no scenario")] == [
+        "engine fd checked no scenario: every scenario was 10 unsupported; first: unsupported: engine fd runs "
+        "float64 scenarios only"]
+    # not asked for by name (the default engines, float32 only): fd checks nothing, the run passes
+    assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--frameworks", "numpy,fd", "--out",
+                 str(tmp_path), "-q"]) == 1
+    assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--out", str(tmp_path), "-q"]) == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--scenario", "sigmoid_4-1_m1_float64_s0", "--frameworks", "numpy"],
+    ["scenarios", "--suite", "smoke"],
+])
+def test_a_crash_of_the_harness_is_exit_3_with_the_traceback_saved(argv, tmp_path, capsys, monkeypatch):
+    import crosscheck.cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted bug\nsecond line")
+
+    monkeypatch.setattr(crosscheck.report, "write_reports", broken)
+    monkeypatch.setattr(crosscheck.cli, "suite", broken)
+    assert main([*argv, "--out", str(tmp_path)] if argv[0] == "run" else argv) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "RuntimeError: planted bug;" in err
+    saved = Path(err.rsplit("traceback saved in ", 1)[1].strip())
+    assert saved.is_file() and "planted bug" in saved.read_text()
+    if argv[0] == "run":
+        assert saved.parent == tmp_path
+
+
+def _reruns(folder: Path) -> list[str]:
+    return sorted({html.unescape(c) for c in re.findall(r"<td>(crosscheck run [^<]*)</td>",
+                                                        (folder / "report.html").read_text())})
+
+
+@pytest.mark.parametrize("kind, args", [
+    ("mutant", KINDS["mutant"]),
+    ("variant", KINDS["variant"]),
+    ("backward", KINDS["backward"]),
+    ("fd", ["--suite", "smoke", "--dtypes", "float64", "--frameworks", "fd"]),
+])
+def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, tmp_path, monkeypatch):
+    if kind == "fd":  # an fd that fails: its own tolerance made far too tight
+        monkeypatch.setattr(fd_module.FiniteDifferences, "tolerance", Tolerance(1e-15, 1e-18))
+    if kind == "backward":
+        args = args + ["--backward", slipped(tmp_path / "learner")]
+    assert main(["run", *args, "--out", str(tmp_path / "run"), "--no-progress"]) == 1
+    rows, commands = failing(tmp_path / "run"), _reruns(tmp_path / "run")
+    assert commands
+    for i, command in enumerate(commands[:3]):
+        argv = shlex.split(command)
+        assert argv[:2] == ["crosscheck", "run"]
+        assert main([*argv[1:], "--out", str(tmp_path / f"rerun{i}"), "--no-progress"]) == 1
+        again = failing(tmp_path / f"rerun{i}")
+        scenario = argv[argv.index("--scenario") + 1]
+        assert {r for r in rows if r[0] == scenario} == again
