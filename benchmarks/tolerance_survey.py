@@ -2,7 +2,8 @@
 
 For every element of every comparison the harness makes (``reference`` and the
 identities, every engine, every scenario of the suite), take e = expected,
-d = |actual - expected| and S = max|expected| of that array (its scale).  For a grid of
+d = |actual - expected| and S the scale of that array's terms (crosscheck/budget.py:
+term_scales, at least max|expected|).  For a grid of
 absolute terms in units of the array's scale, atol = c * u * S (u: the dtype's unit
 roundoff), print the smallest rtol with which every element passes
 (d <= c u S + rtol |e|), in units of u too.  scenarios/tolerances.py explains how the
@@ -18,6 +19,7 @@ import argparse
 import numpy as np
 
 from adapters.user_backward import Unsupported
+from crosscheck.budget import term_scales
 from crosscheck.checks import Observation, identity_observations, reference_observations
 from crosscheck.runner import reference_trace, resolve_engines
 from scenarios import build_problem, suite
@@ -33,6 +35,7 @@ def survey(scenarios, engines):
     for s in scenarios:
         problem = build_problem(s)
         ref = reference_trace(problem)
+        scales = term_scales(problem, ref)
         for engine in engines:
             if problem.scenario.dtype not in engine.dtypes:  # fd on float32, numpy on half
                 continue
@@ -50,7 +53,7 @@ def survey(scenarios, engines):
                     continue
                 e = np.abs(obs.expected)
                 d = np.abs(np.asarray(obs.actual, np.float64) - obs.expected)
-                scale = float(e.max()) if e.size else 0.0
+                scale = max(scales.get((obs.quantity, obs.layer), 0.0), float(e.max()) if e.size else 0.0)
                 w = worst.setdefault(s.dtype, {"n": 0, "d": 0.0, "need": {c: (0.0, "") for c in SCALES}})
                 w["n"] += e.size
                 w["d"] = max(w["d"], float(d.max()) if d.size else 0.0)

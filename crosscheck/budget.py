@@ -30,3 +30,47 @@ def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float) -> 
     if not np.isfinite(scale) or scale == 0:
         return float("nan")
     return max_abs_err / (inner_dimension(s, quantity, layer) * UNIT_ROUNDOFF[s.dtype] * scale)
+
+
+def term_scales(problem, ref: dict) -> dict:
+    """{(quantity, layer): the scale of the terms that made it}: the absolute term of the
+    tolerance is a multiple of this (scenarios/tolerances.py).
+
+    A value made by a sum can cancel to much less than its terms (db[L] = mean of a - y over
+    the batch; dA[L] of an output close to a soft label), and its rounding error is that
+    of the terms, not of the result.  Each reduction's terms are taken from the float64
+    reference's own inputs to it (not propagated through the layers, which would bound
+    the worst case and hide every slip in the first layers of a deep network): y/a +
+    (1-y)/(1-a) for dA[L] (bce), |a| + |y| for dZ[L], |W[l+1]|^T |dZ[l+1]| for dA[l],
+    |dA[l]| |g'(Z[l])| for dZ[l], |dZ[l]| |A[l-1]|^T / m for dW[l], sum |dZ[l]| / m for db[l],
+    |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l]; the scale of an array is the
+    greatest of its elements' (never below max|expected|, which it bounds).
+    """
+    import reference
+
+    s, L, m = problem.scenario, problem.scenario.depth, problem.scenario.m
+    p = problem.astype(np.float64)
+    A, Z, dA, dZ, Y = ref["A"], ref["Z"], ref["dA"], ref["dZ"], np.abs(p.Y)
+    a = np.abs(A[L])
+    absolute = lambda x: np.abs(np.where(np.isfinite(x), x, 0.0))  # noqa: E731
+    with np.errstate(all="ignore"):
+        terms = {("dA", L): {"bce": Y / a + (1 - Y) / np.abs(1 - A[L]), "cce": Y / a}.get(s.loss, a + Y),
+                 ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) else np.abs(dZ[L])}
+    for l in range(L, 0, -1):
+        W, dZ_l = np.abs(p.parameters[f"W{l}"]), absolute(dZ[l])
+        terms[("dW", l)] = dZ_l @ np.abs(A[l - 1]).T / m
+        terms[("db", l)] = dZ_l.sum(axis=1, keepdims=True) / m
+        terms[("dA", l - 1)] = W.T @ dZ_l
+        if l < L:
+            g_prime = reference.activation(s.activations[l - 1]).g_prime(Z[l], A[l])
+            terms[("dZ", l)] = absolute(dA[l]) * np.abs(g_prime)
+        terms[("Z", l)] = W @ np.abs(A[l - 1]) + np.abs(p.parameters[f"b{l}"])
+        terms[("A", l)] = np.abs(A[l])
+    result = {}
+    for (q, l), values in terms.items():
+        expected = ref[q].get(l)
+        biggest = float(absolute(values).max()) if np.size(values) else 0.0
+        if expected is not None and np.size(expected):
+            biggest = max(biggest, float(absolute(expected).max()))
+        result[(q, l)] = biggest
+    return result

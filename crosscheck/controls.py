@@ -11,14 +11,15 @@ import numpy as np
 from crosscheck.metrics import compare
 
 
-def indistinguishable(problem, ref, tol) -> bool:
+def indistinguishable(problem, ref, tol, terms=None) -> bool:
     """True when the reference's own dZ[L] (chain rule) passes for A - Y under twice
     ``tol``: an engine's values may be off by up to ``tol`` either way, so a difference
     of the formulas under 2 x tol cannot be seen through them, and the negative control
-    cannot show anything at this precision."""
+    cannot show anything at this precision (``terms``: dZ[L]'s term scale, as its row)."""
     L = problem.scenario.depth
     a_minus_y = ref["A"][L] - np.asarray(problem.Y, np.float64)
-    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol, 2 * tol.scale).passed
+    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol, 2 * tol.scale,
+                   terms).passed
 
 
 def negative_control(s, identity_held: bool) -> dict:

@@ -61,9 +61,11 @@ def _derived_from(q: str, l: int, L: int) -> list[tuple[str, int]]:
     return [] if l == L else [("dA", l)]
 
 
-def localise(problem, trace, failing: set, tol=None) -> list[dict]:
+def localise(problem, trace, failing: set, tol=None, scales=None) -> list[dict]:
     """Verdicts for the failing (quantity, layer) pairs, in backprop order (``tol``: the
-    engine's own tolerance, if it has one; else the dtype's)."""
+    engine's own tolerance, if it has one; else the dtype's; ``scales``: the term scales
+    of budget.term_scales, as in the comparison)."""
+    scales = scales or {}
     tol = tol or tolerance(problem.scenario.dtype)
     rows = []
     for q, l in backprop_order(problem.scenario.depth):
@@ -76,7 +78,8 @@ def localise(problem, trace, failing: set, tol=None) -> list[dict]:
         try:
             with np.errstate(all="ignore"):
                 expected, inputs = _step(problem, trace, q, l)
-            own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol, tol.scale).passed
+            own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol, tol.scale,
+                          scales.get((q, l))).passed
         except (AttributeError, TypeError, ValueError):  # an input is missing or misshapen
             own, inputs = None, []
         wrong_inputs = [f"{iq}[{il}]" for iq, il in inputs if (iq, il) in failing]

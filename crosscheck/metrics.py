@@ -92,26 +92,27 @@ def _precheck(expected, actual, dtype, rtol, atol):
 CHUNK_ELEMENTS = 1 << 20
 
 
-def compare_many(pairs, dtype, rtol: float, atol: float, scale: float = 0.0) -> list[Comparison]:
+def compare_many(pairs, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> list[Comparison]:
     """``compare`` for many (expected, actual) pairs at once: vectorised passes over all
     their elements, then per-array reductions (the harness compares ~100 small arrays per
     scenario and engine; one NumPy call per statistic per array would dominate its time).
     Pairs are taken in chunks of about CHUNK_ELEMENTS elements, so memory stays bounded."""
     pairs = list(pairs)
+    terms = list(terms) if terms is not None else [None] * len(pairs)
     out, chunk, size = [], [], 0
-    for pair in pairs:
+    for pair, term in zip(pairs, terms):
         n = np.size(pair[0]) if pair[0] is not None else 0
         if chunk and size + n > CHUNK_ELEMENTS:
             out += _compare_chunk(chunk, dtype, rtol, atol, scale)
             chunk, size = [], 0
-        chunk.append(pair)
+        chunk.append((*pair, term))
         size += n
     return out + (_compare_chunk(chunk, dtype, rtol, atol, scale) if chunk else [])
 
 
 def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list[Comparison]:
     dtype = numpy_dtype(str(dtype))
-    results: list = [_precheck(e, a, dtype, rtol, atol) for e, a in pairs]
+    results: list = [_precheck(e, a, dtype, rtol, atol) for e, a, _ in pairs]
     checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]
     ready = [i for i in checked if results[i][0].size]
     for i in checked:
@@ -130,8 +131,11 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
     if not any(notes):
         actual = np.concatenate([results[i][1].ravel() for i in ready])
     magnitude = np.abs(expected)
-    # the absolute term: ``scale`` times the array's own scale max|expected|, never below atol
-    atols = np.maximum(atol, scale * np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts))
+    # the absolute term: ``scale`` times the array's scale (its terms' when given, else
+    # max|expected|), never below atol
+    biggest = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
+    given = np.array([np.nan if pairs[i][2] is None else pairs[i][2] for i in ready], dtype=np.float64)
+    atols = np.maximum(atol, scale * np.where(np.isnan(given), biggest, np.fmax(given, biggest)))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.abs(a64 - expected)
         abs_err[np.isnan(abs_err)] = np.inf
@@ -175,6 +179,7 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
     return results
 
 
-def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.0) -> Comparison:
-    """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64)."""
-    return compare_many([(expected, actual)], dtype, rtol, atol, scale)[0]
+def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> Comparison:
+    """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64); ``terms``:
+    the scale of the terms that made it (crosscheck/budget.py), default max|expected|."""
+    return compare_many([(expected, actual)], dtype, rtol, atol, scale, [terms])[0]

@@ -12,7 +12,7 @@ import reference
 from adapters import QUANTITIES, EngineUnavailable, get_adapter
 from adapters.user_backward import NotApplicable, Unsupported
 from adapters.user_code import UserCodeError
-from crosscheck.budget import budget_units, inner_dimension
+from crosscheck.budget import budget_units, inner_dimension, term_scales
 from crosscheck.checks import Observation, identity_observations, reference_observations
 from crosscheck.controls import indistinguishable, negative_control
 from crosscheck.differences import gradient_check_difference
@@ -111,10 +111,12 @@ def _missing_message(trace, quantity: str, layer: int) -> str:
 
 
 def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float, status: str = "fail",
-                     renamed: bool = False):
+                     renamed: bool = False, scales: dict | None = None):
     """Every observation of one engine on one scenario as report rows (``trace`` None: the
     one ``run`` row, with ``status`` and ``error``; ``renamed``: the trace's dA keys were
-    read in the older course naming, conventions.older_dA_naming)."""
+    read in the older course naming, conventions.older_dA_naming; ``scales``: the term
+    scales of budget.term_scales, for the tolerance's absolute term)."""
+    scales = scales if scales is not None else term_scales(problem, ref)
     s = problem.scenario
     tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)  # fd has its own
     base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
@@ -130,8 +132,9 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
             trace.given is None or (o.quantity, o.layer) in trace.given or o.quantity in REQUIRED)]
         observations += list(identity_observations(problem, trace))
     pairs = [(None, None) if obs.expected is None else (obs.expected, obs.actual) for obs in observations]
+    terms = [scales.get((obs.quantity, obs.layer)) for obs in observations]
     rows = []
-    for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol, tol.scale)):
+    for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol, tol.scale, terms)):
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
         if obs.actual is None and obs.expected is not None:
             result |= {"shape": "", "message": _missing_message(trace, obs.quantity, obs.layer)}
@@ -141,7 +144,7 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                                   f"is dJ/dA[{obs.layer - 1}]? Not every dA returned matches that naming either)")
         status = "pass" if result["passed"] else "fail"
         if not obs.holds and obs.expected is not None:
-            if result["passed"] and indistinguishable(problem, ref, tol):
+            if result["passed"] and indistinguishable(problem, ref, tol, scales.get(("dZ", s.depth))):
                 result |= {"passed": True, "message": f"inconclusive: A - Y and dA[L] * g'(Z[L]) differ by less "
                                                       f"than the {s.dtype} tolerance in this scenario"}
                 status = INCONCLUSIVE
@@ -185,7 +188,7 @@ class RunResult:
     printed: pd.DataFrame = None
 
 
-def _where(problem, engine, trace, records) -> list[dict]:
+def _where(problem, engine, trace, records, scales=None) -> list[dict]:
     base = {"scenario": problem.scenario.id, "framework": engine.name}
     if trace is None:  # it raised, timed out or died: that is where it went wrong
         failed = records[0]
@@ -194,7 +197,7 @@ def _where(problem, engine, trace, records) -> list[dict]:
     failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
     if not failing or getattr(trace, "projections", None) is not None:
         return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
-    return [{**base, **row} for row in localise(problem, trace, failing, getattr(engine, "tolerance", None))]
+    return [{**base, **row} for row in localise(problem, trace, failing, getattr(engine, "tolerance", None), scales)]
 
 
 def run_all(items, engines, progress: bool | None = None) -> RunResult:
@@ -207,6 +210,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
         ref = reference_trace(problem)
+        scales = term_scales(problem, ref)
         for engine in engines:
             start = time.perf_counter()
             trace, status, error = None, "fail", ""
@@ -229,9 +233,9 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
 
                 older = older_dA_naming(trace, ref, engine.tolerance or tolerance(problem.scenario.dtype))
                 trace, renamed = (older, True) if older is not None else (trace, False)
-            records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed)
+            records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed, scales)
             rows.extend(records)
-            where.extend(_where(problem, engine, trace, records))
+            where.extend(_where(problem, engine, trace, records, scales))
             if status == "fail":  # the course's number for scenarios the engine ran (or tried to)
                 differences.append({"scenario": problem.scenario.id, "framework": engine.name,
                                     "dtype": problem.scenario.dtype,

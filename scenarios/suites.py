@@ -164,11 +164,13 @@ def full() -> tuple[Scenario, ...]:
 
 
 def half() -> tuple[Scenario, ...]:
-    """float16 and bfloat16 (torch and jax only) on the default suite's networks and the
-    output/loss pairs, m = 1, 13, 1024: those whose examples keep the half-precision
-    margins from kinks and saturated outputs (scenarios/problem.py; a network whose
-    units sit near a kink for every input cannot, and is left out: in half precision
-    its ReLU masks flip, which is rounding, not a formula)."""
+    """float16 and bfloat16 (torch and jax only) on the default suite's networks, the
+    output/loss pairs (m = 1, 13, 1024) and the vanishing networks: those whose examples
+    keep the half-precision margins from kinks and saturated outputs (scenarios/problem.py;
+    a network whose units sit near a kink for every input cannot, and is left out: in half
+    precision its ReLU masks flip, which is rounding, not a formula), and whose gradients
+    of the batch-mean cost stay in the dtype's normal range (``underflows``: float16's
+    vanishing networks, whose dJ/dZ[1] = dZ[1]/m is below 2^-14; bfloat16 keeps them)."""
     candidates = (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, HALF)
                   + _loss_matrix(((4, 1), (5, 5, 5, 1)), DEFAULT_BATCHES, HALF) + vanishing(HALF))
     return tuple(_conditioned(candidates, len(candidates)))
@@ -182,11 +184,11 @@ def _conditioned(candidates, n: int) -> list[Scenario]:
     """The first ``n`` candidates whose data the redraws could condition (scenarios/problem.py),
     and, in the ``saturated`` regime, with at least one output that rounds to exactly 1."""
     from reference.network import forward
-    from scenarios.problem import build_problem, ill_conditioned_examples
+    from scenarios.problem import build_problem, ill_conditioned_examples, underflows
 
     def usable(s):
         p = build_problem(s)
-        if ill_conditioned_examples(p.astype("float64")).size:
+        if ill_conditioned_examples(p.astype("float64")).size or underflows(p):
             return False
         return s.regime != "saturated" or bool((forward(p.parameters, p.X, s.activations)[0][s.depth] == 1).any())
 

@@ -30,8 +30,8 @@ class HalfMutant(MutantEngine):
 def test_the_tolerances_are_multiples_of_the_unit_roundoff():
     u16, ubf = UNIT_ROUNDOFF["float16"], UNIT_ROUNDOFF["bfloat16"]
     assert (u16, ubf) == (2.0 ** -11, 2.0 ** -8)
-    assert tolerance("float16").rtol == 128 * u16 and tolerance("float16").atol == 16 * u16
-    assert tolerance("bfloat16").rtol == 32 * ubf and tolerance("bfloat16").atol == 16 * ubf
+    assert tolerance("float16").rtol == 128 * u16 and tolerance("float16").scale == 16 * u16
+    assert tolerance("bfloat16").rtol == 16 * ubf and tolerance("bfloat16").scale == 16 * ubf
 
 
 @pytest.mark.parametrize("engine", ["torch", "jax"], indirect=True)
@@ -68,15 +68,23 @@ def test_the_same_route_without_a_mutant_passes():
     assert df["passed"].all()
 
 
-def test_a_negative_control_finer_than_bfloat16_is_inconclusive_not_failed(engine_adapters):
+def test_a_negative_control_finer_than_the_tolerance_is_inconclusive_not_failed(engine_adapters, monkeypatch):
+    """At m = 1 in bfloat16, A - Y and dA[L] * g'(Z[L]) differ by 0.08 and 0.02 here: the
+    table tells them apart (the control holds as expected); under a tolerance four times
+    looser it could not, and the row is inconclusive, not a pass of the control."""
     if isinstance(engine_adapters["torch"], str):
         pytest.skip(engine_adapters["torch"])
+    from dataclasses import replace
+
+    import scenarios.tolerances as tables
+
     s = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m1_bfloat16_s0_mse")
     row = run([s], [engine_adapters["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
+    assert row["passed"] and row["status"] == "expected not to hold"
+    looser = replace(tables.TOLERANCES["bfloat16"], scale=4 * tables.TOLERANCES["bfloat16"].scale)
+    monkeypatch.setitem(tables.TOLERANCES, "bfloat16", looser)
+    row = run([s], [engine_adapters["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
     assert row["passed"] and row["status"] == INCONCLUSIVE and "less than the bfloat16 tolerance" in row["message"]
-    wider = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m13_bfloat16_s0_mse")
-    row = run([wider], [engine_adapters["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
-    assert row["status"] == "expected not to hold"
 
 
 def test_errors_are_reported_in_units_of_the_reduction_budget():

@@ -62,10 +62,15 @@ class PerturbedEngine(NumpyReference):
     def trace(self, problem) -> Trace:
         from scenarios import tolerance
 
+        from crosscheck.budget import term_scales
+        from crosscheck.runner import reference_trace
+
         t = super().trace(problem)
         tol = tolerance(problem.scenario.dtype)
         value = getattr(t, self.quantity)[self.layer]
-        value.flat[0] += value.dtype.type(self.factor * (tol.atol + tol.rtol * abs(value.flat[0])))
+        terms = term_scales(problem, reference_trace(problem))[(self.quantity, self.layer)]
+        allowed = max(tol.atol, tol.scale * terms) + tol.rtol * abs(value.flat[0])  # the comparison's own
+        value.flat[0] += value.dtype.type(self.factor * allowed)
         return t
 
 

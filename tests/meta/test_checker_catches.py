@@ -116,3 +116,20 @@ def test_comparing_many_arrays_at_once_gives_what_comparing_each_gives(chunk, mo
     batch = compare_many(pairs, "float32", tol.rtol, tol.atol)
     assert list(map(repr, batch)) == [repr(compare(e, a, "float32", tol.rtol, tol.atol)) for e, a in pairs]
     assert [c.passed for c in batch] == [True, False, True, False, True, False, False, False, True]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_absolute_term_is_the_scale_of_the_terms_never_a_fixed_floor(dtype):
+    tol = TOLERANCES[dtype]
+    small = EXPECTED * 1e-6  # a vanishing gradient: every element far below float32's old atol 1e-5
+    for terms in (None, 3e-6, 3e-3):  # max|expected| (3e-6), or terms that cancelled to it
+        absolute = max(tol.atol, tol.scale * (terms or 3e-6))  # the floor: one ulp at zero
+        allowed = absolute + tol.rtol * abs(small[1, 2])
+        inside, outside = small.astype(numpy_dtype(dtype)), small.astype(numpy_dtype(dtype))
+        inside[1, 2] += 0.5 * allowed
+        outside[1, 2] += 2.0 * allowed
+        assert compare(small, inside, dtype, tol.rtol, tol.atol, tol.scale, terms).passed
+        result = compare(small, outside, dtype, tol.rtol, tol.atol, tol.scale, terms)
+        assert not result.passed and result.atol == pytest.approx(absolute)
+    assert not compare(small, -small, dtype, tol.rtol, tol.atol, tol.scale).passed  # a sign slip
+    assert not compare(small, small / 2, dtype, tol.rtol, tol.atol, tol.scale).passed  # a factor

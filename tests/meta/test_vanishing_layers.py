@@ -1,0 +1,91 @@
+"""No false PASS on small quantities: in the deep sigmoid and tanh networks whose first
+layers' gradients vanish (scenarios.suites.VANISHING; max|dW[1]| ~ 4e-6), a slip planted
+in any one layer's dW (sign, zero, half, rows permuted, transposed where square) fails in
+float32, float16 and bfloat16 alone, and the same route without a slip passes.  (The
+float16 ones whose dJ/dZ underflows are not in the half suite, since torch and jax
+differentiate J in float16 there; the slips are still caught on them.)
+
+One exception, measured and documented (README, Tolerances): in bfloat16 a dW halved can
+pass where the batch's terms cancel to less than a seventh of their size (the scale of
+the terms T >= 7 max|dW|): 0.5 |dW| is then within bfloat16's absolute term 16 u T (u =
+2^-8) plus 16 u |dW|, the least the half suite's correct engines need.  Every other slip,
+and a halving wherever the terms do not cancel that far, fails."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adapters.base import Trace
+from adapters.numpy_reference import NumpyReference
+from crosscheck.runner import run
+from scenarios import build_problem, suite
+from scenarios.dtypes import HALF, numpy_dtype
+from scenarios.problem import underflows
+from scenarios.suites import vanishing
+
+DEEP = vanishing(("float32",) + HALF)
+
+SLIPS = {
+    "sign": lambda w: -w,
+    "zero": np.zeros_like,
+    "half": lambda w: w / 2,
+    "rows permuted": lambda w: w[::-1] if w.shape[0] > 1 else w[:, ::-1],
+    "transposed": lambda w: w.T if w.shape[0] == w.shape[1] else None,
+}
+
+
+class Slipped(NumpyReference):
+    """The reference's trace (for half dtypes computed in float32 and rounded, as a half
+    engine would), with one slip in dW[layer]; ``slip`` None: the correct control."""
+
+    dtypes = ("float64", "float32") + HALF
+
+    def __init__(self, slip=None, layer=1):
+        super().__init__()
+        self.slip, self.layer = slip, layer
+        self.name = f"slipped:{slip}:dW{layer}"
+
+    def trace(self, problem) -> Trace:
+        dtype = numpy_dtype(problem.scenario.dtype)
+        half = problem.scenario.dtype in HALF
+        t = super().trace(problem.astype(np.float32) if half else problem)
+        t = Trace(**{q: {l: v.astype(dtype) for l, v in getattr(t, q).items()}
+                     for q in ("A", "Z", "dA", "dZ", "dW", "db")})
+        if self.slip:
+            t.dW[self.layer] = SLIPS[self.slip](t.dW[self.layer])
+        return t
+
+
+def test_the_deep_networks_are_in_the_suites_unless_float16_underflows():
+    in_suites = set(suite("default")) | set(suite("half"))
+    left_out = [s for s in DEEP if s not in in_suites]
+    assert len(DEEP) == 12 and {s.dtype for s in left_out} <= {"float16"}
+    assert all(underflows(build_problem(s)) for s in left_out) and len(left_out) < 4
+
+
+def _within_bfloat16_budget(scenario, slip, layer) -> bool:
+    """The documented exception: a halving in bfloat16 where the terms cancel 7-fold."""
+    if scenario.dtype != "bfloat16" or slip != "half":
+        return False
+    from crosscheck.budget import term_scales
+    from crosscheck.runner import reference_trace
+
+    problem = build_problem(scenario)
+    ref = reference_trace(problem)
+    return term_scales(problem, ref)[("dW", layer)] >= 7 * float(np.abs(ref["dW"][layer]).max())
+
+
+@pytest.mark.parametrize("scenario", DEEP, ids=lambda s: s.id)
+def test_a_slip_in_any_layer_fails_and_no_slip_passes(scenario):
+    assert run([scenario], [Slipped()], progress=False)["passed"].all()  # the control: no false alarm
+    survived = []
+    for layer in range(1, scenario.depth + 1):
+        for slip in SLIPS:
+            engine = Slipped(slip, layer)
+            if slip == "transposed" and scenario.layer_sizes[layer] != scenario.layer_sizes[layer - 1]:
+                continue
+            df = run([scenario], [engine], progress=False)
+            row = df[(df["check"] == "reference") & (df["quantity"] == "dW") & (df["layer"] == layer)].iloc[0]
+            if row["passed"] and not _within_bfloat16_budget(scenario, slip, layer):
+                survived.append(f"{slip} in dW[{layer}]")
+    assert not survived, f"{scenario.id}: {', '.join(survived)} passed"
