@@ -68,7 +68,8 @@ class UserFunction:
 
 def user_function(backward, forward=None, name=None, activations=None, timeout=DEFAULT_TIMEOUT) -> UserFunction:
     """The spec of a user's function: "FILE.py:FUNC" or callables; ValueError with one line."""
-    if timeout is not None and not timeout > 0:
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if not timeout > 0:
         raise ValueError(f"timeout {timeout}: must be a positive number of seconds")
     if activations is not None:
         activations = tuple(activations)
@@ -76,6 +77,11 @@ def user_function(backward, forward=None, name=None, activations=None, timeout=D
         if unknown or not activations:
             raise ValueError(f"unknown activation {unknown[0]!r}; accepted: {', '.join(reference.ACTIVATIONS)}"
                              if unknown else "no activation given")
+    if name:
+        from crosscheck.engines import is_engine
+
+        if is_engine(name) or name.startswith("mutant:"):
+            raise ValueError(f"--name {name!r} is an engine's name; choose another (reports tell engines apart by it)")
     if forward is None and callable(backward):  # a notebook's pair: the forward of the same namespace
         found = getattr(backward, "__globals__", {}).get("L_model_forward")
         forward = found if callable(found) and found is not backward else None
@@ -123,10 +129,14 @@ def _forward_matches(box: Sandbox, scenario) -> tuple[bool, str]:
 
 
 def probe(box: Sandbox) -> tuple[tuple, str]:
-    """((hidden activations, output activations) the forward computes, a note on failures)."""
+    """((hidden activations, output activations) the forward computes, a note on failures).
+
+    A forward that matches no output, or no hidden activation, restricts nothing: every
+    network is then checked and its A[L] rows fail (a wrong forward is a failure, never a
+    reason to check fewer networks)."""
     from scenarios.suites import ALL_HIDDEN
 
-    outputs, errors = [], []
+    errors = []
 
     def matches(s):
         try:
@@ -171,7 +181,7 @@ class UserBackward(Adapter):
             other = sorted(set(s.activations) - set(spec.activations))
             if other:
                 return f"--activations {','.join(spec.activations)} leaves out {', '.join(other)}"
-        elif spec.computes is not None:
+        elif spec.computes is not None and all(spec.computes):  # probing found what it computes
             hidden, outputs = spec.computes
             forward = info["forward"]
             if s.activations[-1] not in outputs:

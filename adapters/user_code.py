@@ -284,7 +284,7 @@ class Sandbox:
             self._process.start()
         child.close()
         self._conn = parent
-        reply = self._receive(max(self.timeout, 60.0), "loading")
+        reply = self._receive(max(self.timeout, 60.0), "loading the module (it gets at least 60 s)")
         if reply[0] != "ready":
             self.close()
             raise UserCodeError(f"{self.backward.label or self.backward.name}: {reply[1]}")
@@ -294,7 +294,8 @@ class Sandbox:
     def _receive(self, timeout: float, doing: str):
         if not self._conn.poll(timeout):
             self.close()
-            raise UserCodeError(f"timed out: no answer after {timeout:g} s {doing} (--timeout {timeout:g})")
+            raise UserCodeError(f"timed out: no answer after {timeout:g} s {doing}"
+                                + ("" if doing.startswith("loading") else f" (--timeout {timeout:g})"))
         try:
             return self._conn.recv()
         except (EOFError, OSError):
@@ -306,7 +307,12 @@ class Sandbox:
     def call(self, kind: str, args, timeout: float | None = None):
         if self._process is None:
             self.start()
-        self._conn.send((kind, args))
+        try:
+            self._conn.send((kind, args))
+        except OSError:  # the child died between calls (BrokenPipeError): a new one
+            self.close()
+            self.start()
+            self._conn.send((kind, args))
         reply = self._receive(self.timeout if timeout is None else timeout, "in this scenario")
         return reply[0], reply[1], reply[2]
 

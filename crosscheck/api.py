@@ -113,10 +113,9 @@ def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=
     ``activations``: only networks of these apply (a course forward is probed otherwise);
     ``timeout``: seconds per scenario.  ValueError with one line for bad input.
     """
-    from adapters import ENGINES, VARIANTS
     from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
     from adapters.user_code import UserCodeError
-    from crosscheck.engines import EngineSpec, close
+    from crosscheck.engines import EngineSpec, check_name, close
     from crosscheck.runner import run_all
     from scenarios import DTYPES
     from scenarios import suite as named_suite
@@ -126,10 +125,7 @@ def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=
                                               DEFAULT_TIMEOUT if timeout is None else timeout))
     except UserCodeError as exc:
         raise ValueError(str(exc)) from None
-    names = _listed(frameworks) or []
-    unknown = [n for n in names if n not in {**ENGINES, **VARIANTS}]
-    if unknown:
-        raise ValueError(f"unknown framework {unknown[0]!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}")
+    names = [check_name(n) for n in _listed(frameworks) or []]  # built-in, variant, mutant:ID
     if network is not None:
         from scenarios.network_file import load_network
 
@@ -150,7 +146,7 @@ def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=
         run = run_all(items, engines, progress)
     finally:
         close(engines)
-    result = Result(run, spec.name, engine_spec.asked(named=bool(names)), unavailable, printed)
+    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=engines), unavailable, printed)
     if out is not None:
         from crosscheck.report import write_reports
 

@@ -54,8 +54,11 @@ def term_scales(problem, ref: dict) -> dict:
     a = np.abs(A[L])
     absolute = lambda x: np.abs(np.where(np.isfinite(x), x, 0.0))  # noqa: E731
     with np.errstate(all="ignore"):
-        terms = {("dA", L): {"bce": Y / a + (1 - Y) / np.abs(1 - A[L]), "cce": Y / a}.get(s.loss, a + Y),
-                 ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) else np.abs(dZ[L])}
+        dA_terms = {"bce": Y / a + (1 - Y) / np.abs(1 - A[L]), "cce": Y / a}.get(s.loss, a + Y)
+        out = reference.activation(s.activations[-1])
+        terms = {("dA", L): dA_terms,  # dZ[L] = dA[L] g'(Z[L]) for a non-canonical pair: dA[L]'s terms through g'
+                 ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) or not out.elementwise
+                 else dA_terms * np.abs(out.g_prime(Z[L], A[L]))}
     for l in range(L, 0, -1):
         W, dZ_l = np.abs(p.parameters[f"W{l}"]), absolute(dZ[l])
         terms[("dW", l)] = dZ_l @ np.abs(A[l - 1]).T / m

@@ -59,11 +59,14 @@ class EngineSpec:
             engines.append(UserBackward(self.user))
         return engines, unavailable
 
-    def asked(self, named: bool) -> tuple:
-        """The engines that must check at least one scenario: those named (``named``:
-        --frameworks was given; a mutant always is) and the user's function."""
-        names = [n for n in self.names if named or n.startswith(MUTANT)]
-        if self.user is not None:
+    def asked(self, named: bool, engines=()) -> tuple:
+        """The engines that must check at least one scenario, by the names their rows
+        carry: those named (``named``: --frameworks was given; a mutant always is), on each
+        device they were built for (``engines``: ``torch@cuda``), and the user's function."""
+        wanted = [n for n in self.names if named or n.startswith(MUTANT)]
+        built = [e.name for e in engines]
+        names = [b for b in built if b.partition("@")[0] in wanted or b in wanted] if engines else wanted
+        if self.user is not None and self.user.name not in names:
             names.append(self.user.name)
         return tuple(names)
 
@@ -81,12 +84,12 @@ def rerun_command(prefix: str, scenario: str, engine: str, network: str | None =
     ``--backward``)."""
     where = f"--network {shlex.quote(network)}" if network else f"--scenario {scenario}"
     name, _, device = engine.partition("@")
-    if "--backward" in prefix and not _is_engine(name):
+    if "--backward" in prefix and not is_engine(name):
         return f"{prefix} {where}"  # the user's function runs beside numpy by default
     return f"{prefix} {where} --frameworks {shlex.quote(name)}" + (f" --device {device}" if device else "")
 
 
-def _is_engine(name: str) -> bool:
+def is_engine(name: str) -> bool:
     try:
         check_name(name)
     except ValueError:

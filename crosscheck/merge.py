@@ -38,15 +38,20 @@ def merge(folders) -> tuple[RunResult, dict]:
     for m in metas[1:]:
         if (m["suite"], m["dtypes"], m["shard"][1]) != (first["suite"], first["dtypes"], first["shard"][1]):
             raise ValueError("the shards come from different suites, dtypes or numbers of shards")
+        if sorted(m.get("asked") or []) != sorted(first.get("asked") or []) or m.get("rerun") != first.get("rerun"):
+            raise ValueError("the shards ran different engines (--frameworks, --backward, --mutant)")
     n = first["shard"][1]
     have = sorted(m["shard"][0] for m in metas)
     twice = sorted({k for k in have if have.count(k) > 1})
     missing = sorted(set(range(1, n + 1)) - set(have))
     if twice or missing:
         raise ValueError(f"shards {have} of {n}: " + (f"{twice} given twice" if twice else f"missing {missing}"))
-    order = {s.id: i for i, s in enumerate(s for s in suite(first["suite"])
-                                           if not first["dtypes"] or s.dtype in first["dtypes"].split(","))}
     merged = join(r for r, _ in parts)
+    if first["suite"] is None:  # one --scenario or --network: the order it ran in
+        order = {sid: i for i, sid in enumerate(dict.fromkeys(merged.observations["scenario"]))}
+    else:
+        order = {s.id: i for i, s in enumerate(s for s in suite(first["suite"])
+                                               if not first["dtypes"] or s.dtype in first["dtypes"].split(","))}
 
     def in_suite_order(df):
         return df.iloc[df["scenario"].map(order).argsort(kind="stable")].reset_index(drop=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.checks import IDENTITIES
-from crosscheck.runner import CONVENTION, EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, NOT_APPLICABLE
-from crosscheck.verdict import engine_lines, idle_engines
+from crosscheck.runner import BLIND, CONVENTION, EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, NOT_APPLICABLE
+from crosscheck.verdict import engine_lines, idle_engines, passed
 
 #: Statuses of rows that differ and pass: they are shown apart from the identities.
-EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, CONVENTION)
+EXPECTED_STATUSES = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, CONVENTION, BLIND)
 from crosscheck.differences import COURSE_THRESHOLD
 
 
@@ -44,7 +44,7 @@ def headline(df: pd.DataFrame, unavailable: dict, asked=()) -> str:
         f"({', '.join(df['framework'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
         + (f", {len(idle)} engine{'s' if len(idle) > 1 else ''} checked nothing" if idle else "")
-        + f" -> {'FAIL' if failed or idle else 'PASS'}"
+        + f" -> {'PASS' if passed(df, asked) else 'FAIL'}"
     )
     text += "".join(f"\n{line}" for line in engine_lines(df))
     for name, reason in idle.items():
@@ -101,12 +101,15 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
             if expected.any():
                 n_inconclusive = int((all_rows["status"] == INCONCLUSIVE).sum())
                 n_convention = int((all_rows["status"] == CONVENTION).sum())
-                n_controls = int(expected.sum()) - n_inconclusive - n_convention
+                n_blind = int((all_rows["status"] == BLIND).sum())
+                n_controls = int(expected.sum()) - n_inconclusive - n_convention - n_blind
                 if n_controls or n_inconclusive:
                     texts.append(f"does not hold, as expected, in {n_controls} negative controls"
                                  + (f" ({n_inconclusive} inconclusive at this precision)" if n_inconclusive else ""))
                 if n_convention:
                     texts.append(f"differs by a convention in {n_convention} rows")
+                if n_blind:
+                    texts.append(f"{n_blind} rows inconclusive at this precision")
             row[engine] = "; ".join(texts)
         for engine in engines:
             if engine not in row:
@@ -297,7 +300,7 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
     from crosscheck.html_report import report_html
 
     df = result.observations
-    asked = tuple((meta or {}).get("asked") or ())
+    asked = () if (meta or {}).get("shard") else tuple((meta or {}).get("asked") or ())  # a shard: merge judges
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
              "summary": "summary.md", "html": "report.html"}
     texts = {

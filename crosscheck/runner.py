@@ -9,7 +9,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import reference
-from adapters import QUANTITIES, EngineUnavailable, get_adapter
+from adapters import EngineUnavailable, get_adapter
 from adapters.user_backward import NotApplicable, Unsupported
 from adapters.user_code import UserCodeError
 from crosscheck.budget import budget_units, inner_dimension, term_scales
@@ -17,7 +17,7 @@ from crosscheck.checks import Observation, identity_observations, reference_obse
 from crosscheck.controls import indistinguishable, negative_control
 from crosscheck.differences import gradient_check_difference
 from crosscheck.localise import WHERE_COLUMNS, localise
-from crosscheck.metrics import compare, compare_many
+from crosscheck.metrics import compare_many
 from scenarios import Problem, build_problem, tolerance
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
@@ -48,6 +48,9 @@ CONVENTION = "convention"
 #: A scenario the engine does not compute by design (a user's function for other
 #: activations or another loss): not checked, not a failure; the reason in ``message``.
 NOT_APPLICABLE = "not applicable"
+#: A row that passed but could not have failed: the tolerance's absolute term covers every
+#: value of the array (its terms cancel far below the dtype's resolution; bfloat16's db).
+BLIND = "inconclusive"
 #: ``check`` of the one row of a scenario x engine that gave no trace (unsupported, not
 #: applicable, or the engine raised, timed out or died).
 RUN = "run"
@@ -103,6 +106,14 @@ def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
             "status": status, "message": message}
 
 
+def _blind(result: dict, expected) -> bool:
+    """True when the row's absolute term covers every value (a zero would pass)."""
+    magnitude = np.abs(np.asarray(expected, np.float64))
+    biggest = float(magnitude[np.isfinite(magnitude)].max()) if magnitude.size else 0.0
+    result["blind_max"] = biggest
+    return biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest
+
+
 def _missing_message(trace, quantity: str, layer: int) -> str:
     if trace.given is None:
         return "missing: the engine gave no value"
@@ -151,6 +162,12 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
+        if status == "pass" and obs.holds and obs.expected is not None and _blind(result, obs.expected):
+            status = BLIND
+            result["message"] = (f"inconclusive in {s.dtype}: the tolerance's absolute term {result['atol']:.3g} is as "
+                                 f"large as every value (max {result['blind_max']:.3g}; the terms that made it cancel), "
+                                 "so even a zero would pass: not a check at this precision")
+        result.pop("blind_max", None)
         if renamed and obs.check == "reference" and obs.quantity == "dA" and result["passed"]:
             status, result["message"] = CONVENTION, OLDER_NAMING.format(l=obs.layer + 1, prev=obs.layer)
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,

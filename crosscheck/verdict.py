@@ -54,5 +54,7 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
     for row in engine_counts(df).itertuples(index=False):
         parts = [f"{row.checked} scenarios checked"]
         parts += [f"{n} {what}" for n, what in ((row[3], "not applicable"), (row.unsupported, "unsupported")) if n]
-        lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed")
+        blind = int(((df["framework"] == row.engine) & (df["status"] == "inconclusive")).sum())
+        lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
+                     + (f" ({blind} rows inconclusive at this precision: a zero would pass them)" if blind else ""))
     return lines

@@ -24,9 +24,10 @@ Measured on this project's machine (2 cores, CPU builds, torch 2.13.0, jax 0.10.
 - float64: c = 64 needs rtol 0.11 (dZ[2] of a gelu_tanh network, m = 4096, jax), c = 256
   and 1024 need none: scale = 1024 u (1.1e-13 T); rtol 1e-11 stays 6000x below float32's
   u, so an engine that computes in float32 and returns float64 fails (tests/meta).
-- float32: c = 64 needs rtol 1.3e-4, c = 1024 needs 7.2e-5 (1210 u: dA[2] of a soft-label
-  network at m = 1, where a - y cancels and dA[2] = W^T dZ[3] is made from it): scale =
-  1024 u (6.1e-5 T), rtol 2e-4 (a 2.8x margin).
+- float32: c = 16 needs rtol 0.69 (dZ[2] next to GELU's zero, m = 4096), c = 64 1.3e-4,
+  c = 256 1.2e-4, c = 1024 7.2e-5 (1210 u; the worst from c = 64 on is dA[2] of a
+  soft-label network at m = 1, where a - y cancels and dA[2] = W^T dZ[3] is made from
+  it): scale = 256 u (1.5e-5 T), rtol 3e-4 (a 2.5x margin).
 - float16 (torch, jax; the half suite keeps the half-precision margins from kinks and
   saturated outputs, and leaves out networks whose gradients of the batch-mean cost
   underflow, scenarios/problem.py): c = 16 needs rtol 22.7 u (dA[L] of a five-layer
@@ -70,7 +71,7 @@ class Tolerance:
 #: zero (the smallest subnormal), so that an array of exact zeros must be exactly zero.
 TOLERANCES = {
     "float64": Tolerance(rtol=1e-11, atol=2.0 ** -1074, scale=1024 * 2.0 ** -53),
-    "float32": Tolerance(rtol=2e-4, atol=2.0 ** -149, scale=1024 * 2.0 ** -24),
+    "float32": Tolerance(rtol=3e-4, atol=2.0 ** -149, scale=256 * 2.0 ** -24),
     "float16": Tolerance(rtol=128 * 2.0 ** -11, atol=2.0 ** -24, scale=16 * 2.0 ** -11),
     "bfloat16": Tolerance(rtol=16 * 2.0 ** -8, atol=2.0 ** -133, scale=16 * 2.0 ** -8),
 }

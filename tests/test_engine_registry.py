@@ -149,3 +149,29 @@ def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, tmp_
         again = failing(tmp_path / f"rerun{i}")
         scenario = argv[argv.index("--scenario") + 1]
         assert {r for r in rows if r[0] == scenario} == again
+
+
+def test_engines_asked_for_by_name_are_judged_by_the_names_their_rows_carry():
+    from crosscheck.engines import EngineSpec
+
+    class Built:
+        def __init__(self, name):
+            self.name = name
+
+    spec = EngineSpec(("numpy", "torch"), ("cpu", "cuda"))
+    assert spec.asked(True, [Built("numpy"), Built("torch"), Built("torch@cuda")]) == ("numpy", "torch", "torch@cuda")
+    assert spec.asked(False, [Built("numpy")]) == ()
+
+
+def test_shards_of_one_scenario_merge_and_shards_leave_the_idle_verdict_to_the_merge(tmp_path):
+    args = ["run", "--scenario", "sigmoid_4-1_m13_float32_s0", "--frameworks", "numpy,fd", "--no-progress"]
+    assert main([*args, "--shard", "1/1", "--out", str(tmp_path / "s1")]) == 0  # fd checks nothing in the shard
+    assert main(["merge", str(tmp_path / "s1"), "--out", str(tmp_path / "m")]) == 1  # nor in the whole run
+
+
+def test_check_takes_every_engine_name_of_the_registry(tmp_path):
+    from crosscheck import check
+
+    target = slipped(tmp_path / "learner")
+    result = check(target, frameworks="mutant:tanh'-as-1-Z^2", dtypes="float64")
+    assert not result.passed and set(result.table["framework"]) == {"mutant:tanh'-as-1-Z^2", "L_model_backward"}

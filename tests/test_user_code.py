@@ -7,7 +7,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -327,3 +326,47 @@ def test_check_works_from_a_script_without_a_main_guard(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("0 failed -> PASS>") and done.stdout.count("crosscheck.Result") == 1
+
+
+def test_a_forward_wrong_in_every_hidden_layer_fails_it_is_not_made_not_applicable(tmp_path):
+    leaky = planted(tmp_path, "    A = np.maximum(0,Z)", "    A = np.maximum(0.1*Z,Z)", module="dnn_utils.py") \
+        if "    A = np.maximum(0,Z)" in (CLIENTS / "dnn_utils.py").read_text() else None
+    assert leaky is not None, "tests/clients/dnn_utils.py's relu line moved"
+    code, df, _ = run(tmp_path, f"{leaky.parent / 'course_dnn.py'}:L_model_backward", "--suite", "smoke")
+    user = mine(df)
+    assert code == 1 and not (user["status"] == "not applicable").any()  # probing found no hidden: nothing restricted
+    forward = user[(user["quantity"] == "A") & ~user["passed"].astype(bool)]
+    assert set(forward["scenario"]) == {s.id for s in suite("smoke") if s.depth > 1}
+
+
+def test_a_function_that_computes_in_float32_for_float64_data_fails(tmp_path):
+    low = tmp_path / "low.py"
+    low.write_text(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent / 'byo')!r})\n"
+                   "from course_backward import L_model_backward as right\n"
+                   "def backward(parameters, X, Y, activations):\n"
+                   "    p = {k: v.astype('float32') for k, v in parameters.items()}\n"
+                   "    return right(p, X.astype('float32'), Y.astype('float32'), activations)\n")
+    code, df, _ = run(tmp_path, f"{low}:backward", "--suite", "smoke", "--dtypes", "float64")
+    user = mine(df, "backward")
+    assert code == 1 and not (user["status"] == "convention").any()  # JAX's x64 setting is JAX's alone
+
+
+def test_a_name_that_is_an_engine_is_bad_input(tmp_path, capsys):
+    code, _, _ = run(tmp_path, f"{CLIENTS}/course_dnn.py:L_model_backward", "--name", "numpy")
+    assert code == 2 and "--name 'numpy' is an engine's name" in capsys.readouterr().err
+
+
+def test_a_row_the_dtype_cannot_resolve_is_inconclusive_not_a_pass(tmp_path, capsys):
+    negated = tmp_path / "negdb.py"
+    negated.write_text(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent / 'byo')!r})\n"
+                       "from course_backward import L_model_backward as right\n"
+                       "def backward(parameters, X, Y, activations):\n"
+                       "    g = right(parameters, X, Y, activations)\n"
+                       "    g['db' + str(len(activations))] = -g['db' + str(len(activations))]\n    return g\n")
+    code, df, _ = run(tmp_path, f"{negated}:backward", "--scenario", "tanh-relu-sigmoid_2-4-8-1_m13_float16_s0")
+    db = mine(df, "backward").query("quantity == 'db' and layer == 3")
+    assert set(db["status"]) == {"inconclusive"} and db["message"].str.contains("even a zero would pass").all()
+    assert "2 rows inconclusive at this precision" in capsys.readouterr().out
+    # in float32 the same slip fails
+    code, df, _ = run(tmp_path, f"{negated}:backward", "--scenario", "tanh-relu-sigmoid_2-4-8-1_m13_float32_s0", out="f32")
+    assert code == 1 and not mine(df, "backward").query("quantity == 'db' and layer == 3")["passed"].any()
