@@ -106,12 +106,11 @@ def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
             "status": status, "message": message}
 
 
-def _blind(result: dict, expected) -> bool:
-    """True when the row's absolute term covers every value (a zero would pass)."""
+def _blind(result: dict, expected) -> float | None:
+    """max|expected| when the row's absolute term covers every value (a zero would pass), else None."""
     magnitude = np.abs(np.asarray(expected, np.float64))
     biggest = float(magnitude[np.isfinite(magnitude)].max()) if magnitude.size else 0.0
-    result["blind_max"] = biggest
-    return biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest
+    return biggest if biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest else None
 
 
 def _missing_message(trace, quantity: str, layer: int) -> str:
@@ -162,12 +161,12 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
-        if status == "pass" and obs.holds and obs.expected is not None and _blind(result, obs.expected):
+        covered = _blind(result, obs.expected) if status == "pass" and obs.holds and obs.expected is not None else None
+        if covered is not None:
             status = BLIND
             result["message"] = (f"inconclusive in {s.dtype}: the tolerance's absolute term {result['atol']:.3g} is as "
-                                 f"large as every value (max {result['blind_max']:.3g}; the terms that made it cancel), "
+                                 f"large as every value (max {covered:.3g}; the terms that made it cancel), "
                                  "so even a zero would pass: not a check at this precision")
-        result.pop("blind_max", None)
         if renamed and obs.check == "reference" and obs.quantity == "dA" and result["passed"]:
             status, result["message"] = CONVENTION, OLDER_NAMING.format(l=obs.layer + 1, prev=obs.layer)
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
