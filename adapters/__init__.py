@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 
-from adapters.base import QUANTITIES, Adapter, EngineUnavailable, Trace
+from crosscheck.adapters.base import QUANTITIES, Engine, EngineUnavailable, NotApplicable, Trace, Unsupported
 
 #: Engine name -> "module:class" of its adapter.
 ENGINES = {
-    "numpy": "adapters.numpy_reference:NumpyReference",
-    "torch": "adapters.torch_autograd:TorchAutograd",
-    "jax": "adapters.jax_grad:JaxGrad",
-    "fd": "adapters.finite_differences:FiniteDifferences",
+    "numpy": "crosscheck.adapters.numpy_reference:NumpyReference",
+    "torch": "crosscheck.adapters.torch_autograd:TorchAutograd",
+    "jax": "crosscheck.adapters.jax_grad:JaxGrad",
+    "fd": "crosscheck.adapters.finite_differences:FiniteDifferences",
 }
 
 
@@ -23,23 +23,24 @@ ENGINES = {
 #: framework's default does (the gelu-defaults suite, the conventions suite), and are
 #: not meant to pass every scenario.
 VARIANTS = {
-    "torch-gelu-default": "adapters.gelu_defaults:TorchGeluDefault",
-    "jax-gelu-default": "adapters.gelu_defaults:JaxGeluDefault",
-    "numpy-chain": "adapters.convention_engines:NumpyChain",
-    "torch-bceloss": "adapters.convention_engines:TorchBCELoss",
-    "jax-no-x64": "adapters.convention_engines:JaxNoX64",
+    "torch-gelu-default": "crosscheck.adapters.gelu_defaults:TorchGeluDefault",
+    "jax-gelu-default": "crosscheck.adapters.gelu_defaults:JaxGeluDefault",
+    "numpy-chain": "crosscheck.adapters.convention_engines:NumpyChain",
+    "torch-bceloss": "crosscheck.adapters.convention_engines:TorchBCELoss",
+    "jax-no-x64": "crosscheck.adapters.convention_engines:JaxNoX64",
 }
 
 DEVICES = ("cpu", "cuda")
 
 
-def get_adapter(name: str, device: str = "cpu") -> Adapter:
+def get_engine(name: str, device: str = "cpu") -> Engine:
     """A new adapter for engine ``name`` on ``device``; ValueError naming what is accepted."""
     known = {**ENGINES, **VARIANTS}
     if name not in known:
-        raise ValueError(f"unknown framework {name!r}; accepted: {', '.join(known)}")
+        raise ValueError(f"unknown engine {name!r}; accepted: {', '.join(known)}")
     module, cls = known[name].split(":")
     return getattr(importlib.import_module(module), cls)(device)
 
 
-__all__ = ["DEVICES", "ENGINES", "VARIANTS", "QUANTITIES", "Adapter", "EngineUnavailable", "Trace", "get_adapter"]
+__all__ = ["DEVICES", "ENGINES", "VARIANTS", "QUANTITIES", "Engine", "EngineUnavailable", "NotApplicable", "Trace",
+           "Unsupported", "get_engine"]

@@ -8,41 +8,26 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
-
 import numpy as np
 
-QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
+from crosscheck.reference.trace import QUANTITIES, Trace
 
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot run here; the message says why (e.g. not installed)."""
 
 
-@dataclass(frozen=True)
-class Trace:
-    """Per layer A, Z, dA, dZ, dW, db as NumPy arrays; A and dA from layer 0 (X).
-
-    ``dA`` and ``dZ`` are per example (``m * dJ/dA``, ``m * dJ/dZ``); ``dW`` and ``db``
-    are ``dJ/dW`` and ``dJ/db`` of the batch-mean cost.
-    """
-
-    A: dict
-    Z: dict
-    dA: dict
-    dZ: dict
-    dW: dict
-    db: dict
-    #: The (quantity, layer) pairs the engine computed itself, when it gives only some (a
-    #: user's function: its returned keys, and A[L] from a course forward); None: all.
-    given: frozenset | None = None
-
-    def get(self, quantity: str, layer: int):
-        """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
-        return getattr(self, quantity).get(layer)
+class Unsupported(Exception):
+    """``trace`` raises it for a scenario the engine does not run (a dtype, a size; a user's
+    function that raised NotImplementedError): status ``unsupported``, not a failure."""
 
 
-class Adapter:
+class NotApplicable(Exception):
+    """``trace`` raises it for a network the engine does not compute by design (a user's
+    function for other activations or another loss): status ``not applicable``."""
+
+
+class Engine:
     """One engine: ``trace(problem)`` runs the scenario's network through its autodiff."""
 
     #: The engine's name in reports and on the command line.
@@ -58,6 +43,8 @@ class Adapter:
     tolerance = None
     #: The quantities compared with the reference (fd: its A and Z are the reference's own).
     compares = QUANTITIES
+    #: The device the engine runs on (set by ``__init__``).
+    device = "cpu"
 
     def __init__(self, device: str = "cpu"):
         self._framework = None
@@ -100,8 +87,17 @@ class Adapter:
         """Settings the engine needs once its framework is imported (e.g. JAX x64)."""
 
     def trace(self, problem) -> Trace:
-        """A, Z, dA, dZ, dW, db for every layer, in the scenario's dtype."""
+        """A, Z, dA, dZ, dW, db for every layer, in the scenario's dtype (or raise
+        Unsupported / NotApplicable for a scenario the engine does not run)."""
         raise NotImplementedError
+
+    def take_output(self, scenario_id: str) -> str:
+        """What the engine's code printed while it ran ``scenario_id`` (a user's function;
+        "" for the others), handed over once."""
+        return ""
+
+    def close(self) -> None:
+        """Release what the engine holds (a user's function: its child process)."""
 
 
 def written_cost(xp, loss: str, A, Y, m: int):

@@ -10,9 +10,9 @@
 """
 from __future__ import annotations
 
-import reference
-from adapters import jax_grad, numpy_reference, torch_autograd
-from adapters.base import Trace
+from crosscheck import reference
+from crosscheck.adapters import jax_grad, numpy_reference, torch_autograd
+from crosscheck.adapters.base import Trace
 
 
 class NumpyChain(numpy_reference.NumpyReference):
@@ -23,8 +23,8 @@ class NumpyChain(numpy_reference.NumpyReference):
 
         s = problem.scenario
         with np.errstate(all="ignore"):  # inf and NaN are the point
-            return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
-                                           derivation="chain", loss=s.loss))
+            return reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
+                                   derivation="chain", loss=s.loss)
 
 
 class TorchBCELoss(torch_autograd.TorchAutograd):

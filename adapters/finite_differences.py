@@ -19,7 +19,7 @@ Error of the stencil: truncation ``h^4 |f^(5)| / 30`` plus rounding ``~1.5 eps |
 The second-order stencil with h = 2^-17 failed on the default suite where dA[L] =
 1/(1 - a) is steep (truncation h^2 (f3/f1) / 6 = 1.9e-7 relative at the saturation
 margin); with h = 2^-14 the fourth-order one measures at most 1.1e-9 relative there and
-under 1e-9 absolute elsewhere (``python benchmarks/tolerance_survey.py --frameworks fd``),
+under 1e-9 absolute elsewhere (``python benchmarks/tolerance_survey.py --engines fd``),
 hence TOLERANCE: rtol 1e-7, atol 1e-8.  The engine assumes a smooth cost within 2h: the
 suites keep examples 1e-3 away from ReLU kinks (at an exact kink it gives the mean of the
 one-sided slopes, a labelled convention), and moves A[L] by a step relative to a (cce's
@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import reference
-from adapters.base import Adapter, Trace
-from adapters.user_backward import Unsupported
-from reference.cost import example_losses
-from scenarios.tolerances import Tolerance
+from crosscheck import reference
+from crosscheck.adapters.base import Engine, Trace, Unsupported
+from crosscheck.reference.cost import example_losses
+from crosscheck.reference.directions import PARAMETERS, cost_along, directions
+from crosscheck.scenarios.tolerances import Tolerance
 
 H = 2.0 ** -14
 #: The stencil's measured error (see the docstring) with a 10x margin or more.
@@ -52,15 +52,6 @@ def central(f):
     return (8 * (f(H) - f(-H)) - (f(2 * H) - f(-2 * H))) / (12 * H)
 
 
-class Projected(Trace):
-    """No arrays: ``projections`` are (quantity, layer, the reference's <dQ, V> for each
-    direction V, the engine's directional derivatives), compared by the runner."""
-
-    def __init__(self, projections):
-        super().__init__(A={}, Z={}, dA={}, dZ={}, dW={}, db={})
-        object.__setattr__(self, "projections", projections)
-
-
 def forward_passes(scenario) -> int:
     """Forward passes that full mode needs for ``scenario``."""
     sizes = scenario.layer_sizes
@@ -69,7 +60,7 @@ def forward_passes(scenario) -> int:
     return 4 * (parameters + units)
 
 
-class FiniteDifferences(Adapter):
+class FiniteDifferences(Engine):
     """Central differences in float64 on the forward pass alone."""
 
     name = "fd"
@@ -120,32 +111,19 @@ class FiniteDifferences(Adapter):
             out[k] = central(lambda t: losses({key: t * e})) / (1 if scale is None else scale[k])
         return out
 
-    def projections(self, problem, ref) -> Projected:
-        """Directional derivatives along DIRECTIONS random unit directions per quantity."""
+    def projections(self, problem, ref) -> Trace:
+        """Directional derivatives along DIRECTIONS random directions per quantity (no arrays:
+        ``Trace.projections`` holds the reference's <dQ, V> and the engine's, per direction)."""
         s = problem.scenario
-        P, X, Y, acts, m = problem.parameters, problem.X, problem.Y, s.activations, s.m
-
-        def J(offsets=None, params=P):
-            A, _ = reference.forward(params, X, acts, offsets)
-            return example_losses(s.loss, A[s.depth], Y).mean()
-
         projections = []
         for q, l in [(q, l) for l in range(s.depth, 0, -1) for q in ("dZ", "dW", "db", "dA")] + [("dA", 0)]:
-            expected, actual = ref[q][l], []
-            rng = np.random.default_rng([s.seed, "AZWb".index(q[1]), l])
-            V = rng.standard_normal((DIRECTIONS,) + expected.shape)
-            if q == "dW":  # W[l] + h V moves Z[l] by h V A[l-1]: keep that ~h, as the init scales W
-                V /= np.sqrt(expected.shape[1])
-            for v in V:
-                if q in ("dW", "db"):
-                    name = f"{q[1]}{l}"
-                    along = lambda t: J(params={**P, name: P[name] + t * v})  # noqa: E731
-                else:  # per-example quantities: J moves by (1/m) <dQ, V>
-                    along = lambda t: J(offsets={(q[1], l): t * v})  # noqa: E731
-                actual.append(central(along) * (m if q in ("dZ", "dA") else 1))
+            expected = getattr(ref, q)[l]
+            V = directions(s.seed, q, l, expected.shape, DIRECTIONS)
+            # per-example quantities: J moves by (1/m) <dQ, V>
+            actual = [central(cost_along(problem, q, l, v)) * (1 if q in PARAMETERS else s.m) for v in V]
             projected = V.reshape(DIRECTIONS, -1) @ expected.ravel()
             projections.append((q, l, projected, np.array(actual)))
-        return Projected(projections)
+        return Trace(A={}, Z={}, dA={}, dZ={}, dW={}, db={}, projections=tuple(projections))
 
 
 def reference_gradients(problem) -> dict:

@@ -2,12 +2,12 @@
 
 torch's ``F.gelu`` defaults to the exact erf form and ``jax.nn.gelu`` to the tanh
 approximation; a user who writes ``gelu`` in both and trusts the defaults gets different
-gradients.  Run with ``--suite gelu-defaults --frameworks numpy,torch-gelu-default,jax-gelu-default``:
+gradients.  Run with ``--suite gelu-defaults --engines numpy,torch-gelu-default,jax-gelu-default``:
 the torch variant fails the ``gelu_tanh`` scenarios and the jax variant the ``gelu`` ones.
 """
 from __future__ import annotations
 
-from adapters import jax_grad, torch_autograd
+from crosscheck.adapters import jax_grad, torch_autograd
 
 
 class TorchGeluDefault(torch_autograd.TorchAutograd):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adapters.base import Adapter, Trace, per_example, written_cost
-from scenarios.dtypes import DTYPES
+from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.scenarios.dtypes import DTYPES
 
 def cache_dir() -> str | None:
     """Where compiled programs are kept between runs, or None when caching is off."""
@@ -67,7 +67,7 @@ def _gradient_function(jax, g: dict):
     return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True), static_argnames=("loss",)), tuple(g)
 
 
-class JaxGrad(Adapter):
+class JaxGrad(Engine):
     """Forward pass in ``jax.numpy`` on JAX's default device (the CPU here)."""
 
     name = "jax"

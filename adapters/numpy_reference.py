@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import reference
-from adapters.base import Adapter, Trace
+from crosscheck import reference
+from crosscheck.adapters.base import Engine, Trace
 
 
-class NumpyReference(Adapter):
+class NumpyReference(Engine):
     """The article's formulas (``reference.trace``) in the scenario's dtype."""
 
     name = "numpy"
@@ -15,4 +15,4 @@ class NumpyReference(Adapter):
     def trace(self, problem) -> Trace:
         s = problem.scenario
         with np.errstate(all="ignore"):  # a saturated float32 output gives inf in [1]: reported, not warned
-            return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss))
+            return reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from adapters.base import Adapter, Trace, per_example, written_cost
-from scenarios.dtypes import DTYPES
+from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.scenarios.dtypes import DTYPES
 
 
 def to_torch(torch, x: np.ndarray, device: str, requires_grad: bool = False):
@@ -41,7 +41,7 @@ def _activations(torch):
     }
 
 
-class TorchAutograd(Adapter):
+class TorchAutograd(Engine):
     """Forward pass in torch ops on the CPU (or a CUDA device); every derivative from one autograd call."""
 
     name = "torch"

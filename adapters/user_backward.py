@@ -24,20 +24,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-import reference
-from adapters.base import Adapter, Trace
-from adapters.user_code import Code, Sandbox, UserCodeError
+from crosscheck import reference
+from crosscheck.adapters.base import Engine, NotApplicable, Trace, Unsupported
+from crosscheck.adapters.user_code import Code, Sandbox, UserCodeError
 
 #: Seconds one scenario may take before it is a failure (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
-
-
-class Unsupported(Exception):
-    """The function raised NotImplementedError for this scenario."""
-
-
-class NotApplicable(Exception):
-    """The scenario's network is not one the function computes (activations, loss)."""
 
 
 def _layers(grads: dict, prefix: str) -> dict:
@@ -107,7 +99,7 @@ def resolve(spec: UserFunction) -> tuple[UserFunction, str]:
 
 def _probes(hidden=None):
     """Small float64 networks, one activation at a time: outputs alone, or one hidden layer."""
-    from scenarios.spec import Scenario
+    from crosscheck.scenarios.spec import Scenario
 
     outputs = (("sigmoid", "bce", 1), ("softmax", "cce", 3), ("identity", "mse", 1), ("tanh", "mse", 2))
     if hidden is None:
@@ -117,7 +109,7 @@ def _probes(hidden=None):
 
 
 def _forward_matches(box: Sandbox, scenario) -> tuple[bool, str]:
-    from scenarios import build_problem
+    from crosscheck.scenarios import build_problem
 
     p = build_problem(scenario)
     status, AL, _ = box.call("forward", (p.X, p.parameters, list(scenario.activations)), timeout=min(box.timeout, 5))
@@ -134,7 +126,7 @@ def probe(box: Sandbox) -> tuple[tuple, str]:
     A forward that matches no output, or no hidden activation, restricts nothing: every
     network is then checked and its A[L] rows fail (a wrong forward is a failure, never a
     reason to check fewer networks)."""
-    from scenarios.suites import ALL_HIDDEN
+    from crosscheck.scenarios.suites import ALL_HIDDEN
 
     errors = []
 
@@ -153,7 +145,7 @@ def probe(box: Sandbox) -> tuple[tuple, str]:
     return (tuple(hidden), tuple(outputs)), note
 
 
-class UserBackward(Adapter):
+class UserBackward(Engine):
     """A user's backward function (and, for a course pair, its forward), as an engine."""
 
     def __init__(self, spec: UserFunction):
@@ -163,12 +155,12 @@ class UserBackward(Adapter):
         self.spec = spec
         self.name = spec.name
         self.box = Sandbox(spec.backward, spec.forward, spec.timeout)
-        #: scenario id -> what the user's code printed in it (with "import" for loading).
+        #: scenario id -> what the user's code printed in it, until take_output hands it over.
         self.printed: dict = {}
 
     @property
     def dtypes(self):
-        from scenarios.dtypes import DTYPES
+        from crosscheck.scenarios.dtypes import DTYPES
 
         return DTYPES
 
@@ -225,6 +217,9 @@ class UserBackward(Adapter):
         quantities = {q: _layers(grads, q) for q in ("dA", "dZ", "dW", "db")}
         given |= {(q, l) for q, layers in quantities.items() for l in layers}
         return Trace(A=A, Z=Z, **quantities, given=frozenset(given))
+
+    def take_output(self, scenario_id: str) -> str:
+        return self.printed.pop(scenario_id, "")
 
     def close(self):
         self.box.close()

@@ -5,7 +5,7 @@ machine) and then with the cache it left (every later run), and prints the wall 
 side by side with the one-minute budget, plus each engine's share from the report's
 ``engine_seconds`` column.
 
-    python benchmarks/default_suite.py [--suite default] [--frameworks numpy,torch,jax,fd]
+    python benchmarks/default_suite.py [--suite default] [--engines numpy,torch,jax,fd]
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ BUDGET_S = 60.0
 
 def timed_run(suite: str, frameworks: str, out: Path, cache: Path) -> float:
     env = {**os.environ, "CROSSCHECK_JAX_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "crosscheck", "run", "--suite", suite, "--frameworks", frameworks,
+    cmd = [sys.executable, "-m", "crosscheck", "run", "--suite", suite, "--engines", frameworks,
            "--out", str(out), "--no-progress"]
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -37,14 +37,14 @@ def timed_run(suite: str, frameworks: str, out: Path, cache: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="default")
-    parser.add_argument("--frameworks", default="numpy,torch,jax,fd")  # what `make report` runs
+    parser.add_argument("--engines", default="numpy,torch,jax,fd")  # what `make report` runs
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cache, out = Path(tmp, "jax-cache"), Path(tmp, "out")
         cold = timed_run(args.suite, args.frameworks, out, cache)
         warm = timed_run(args.suite, args.frameworks, out, cache)
         df = pd.read_csv(out / "discrepancies.csv")
-    per_engine = df.drop_duplicates(["scenario", "framework"]).groupby("framework", sort=False)["engine_seconds"].sum()
+    per_engine = df.drop_duplicates(["scenario", "engine"]).groupby("engine", sort=False)["engine_seconds"].sum()
     print(f"suite {args.suite}: {df['scenario'].nunique()} scenarios, engines {args.frameworks}, "
           f"{len(df)} rows, {int((~df['passed']).sum())} failed")
     print(f"{'run':<34}{'wall s':>8}{'/ budget 60 s':>15}")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import cProfile
 import pstats
 
-from crosscheck.runner import resolve_engines, run_all
-from scenarios import suite
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import run_all
+from crosscheck.scenarios import suite
 
 PARTS = [  # (label, file suffix, function name)
     ("whole run_all", "crosscheck/runner.py", "run_all"),

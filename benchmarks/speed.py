@@ -24,8 +24,9 @@ import time
 
 import numpy as np
 
-from crosscheck.runner import reference_trace, resolve_engines, run_all
-from scenarios import Scenario, build_problem, suite
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import reference_trace, run_all
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 LARGE = ((512, 512, 512, 1), ("tanh", "relu", "sigmoid"), 4096)
 
@@ -71,7 +72,7 @@ def bare_calls(engines):
     import jax
     import torch
 
-    import reference
+    from crosscheck import reference
 
     jax_engine = next(e for e in engines if e.name == "jax")
     torch_engine = next(e for e in engines if e.name == "torch")
@@ -123,13 +124,13 @@ def overhead(engines):
 
 # --- 2. matmul speed --------------------------------------------------------------------
 def matmul_speed(dtype):
-    import reference
+    from crosscheck import reference
 
     s = Scenario(*LARGE[:2], LARGE[2], dtype)
     p = build_problem(s)
     P, X, m = p.parameters, p.X, s.m
     t = reference.trace(P, X, p.Y, s.activations)
-    A, dZ = t["A"], t["dZ"]
+    A, dZ = t.A, t.dZ
 
     def matmuls():
         for l in range(1, 4):
@@ -189,8 +190,9 @@ def scaling(engines):
 # --- 5. memory ----------------------------------------------------------------------------
 MEMORY_CHILD = """
 import json, sys
-from crosscheck.runner import reference_trace, resolve_engines, run_all
-from scenarios import Scenario, build_problem
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import reference_trace, run_all
+from crosscheck.scenarios import Scenario, build_problem
 def status(key):
     return int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith(key))) * 1024
 engines, _ = resolve_engines(['numpy', 'torch', 'jax'])
@@ -211,7 +213,7 @@ def memory(dtype="float64"):
     got = json.loads(out.strip().splitlines()[-1])
     p = build_problem(s)
     ref = reference_trace(p)
-    one = sum(v.nbytes for q in ("A", "Z", "dA", "dZ", "dW", "db") for v in ref[q].values())
+    one = sum(v.nbytes for q in ("A", "Z", "dA", "dZ", "dW", "db") for v in getattr(ref, q).values())
     one += sum(v.nbytes for v in p.parameters.values())
     itemsize = np.dtype(dtype).itemsize
     needed = one + 3 * one * itemsize // 8  # the float64 reference and three engines in the scenario dtype

@@ -9,8 +9,8 @@ roundoff), print the smallest rtol with which every element passes
 (d <= c u S + rtol |e|), in units of u too.  scenarios/tolerances.py explains how the
 table follows from these figures.
 
-    python benchmarks/tolerance_survey.py [--suite default] [--frameworks numpy,torch,jax]
-    python benchmarks/tolerance_survey.py --frameworks fd   (the finite-difference engine's own tolerance)
+    python benchmarks/tolerance_survey.py [--suite default] [--engines numpy,torch,jax]
+    python benchmarks/tolerance_survey.py --engines fd   (the finite-difference engine's own tolerance)
 """
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ import argparse
 
 import numpy as np
 
-from adapters.user_backward import Unsupported
-from crosscheck.budget import term_scales
-from crosscheck.checks import Observation, identity_observations, reference_observations
-from crosscheck.runner import reference_trace, resolve_engines
-from scenarios import build_problem, suite
-from scenarios.dtypes import UNIT_ROUNDOFF
+from crosscheck.adapters.base import Unsupported
+from crosscheck.checks.budget import term_scales
+from crosscheck.checks.identities import Observation, identity_observations, reference_observations
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import reference_trace
+from crosscheck.scenarios import build_problem, suite
+from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
 
 #: The absolute term's multiples c of u * S.
 SCALES = (0.0, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0)
@@ -70,7 +71,7 @@ def survey(scenarios, engines):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="default")
-    parser.add_argument("--frameworks", default="numpy,torch,jax")
+    parser.add_argument("--engines", default="numpy,torch,jax")
     args = parser.parse_args()
     engines, unavailable = resolve_engines(args.frameworks.split(","))
     for name, reason in unavailable.items():

@@ -20,16 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import reference  # noqa: E402
-from adapters.base import Adapter, Trace  # noqa: E402
-from adapters.user_backward import UserBackward, resolve, user_function  # noqa: E402
-from crosscheck.runner import run_all  # noqa: E402
-from scenarios import build_problem, suite  # noqa: E402
+from crosscheck import reference  # noqa: E402
+from crosscheck.adapters.base import Engine, Trace  # noqa: E402
+from crosscheck.adapters.user_backward import UserBackward, resolve, user_function  # noqa: E402
+from crosscheck.running.runner import run_all  # noqa: E402
+from crosscheck.scenarios import build_problem, suite  # noqa: E402
 
 TARGET = ROOT / "tests" / "byo" / "course_backward.py"
 
 
-class InProcess(Adapter):
+class InProcess(Engine):
     """The same function called directly: what the harness did before the child process."""
 
     name = "in-process"
@@ -44,7 +44,7 @@ class InProcess(Adapter):
     def trace(self, problem):
         s = problem.scenario
         if s.loss != "bce":
-            from adapters.user_backward import NotApplicable
+            from crosscheck.adapters.base import NotApplicable
 
             raise NotApplicable("bce only")
         grads = self.func({k: v.copy() for k, v in problem.parameters.items()}, problem.X.copy(),

@@ -1,14 +1,27 @@
-"""The harness: checks, metrics, runner, reports and the ``crosscheck`` command line.
+"""backprop-crosscheck: the article's backpropagation formulas checked against autodiff
+engines and against your own backward pass.
 
-``from crosscheck import check`` checks your own backward function (crosscheck/api.py);
-importing ``crosscheck`` imports no framework, and the API only when it is first used.
+The public API: ``check`` and ``Result`` (crosscheck/api.py: check your own backward
+function), ``Engine`` and ``Trace`` (adapters/base.py, reference/trace.py: the base class of
+an engine and what it returns), ``Unsupported`` and ``NotApplicable`` (what an engine's
+``trace`` raises for a scenario it does not run).  Importing ``crosscheck`` imports no
+framework, and each name only when it is first used.
+
+The layout: ``crosscheck.reference`` (the article's formulas), ``crosscheck.adapters`` (the
+engines), ``crosscheck.scenarios`` (scenarios, suites, tolerances), and here ``checks``
+(comparing arrays, the identities), ``running``, ``reporting``, ``analyses`` and ``cli``.
 """
-__all__ = ["check", "Result"]
+_PUBLIC = {
+    "check": "crosscheck.api", "Result": "crosscheck.api",
+    "Engine": "crosscheck.adapters.base", "Trace": "crosscheck.reference.trace",
+    "Unsupported": "crosscheck.adapters.base", "NotApplicable": "crosscheck.adapters.base",
+}
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name):
-    if name in __all__:
-        from crosscheck import api
+    if name in _PUBLIC:
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'crosscheck' has no attribute {name!r}")

@@ -36,14 +36,14 @@ class Result:
     @property
     def passed(self) -> bool:
         """Every check passed, and the function was checked on at least one scenario."""
-        from crosscheck.verdict import passed
+        from crosscheck.running.verdict import passed
 
         return passed(self.table, self.asked)
 
     @property
     def failures(self) -> pd.DataFrame:
         """The failing rows: where, how far off, both sides, the tolerance."""
-        from crosscheck.report import failures_table
+        from crosscheck.reporting.tables import failures_table
 
         return failures_table(self.table)
 
@@ -55,20 +55,20 @@ class Result:
     @property
     def counts(self) -> pd.DataFrame:
         """Per engine: scenarios checked, not applicable, unsupported, failed."""
-        from crosscheck.verdict import engine_counts
+        from crosscheck.running.verdict import engine_counts
 
         return engine_counts(self.table)
 
     @property
     def output(self) -> str:
         """What the function printed (on import, then per scenario)."""
-        from crosscheck.report import printed_log
+        from crosscheck.reporting.files import printed_log
 
         return printed_log(self.run.printed, self.printed_on_import)
 
     @property
     def headline(self) -> str:
-        from crosscheck.report import headline
+        from crosscheck.reporting.tables import headline
 
         return headline(self.table, self.unavailable, self.asked)
 
@@ -83,7 +83,7 @@ class Result:
         return f"<crosscheck.Result {text} -> {'PASS' if self.passed else 'FAIL'}>"
 
     def _repr_html_(self) -> str:
-        from crosscheck.report import identity_table
+        from crosscheck.reporting.tables import identity_table
 
         failures = self.failures.head(20)
         return "\n".join([
@@ -100,34 +100,36 @@ def _listed(value) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
 
 
-def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=None, network=None, out=None,
+def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=None, network=None, out=None,
           *, activations=None, timeout: float | None = None, name: str | None = None,
-          progress: bool | None = None) -> Result:
+          progress: bool | None = None, frameworks=None) -> Result:
     """Check a backward function (a function object or "FILE.py:FUNC") on a suite.
 
     ``backward``: ``FUNC(parameters, X, Y, activations[, loss]) -> grads``, or the course's
     ``L_model_backward(AL, Y, caches)`` with ``forward`` (default: the ``L_model_forward``
-    its module or notebook defines).  ``frameworks``: engines to run beside it (default:
-    none); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
+    its module or notebook defines).  ``engines``: engines to run beside it (default:
+    none; ``frameworks``: its older name, kept as an alias); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
     instead of the suite; ``out``: a folder for the reports (default: nothing written);
     ``activations``: only networks of these apply (a course forward is probed otherwise);
     ``timeout``: seconds per scenario.  ValueError with one line for bad input.
     """
-    from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
-    from adapters.user_code import UserCodeError
+    from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+    from crosscheck.adapters.user_code import UserCodeError
     from crosscheck.engines import EngineSpec, check_name, close
-    from crosscheck.runner import run_all
-    from scenarios import DTYPES
-    from scenarios import suite as named_suite
+    from crosscheck.running.runner import run_all
+    from crosscheck.scenarios import DTYPES
+    from crosscheck.scenarios import suite as named_suite
 
     try:
         spec, printed = resolve(user_function(backward, forward, name, _listed(activations),
                                               DEFAULT_TIMEOUT if timeout is None else timeout))
     except UserCodeError as exc:
         raise ValueError(str(exc)) from None
-    names = [check_name(n) for n in _listed(frameworks) or []]  # built-in, variant, mutant:ID
+    if engines is not None and frameworks is not None:
+        raise ValueError("engines and frameworks are one argument (frameworks: its older name); give one")
+    names = [check_name(n) for n in _listed(frameworks if engines is None else engines) or []]  # built-in, variant, mutant:ID
     if network is not None:
-        from scenarios.network_file import load_network
+        from crosscheck.scenarios.network_file import load_network
 
         items = [load_network(network)]
     else:
@@ -141,14 +143,14 @@ def check(backward, forward=None, suite: str = "smoke", frameworks=None, dtypes=
         if not items:
             raise ValueError(f"no scenario left after dtypes {','.join(wanted)}")
     engine_spec = EngineSpec(tuple(names), ("cpu",), spec)
-    engines, unavailable = engine_spec.build()
+    ready, unavailable = engine_spec.build()
     try:
-        run = run_all(items, engines, progress)
+        run = run_all(items, ready, progress)
     finally:
-        close(engines)
-    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=engines), unavailable, printed)
+        close(ready)
+    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed)
     if out is not None:
-        from crosscheck.report import write_reports
+        from crosscheck.reporting.files import write_reports
 
         title = f"--network {network}" if network is not None else f"suite {suite}"
         write_reports(run, Path(out), title, unavailable,

@@ -13,23 +13,44 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from crosscheck.runner import resolve_engines
+from crosscheck.adapters import EngineUnavailable, get_engine
 
 MUTANT = "mutant:"
 
 
+def resolve_engines(names, devices=("cpu",)):
+    """(adapters that can run, {name: reason} for those that cannot); imports frameworks.
+
+    Each engine runs on each device it supports (the numpy engine on the CPU only).
+    """
+    ready, unavailable = [], {}
+    for name in names:
+        for device in devices:
+            try:
+                adapter = get_engine(name, device)
+            except ValueError:  # numpy on cuda: the NumPy engine runs once, on the CPU
+                continue
+            try:
+                adapter.load()
+            except EngineUnavailable as exc:
+                unavailable[adapter.name] = str(exc)
+            else:
+                ready.append(adapter)
+    return ready, unavailable
+
+
 def check_name(name: str) -> str:
     """``name`` if it names an engine, else ValueError listing what is accepted."""
-    from adapters import ENGINES, VARIANTS
+    from crosscheck.adapters import ENGINES, VARIANTS
 
     if name in ENGINES or name in VARIANTS:
         return name
     if name.startswith(MUTANT):
-        from crosscheck.mutants import mutant
+        from crosscheck.analyses.mutants import mutant
 
         mutant(name[len(MUTANT):])  # ValueError naming the catalogue's ids
         return name
-    raise ValueError(f"unknown framework {name!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}, mutant:ID")
+    raise ValueError(f"unknown engine {name!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}, mutant:ID")
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,7 @@ class EngineSpec:
         engines, unavailable = [], {}
         for name in self.names:
             if name.startswith(MUTANT):
-                from crosscheck.mutants import MutantEngine, mutant
+                from crosscheck.analyses.mutants import MutantEngine, mutant
 
                 engines.append(MutantEngine(mutant(name[len(MUTANT):])))
                 continue
@@ -54,14 +75,14 @@ class EngineSpec:
             engines += ready
             unavailable.update(missing)
         if self.user is not None:
-            from adapters.user_backward import UserBackward
+            from crosscheck.adapters.user_backward import UserBackward
 
             engines.append(UserBackward(self.user))
         return engines, unavailable
 
     def asked(self, named: bool, engines=()) -> tuple:
         """The engines that must check at least one scenario, by the names their rows
-        carry: those named (``named``: --frameworks was given; a mutant always is), on each
+        carry: those named (``named``: --engines was given; a mutant always is), on each
         device they were built for (``engines``: ``torch@cuda``), and the user's function."""
         wanted = [n for n in self.names if named or n.startswith(MUTANT)]
         built = [e.name for e in engines]
@@ -74,8 +95,7 @@ class EngineSpec:
 def close(engines) -> None:
     """Stop what the engines started (a user's function's child process)."""
     for engine in engines:
-        if hasattr(engine, "close"):
-            engine.close()
+        engine.close()
 
 
 def rerun_command(prefix: str, scenario: str, engine: str, network: str | None = None) -> str:
@@ -86,7 +106,7 @@ def rerun_command(prefix: str, scenario: str, engine: str, network: str | None =
     name, _, device = engine.partition("@")
     if "--backward" in prefix and not is_engine(name):
         return f"{prefix} {where}"  # the user's function runs beside numpy by default
-    return f"{prefix} {where} --frameworks {shlex.quote(name)}" + (f" --device {device}" if device else "")
+    return f"{prefix} {where} --engines {shlex.quote(name)}" + (f" --device {device}" if device else "")
 
 
 def is_engine(name: str) -> bool:

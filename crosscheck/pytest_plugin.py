@@ -1,6 +1,6 @@
 """pytest plugin (entry point ``pytest11``): scenarios x engines as test items.
 
-    pytest --crosscheck-suite smoke --crosscheck-frameworks torch,jax [-n 2]
+    pytest --crosscheck-suite smoke --crosscheck-engines torch,jax [-n 2]
     pytest --crosscheck-suite default --crosscheck-backward my_backprop.py:L_model_backward
 
 Each item is one scenario on one engine, with an id such as
@@ -18,7 +18,7 @@ import pytest
 def pytest_addoption(parser):
     group = parser.getgroup("crosscheck", "backprop-crosscheck")
     group.addoption("--crosscheck-suite", default=None, help="run this suite's scenarios as test items")
-    group.addoption("--crosscheck-frameworks", default=None,
+    group.addoption("--crosscheck-engines", "--crosscheck-frameworks", dest="crosscheck_engines", default=None,
                     help="comma-separated engines (default: numpy,torch,jax; with --crosscheck-backward: none)")
     group.addoption("--crosscheck-dtypes", default=None, help="comma-separated dtypes (default: all)")
     group.addoption("--crosscheck-backward", default=None, metavar="FILE.py:FUNC",
@@ -33,16 +33,16 @@ def pytest_addoption(parser):
 
 
 def _engines(config) -> list[str]:
-    from adapters import ENGINES
+    from crosscheck.adapters import ENGINES
     from crosscheck.engines import check_name
 
-    given = config.getoption("crosscheck_frameworks")
+    given = config.getoption("crosscheck_engines")
     if given is None:
         return [] if config.getoption("crosscheck_backward") else list(ENGINES)
     try:  # the one registry's names: built-in, variant, mutant:ID
         return [check_name(n.strip()) for n in given.split(",") if n.strip()]
     except ValueError as exc:
-        raise pytest.UsageError(f"--crosscheck-frameworks: {exc}") from None
+        raise pytest.UsageError(f"--crosscheck-engines: {exc}") from None
 
 
 class CrosscheckSuite(pytest.Collector):
@@ -51,7 +51,7 @@ class CrosscheckSuite(pytest.Collector):
         self.suite_name = suite_name
 
     def collect(self):
-        from scenarios import DTYPES, suite
+        from crosscheck.scenarios import DTYPES, suite
 
         config = self.config
         try:
@@ -86,8 +86,8 @@ _ADAPTERS: dict = {}
 def _user_function(config):
     """The resolved spec of --crosscheck-backward, once per process; UsageError if it cannot load."""
     if "user" not in _ADAPTERS:
-        from adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
-        from adapters.user_code import UserCodeError
+        from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+        from crosscheck.adapters.user_code import UserCodeError
 
         acts = config.getoption("crosscheck_activations")
         timeout = config.getoption("crosscheck_timeout")
@@ -136,7 +136,7 @@ def failure_report(df) -> str:
             + ("the float64 reference)" if row.check == "reference" else f"the {row.check} identity on the engine's own values)")
         )
     first = df.iloc[0]
-    return f"scenario {first['scenario']}, engine {first['framework']}:\n" + "\n".join(lines)
+    return f"scenario {first['scenario']}, engine {first['engine']}:\n" + "\n".join(lines)
 
 
 #: Per engine label: [items that were checked (passed or failed), items seen].
@@ -162,12 +162,12 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """An engine asked for (--crosscheck-backward, --crosscheck-frameworks) whose every item was
+    """An engine asked for (--crosscheck-backward, --crosscheck-engines) whose every item was
     skipped checked nothing: the session fails, as ``crosscheck run`` does."""
     config = session.config
     if not config.getoption("crosscheck_suite") or hasattr(config, "workerinput"):
         return
-    asked = list(_engines(config)) if config.getoption("crosscheck_frameworks") else []
+    asked = list(_engines(config)) if config.getoption("crosscheck_engines") else []
     backward = config.getoption("crosscheck_backward")
     if backward:
         asked.append(backward.rsplit(":", 1)[-1])
@@ -188,13 +188,14 @@ class CrosscheckItem(pytest.Item):
         self.scenario, self.engine = scenario, engine
 
     def runtest(self):
-        from crosscheck.runner import run
+        from crosscheck.running.runner import run
+        from crosscheck.running.statuses import NOT_CHECKED, RUN
 
         adapter = _adapter(self.engine, self.config)
         if isinstance(adapter, str):
             pytest.skip(f"engine {self.engine} unavailable: {adapter}")
         df = run([self.scenario], [adapter], progress=False)
-        if (df["check"] == "run").all() and df["status"].isin(["unsupported", "not applicable"]).all():
+        if (df["check"] == RUN).all() and df["status"].isin(NOT_CHECKED).all():
             pytest.skip(df["message"].iloc[0])
         if not df["passed"].all():
             raise CrosscheckFailure(failure_report(df))

@@ -6,10 +6,10 @@ Column convention of the article and of Andrew Ng's course: ``X`` is ``(n_x, m)`
 (``m * dJ/dZ``), so that ``dZ[L] = A[L] - Y`` holds as printed; ``dW`` and ``db`` are
 ``dJ/dW`` and ``dJ/db`` of the batch-mean cost ``J``.
 """
-from reference.activations import ACTIVATIONS, Activation, activation
-from reference.cost import CANONICAL, LOSSES, bce_cost, dL_da, dL_dz, is_canonical, output_dA
-from reference.gradients import dA_prev, dL_db, dL_dw, dW, db, dz_dw, dZ_from_dA, dZ_prev
-from reference.network import backward, cost, depth, forward, gradients, trace
+from crosscheck.reference.activations import ACTIVATIONS, Activation, activation
+from crosscheck.reference.cost import CANONICAL, LOSSES, bce_cost, dL_da, dL_dz, is_canonical, output_dA
+from crosscheck.reference.gradients import dA_prev, dL_db, dL_dw, dW, db, dz_dw, dZ_from_dA, dZ_prev
+from crosscheck.reference.network import backward, cost, depth, forward, gradients, trace
 
 __all__ = [
     "ACTIVATIONS", "Activation", "activation", "CANONICAL", "LOSSES", "bce_cost", "dL_da", "dL_dz",

@@ -26,22 +26,19 @@ def is_canonical(loss: str, output_activation: str) -> bool:
     return CANONICAL[loss] == output_activation
 
 
-def bce_cost(A, Y):
-    """J = -(1/m) sum[ y ln(a) + (1 - y) ln(1 - a) ], over the m columns of A and Y."""
-    m = A.shape[1]
-    return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+def bce_losses(A, Y):
+    """L(a_i, y_i) = -[y ln(a) + (1 - y) ln(1 - a)], one per column (example) of A and Y."""
+    return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=0)
 
 
-def cce_cost(A, Y):
-    """J = -(1/m) sum_i sum_k y_k ln(a_k)."""
-    m = A.shape[1]
-    return -np.sum(Y * np.log(A)) / m
+def cce_losses(A, Y):
+    """L(a_i, y_i) = -sum_k y_k ln(a_k), one per column."""
+    return -np.sum(Y * np.log(A), axis=0)
 
 
-def mse_cost(A, Y):
-    """J = (1/m) sum_i 1/2 sum_k (a_k - y_k)^2."""
-    m = A.shape[1]
-    return 0.5 * np.sum((A - Y) ** 2) / m
+def mse_losses(A, Y):
+    """L(a_i, y_i) = 1/2 sum_k (a_k - y_k)^2, one per column."""
+    return 0.5 * np.sum((A - Y) ** 2, axis=0)
 
 
 def dL_da(A, Y):
@@ -64,23 +61,24 @@ def dL_dz(A, Y):
     return A - Y
 
 
-def example_losses(loss: str, A, Y):
-    """L(a_i, y_i) for each example i (shape (m,)): J is their mean."""
-    with np.errstate(all="ignore"):
-        if loss == "bce":
-            return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=0)
-        if loss == "cce":
-            return -np.sum(Y * np.log(A), axis=0)
-        return 0.5 * np.sum((A - Y) ** 2, axis=0)
-
-
-COSTS = {"bce": bce_cost, "cce": cce_cost, "mse": mse_cost}
+EXAMPLE_LOSSES = {"bce": bce_losses, "cce": cce_losses, "mse": mse_losses}
 OUTPUT_DA = {"bce": dL_da, "cce": cce_dL_da, "mse": mse_dL_da}
 
 
+def example_losses(loss: str, A, Y):
+    """L(a_i, y_i) for each example i (shape (m,)): J is their mean."""
+    with np.errstate(all="ignore"):
+        return EXAMPLE_LOSSES[loss](A, Y)
+
+
 def cost(loss: str, A, Y):
-    """J of ``loss`` for outputs A and targets Y."""
-    return COSTS[loss](A, Y)
+    """J = (1/m) sum_i L(a_i, y_i) of ``loss`` for outputs A and targets Y."""
+    return example_losses(loss, A, Y).mean()
+
+
+def bce_cost(A, Y):
+    """The article's J = -(1/m) sum[ y ln(a) + (1 - y) ln(1 - a) ]."""
+    return cost("bce", A, Y)
 
 
 def output_dA(loss: str, A, Y):

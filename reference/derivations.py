@@ -1,6 +1,6 @@
 """Every printed step of the article's derivations, as printed (typos included), in SymPy.
 
-Each ``Step`` says what the printed line claims to be (``truth``: the true value of that
+Each ``PrintedStep`` says what the printed line claims to be (``truth``: the true value of that
 quantity, e.g. the derivative it states) and what it says (``printed``, the expression
 exactly as printed; ``meant`` where a notation slip makes the literal line unreadable).
 crosscheck/audit.py decides the verdicts.  Symbols: one example, one neuron for [1]-[6]
@@ -31,7 +31,7 @@ dL_db_true = sp.diff(L_of_z.subs(z, zwxb), b)
 
 
 @dataclass(frozen=True)
-class Step:
+class PrintedStep:
     """One printed line: ``printed`` (text), ``expr`` (as printed), ``truth`` (what it claims)."""
 
     section: str
@@ -45,7 +45,7 @@ class Step:
     corrected: str = ""  # for a wrong line: the corrected form (text)
 
 
-S = Step
+S = PrintedStep
 f = sp.Function("f")
 g = sp.Function("g")
 

@@ -7,10 +7,11 @@ dictionaries keyed by layer: ``A`` and ``dA`` from 0 (``A[0] = X``) to L, ``Z``,
 """
 from __future__ import annotations
 
-from reference.activations import activation
-from reference.cost import CANONICAL, is_canonical
-from reference.cost import cost as loss_cost
-from reference.steps import FORMULAS, Formulas, Step
+from crosscheck.reference.activations import activation
+from crosscheck.reference.cost import CANONICAL, is_canonical
+from crosscheck.reference.cost import cost as loss_cost
+from crosscheck.reference.steps import FORMULAS, Formulas, Step
+from crosscheck.reference.trace import Trace
 
 DERIVATIONS = ("direct", "chain")
 
@@ -85,16 +86,16 @@ def backward(parameters, A, Z, Y, activations, derivation=None, formulas: Formul
 
 
 def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce"):
-    """Forward and backward: {"A", "Z", "dA", "dZ", "dW", "db"}, each keyed by layer."""
+    """Forward and backward: a Trace (A, Z, dA, dZ, dW, db, each keyed by layer)."""
     A, Z = forward(parameters, X, activations)
     dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas, loss)
-    return {"A": A, "Z": Z, "dA": dA, "dZ": dZ, "dW": dWs, "db": dbs}
+    return Trace(A=A, Z=Z, dA=dA, dZ=dZ, dW=dWs, db=dbs)
 
 
 def gradients(parameters, X, Y, activations, loss="bce"):
     """The course's grads dictionary: "dW1", "db1", ..., "dZ1", ..., "dA0", ... ."""
     t = trace(parameters, X, Y, activations, loss=loss)
-    return {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in t[q].items()}
+    return {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in getattr(t, q).items()}
 
 
 def cost(parameters, X, Y, activations, offsets=None, loss="bce"):

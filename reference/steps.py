@@ -11,10 +11,10 @@ from typing import Callable
 
 import numpy as np
 
-from reference.activations import activation
-from reference.cost import dL_dz
-from reference.cost import output_dA as loss_dA
-from reference.gradients import dA_prev, dW, db, dZ_from_dA
+from crosscheck.reference.activations import activation
+from crosscheck.reference.cost import dL_dz
+from crosscheck.reference.cost import output_dA as loss_dA
+from crosscheck.reference.gradients import dA_prev, dW, db, dZ_from_dA
 
 
 @dataclass(frozen=True)

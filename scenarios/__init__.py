@@ -1,8 +1,8 @@
 """Scenarios: the spec, the data built from it, the named suites and the tolerance table."""
-from scenarios.problem import Problem, build_problem
-from scenarios.spec import DTYPES, REGIMES, Scenario
-from scenarios.suites import SUITES, suite
-from scenarios.tolerances import TOLERANCES, Tolerance, tolerance
+from crosscheck.scenarios.problem import Problem, build_problem
+from crosscheck.scenarios.spec import DTYPES, REGIMES, Scenario
+from crosscheck.scenarios.suites import SUITES, suite
+from crosscheck.scenarios.tolerances import TOLERANCES, Tolerance, tolerance
 
 __all__ = [
     "DTYPES", "REGIMES", "Problem", "SUITES", "Scenario", "TOLERANCES", "Tolerance",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.problem import Problem
-from scenarios.spec import DTYPES, Scenario
+from crosscheck.scenarios.problem import Problem
+from crosscheck.scenarios.spec import DTYPES, Scenario
 
 
 def load_network(path) -> Problem:

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference.network import forward
-from scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
-from scenarios.spec import Scenario
+from crosscheck.reference.network import forward
+from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
+from crosscheck.scenarios.spec import Scenario
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
 #: saturating activations (sigmoid, tanh) into their flat tails.
@@ -166,14 +166,14 @@ def underflows(p: Problem) -> bool:
     """True when some layer's whole gradient of the batch-mean cost, dJ/dZ[l] = dZ[l]/m,
     lies below the dtype's smallest normal number: an engine differentiating J in that
     dtype (torch, jax) gets subnormals or zeros there, a range effect, not a formula."""
-    from reference.network import trace
+    from crosscheck.reference.network import trace
 
     import ml_dtypes
 
     tiny = float(ml_dtypes.finfo(numpy_dtype(p.scenario.dtype)).tiny)
     q = p.astype(np.float64)
     t = trace(q.parameters, q.X, q.Y, p.scenario.activations, loss=p.scenario.loss)
-    largest = [float(np.abs(dZ).max()) for dZ in t["dZ"].values()]
+    largest = [float(np.abs(dZ).max()) for dZ in t.dZ.values()]
     return any(0 < g / p.scenario.m < tiny for g in largest)  # an exactly zero layer (dead ReLUs) is exact
 
 

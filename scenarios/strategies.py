@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from reference.activations import ACTIVATIONS
-from scenarios.spec import Scenario
-from scenarios.suites import LOSS_PAIRS
+from crosscheck.reference.activations import ACTIVATIONS
+from crosscheck.scenarios.spec import Scenario
+from crosscheck.scenarios.suites import LOSS_PAIRS
 
 HIDDEN = tuple(name for name in ACTIVATIONS if name != "softmax")
 #: (output activation, loss, smallest n_L): the article's pair first (Hypothesis shrinks to it).

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from itertools import product
 
-from scenarios.dtypes import HALF
-from scenarios.spec import Scenario
+from crosscheck.scenarios.dtypes import HALF
+from crosscheck.scenarios.spec import Scenario
 
 #: The dtypes of the smoke, default and losses suites; half precision has its own suite.
 DTYPES = ("float64", "float32")
@@ -183,8 +183,8 @@ CONVENTION_ENGINES = ("numpy", "numpy-chain", "torch", "torch-bceloss", "jax", "
 def _conditioned(candidates, n: int) -> list[Scenario]:
     """The first ``n`` candidates whose data the redraws could condition (scenarios/problem.py),
     and, in the ``saturated`` regime, with at least one output that rounds to exactly 1."""
-    from reference.network import forward
-    from scenarios.problem import build_problem, ill_conditioned_examples, underflows
+    from crosscheck.reference.network import forward
+    from crosscheck.scenarios.problem import build_problem, ill_conditioned_examples, underflows
 
     def usable(s):
         p = build_problem(s)

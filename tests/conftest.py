@@ -19,7 +19,7 @@ ALL_ENGINES = ENGINE_NAMES + ("fd",)
 @pytest.fixture(scope="session")
 def engine_adapters():
     """name -> loaded adapter, or the reason it is unavailable (a str)."""
-    from crosscheck.runner import resolve_engines
+    from crosscheck.engines import resolve_engines
 
     ready, unavailable = resolve_engines(ALL_ENGINES)
     return {**{a.name: a for a in ready}, **unavailable}

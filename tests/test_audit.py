@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import sympy as sp
 
-from crosscheck.audit import MATRIX_STEPS, MIXED, _network, audit, audit_markdown, same
+from crosscheck.analyses.audit import MATRIX_STEPS, MIXED, _network, audit, audit_markdown, same
 from crosscheck.cli import main
-from reference import derivations as d
+from crosscheck.reference import derivations as d
 
 WRONG = {
     ("[1] dL/da", "3"), ("[2] sigmoid'", "3"), ("[3] dL/dz", "4"), ("[5] dL/dw, direct", "7"),
@@ -60,10 +60,10 @@ def test_the_corrected_matrix_formulas_hold():
     n = _network(MIXED)
     t, P = n["t"], n["P"]
     corrected = {
-        ("summary: backward", "2"): (t["dZ"][3] @ t["A"][2].T / n["m"], t["dW"][3]),
-        ("summary: backward", "4"): ((P["W3"].T @ t["dZ"][3]) * n["g"][2].g_prime(t["Z"][2]), t["dZ"][2]),
-        ("summary: backward", "5"): ((P["W2"].T @ t["dZ"][2]) * n["g"][1].g_prime(t["Z"][1]), t["dZ"][1]),
-        ("summary: backward", "6"): (t["dZ"][1] @ n["X"].T / n["m"], t["dW"][1]),
+        ("summary: backward", "2"): (t.dZ[3] @ t.A[2].T / n["m"], t.dW[3]),
+        ("summary: backward", "4"): ((P["W3"].T @ t.dZ[3]) * n["g"][2].g_prime(t.Z[2]), t.dZ[2]),
+        ("summary: backward", "5"): ((P["W2"].T @ t.dZ[2]) * n["g"][1].g_prime(t.Z[1]), t.dZ[1]),
+        ("summary: backward", "6"): (t.dZ[1] @ n["X"].T / n["m"], t.dW[1]),
     }
     for key, (value, truth) in corrected.items():
         np.testing.assert_allclose(value, truth, rtol=1e-12, err_msg=str(key))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from scenarios import Scenario, build_problem, suite
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 BYO = Path(__file__).parent / "byo" / "course_backward.py"
 
@@ -16,7 +16,7 @@ BYO = Path(__file__).parent / "byo" / "course_backward.py"
 def _run(tmp_path, func, *extra):
     code = main(["run", "--backward", f"{BYO}:{func}", "--out", str(tmp_path), "--no-progress", *extra])
     df = pd.read_csv(tmp_path / "discrepancies.csv", keep_default_na=False)
-    return code, df[df["framework"] != "numpy"]
+    return code, df[df["engine"] != "numpy"]
 
 
 def test_a_correct_course_backward_passes_the_default_suite(tmp_path):
@@ -62,7 +62,7 @@ def test_not_implemented_is_unsupported_not_a_failure(tmp_path):
 
 def test_misbehaving_function_gives_clear_failure_rows_and_the_run_goes_on(tmp_path):
     code, df = _run(tmp_path, "misbehaving", "--suite", "smoke", "--name", "mine")
-    assert code == 1 and set(df["framework"]) == {"mine"}
+    assert code == 1 and set(df["engine"]) == {"mine"}
     msgs = df[~df["passed"].astype(bool)].groupby("quantity")["message"].first()
     assert "mine raised ZeroDivisionError: division by zero (at course_backward.py:" in msgs["-"]
     assert "missing" in df[(df["quantity"] == "db") & (df["layer"] == 1)]["message"].iloc[0]
@@ -115,6 +115,6 @@ def test_network_file_runs_one_network(tmp_path):
 ])
 def test_bad_network_file_exits_2_with_one_line(drop, change, message, tmp_path, capsys):
     net = _save_network(tmp_path / "bad.npz", Scenario((3, 4, 1), ("tanh", "sigmoid"), 6), drop, change)
-    assert main(["run", "--network", str(net), "--frameworks", "numpy", "--out", str(tmp_path)]) == 2
+    assert main(["run", "--network", str(net), "--engines", "numpy", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-import crosscheck.runner
-from adapters.torch_autograd import TorchAutograd
+import crosscheck.engines
+from crosscheck.adapters.torch_autograd import TorchAutograd
 from crosscheck.cli import main
 
 from .meta.planted import PlantedEngine
@@ -17,21 +17,21 @@ SCENARIO = "relu-tanh-sigmoid_4-5-5-1_m16_float64_s0"
 
 
 def test_passing_run_exits_0_and_writes_reports(tmp_path, capsys):
-    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path)]) == 0
+    assert main(["run", "--scenario", SCENARIO, "--engines", "numpy", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "discrepancies.csv").exists() and (tmp_path / "summary.md").exists()
     assert "0 failed -> PASS" in capsys.readouterr().out
 
 
 def test_failing_run_exits_1_and_prints_where(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name, device="cpu": PlantedEngine("Y-A"))
-    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path)]) == 1
+    monkeypatch.setattr(crosscheck.engines, "get_engine", lambda name, device="cpu": PlantedEngine("Y-A"))
+    assert main(["run", "--scenario", SCENARIO, "--engines", "numpy", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert f"FAIL {SCENARIO} planted:Y-A reference dZ[3]" in out
 
 
 @pytest.mark.parametrize("args, message", [
     (["run", "--suite", "nope"], "unknown suite 'nope'; accepted: smoke, default, full"),
-    (["run", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; accepted: numpy, torch, jax"),
+    (["run", "--engines", "numpy,mxnet"], "unknown engine 'mxnet'; accepted: numpy, torch, jax"),
     (["run", "--dtypes", "float8"], "unknown dtype 'float8'; accepted: float64, float32, float16, bfloat16"),
     (["run", "--scenario", "relu_4-1"], "does not read ACTS_SIZES_mM_DTYPE_sSEED"),
     (["run", "--suite", "smoke", "--scenario", SCENARIO], "not allowed with argument"),
@@ -77,12 +77,12 @@ def test_an_engine_that_is_not_installed_is_skipped_with_the_reason(tmp_path, ca
 
 def test_asking_for_an_engine_that_is_not_installed_exits_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(TorchAutograd, "module", "torch_is_not_installed_here")
-    assert main(["run", "--scenario", SCENARIO, "--frameworks", "torch", "--out", str(tmp_path)]) == 2
-    assert "framework torch is unavailable" in capsys.readouterr().err
+    assert main(["run", "--scenario", SCENARIO, "--engines", "torch", "--out", str(tmp_path)]) == 2
+    assert "engine torch is unavailable" in capsys.readouterr().err
 
 
 def test_quiet_prints_only_the_headline(tmp_path, capsys):
-    assert main(["run", "--scenario", SCENARIO, "--frameworks", "numpy", "--out", str(tmp_path), "-q"]) == 0
+    assert main(["run", "--scenario", SCENARIO, "--engines", "numpy", "--out", str(tmp_path), "-q"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()  # the headline: the totals, then one line per engine
     assert lines[0].endswith("0 failed -> PASS") and lines[1:] == ["numpy: 1 scenarios checked, 0 failed"]
@@ -90,8 +90,8 @@ def test_quiet_prints_only_the_headline(tmp_path, capsys):
 
 
 def test_summary_lists_at_most_50_failing_rows_then_a_count(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(crosscheck.runner, "get_adapter", lambda name, device="cpu": PlantedEngine("Y-A"))
-    assert main(["run", "--suite", "smoke", "--frameworks", "numpy", "--out", str(tmp_path), "-q"]) == 1
+    monkeypatch.setattr(crosscheck.engines, "get_engine", lambda name, device="cpu": PlantedEngine("Y-A"))
+    assert main(["run", "--suite", "smoke", "--engines", "numpy", "--out", str(tmp_path), "-q"]) == 1
     text = (tmp_path / "summary.md").read_text()
     failing = int(text.split("## Failing rows (")[1].split(")")[0])
     assert failing > 50 and f"... and {failing - 50} more failing rows in discrepancies.csv" in text

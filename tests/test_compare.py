@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 
 from crosscheck.cli import main
-from crosscheck.compare import read_report, regressions
-from crosscheck.mutants import MutantEngine, mutant
-from crosscheck.runner import resolve_engines, run
-from scenarios import suite
+from crosscheck.reporting.regressions import read_report, regressions
+from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import run
+from crosscheck.scenarios import suite
 
 SMOKE = suite("smoke")
 
@@ -52,7 +53,7 @@ def test_what_disappeared_is_listed(baseline, tmp_path):
 def test_ulp_growth_beyond_the_factor_is_a_regression(baseline):
     base = read_report(baseline)
     cur = base.copy()
-    i = cur.index[(cur["framework"] == "torch") & (cur["max_ulp"] > 100)][0]
+    i = cur.index[(cur["engine"] == "torch") & (cur["max_ulp"] > 100)][0]
     cur.loc[i, "max_ulp"] = cur.loc[i, "max_ulp"] * 11
     found = regressions(base, cur, factor=10)
     assert list(found["kind"]) == ["ulp grew > 10x"] and found.iloc[0]["scenario"] == cur.loc[i, "scenario"]

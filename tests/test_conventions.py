@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crosscheck.conventions import CONVENTIONS, agrees
-from crosscheck.mutants import MutantEngine, mutant
-from crosscheck.runner import CONVENTION, resolve_engines, run
-from scenarios import Scenario, build_problem, suite
-from scenarios.suites import CONVENTION_ENGINES
-from scenarios.tolerances import Tolerance
+from crosscheck.checks.conventions import CONVENTIONS, agrees
+from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import run
+from crosscheck.running.statuses import CONVENTION
+from crosscheck.scenarios import Scenario, build_problem, suite
+from crosscheck.scenarios.suites import CONVENTION_ENGINES
+from crosscheck.scenarios.tolerances import Tolerance
 
 PACK = suite("conventions")
 
@@ -26,7 +28,7 @@ def pack(engines):
 
 
 def test_the_pack_has_exact_zeros_and_exactly_saturated_outputs():
-    import reference
+    from crosscheck import reference
 
     zeros = [s for s in PACK if s.regime == "zeros"]
     saturated = [s for s in PACK if s.regime == "saturated"]
@@ -42,7 +44,7 @@ def test_the_pack_has_exact_zeros_and_exactly_saturated_outputs():
 
 
 def test_every_difference_in_the_pack_is_a_labelled_convention(pack):
-    assert pack["passed"].all(), pack[~pack["passed"]][["scenario", "framework", "check", "quantity"]].to_string()
+    assert pack["passed"].all(), pack[~pack["passed"]][["scenario", "engine", "check", "quantity"]].to_string()
     labelled = pack[pack["status"] == CONVENTION]
     assert labelled["message"].str.startswith("convention (").all()
     names = set(labelled["message"].str.extract(r"^convention \((.*?)\): ")[0])
@@ -55,13 +57,13 @@ def test_both_derivations_side_by_side_on_a_saturated_output(pack):
     """numpy (direct A - Y) keeps dZ[L] finite and right; numpy-chain gives NaN, labelled."""
     sat = pack[(pack["scenario"].str.endswith("_saturated")) & (pack["check"] == "reference")
                & (pack["quantity"] == "dZ") & (pack["layer"] == pack["depth"])]
-    direct, chain = sat[sat["framework"] == "numpy"], sat[sat["framework"] == "numpy-chain"]
+    direct, chain = sat[sat["engine"] == "numpy"], sat[sat["engine"] == "numpy-chain"]
     assert (direct["status"] == "pass").all()
     assert (chain["status"] == CONVENTION).all() and chain["message"].str.contains("inf \\* 0 = NaN").all()
 
 
 def test_torch_and_jax_agree_with_the_reference_where_no_convention_is_hit(pack):
-    plain = pack[pack["framework"].isin(["torch", "numpy"]) & ~pack["scenario"].str.endswith("_saturated")]
+    plain = pack[pack["engine"].isin(["torch", "numpy"]) & ~pack["scenario"].str.endswith("_saturated")]
     assert (plain["status"] == "pass").all()  # torch: relu'(0) = 0, leaky_relu'(0) = 0.01, like the reference
 
 
@@ -94,8 +96,8 @@ class ReluPrimeOneAtZero(MutantEngine):
     def __init__(self, everywhere: bool = False):
         from dataclasses import replace
 
-        from crosscheck.mutants import Mutant
-        from reference.steps import FORMULAS
+        from crosscheck.analyses.mutants import Mutant
+        from crosscheck.reference.steps import FORMULAS
 
         def g_prime(step):
             name, Z = step.activations[step.l - 2], step.Z[step.l - 1]

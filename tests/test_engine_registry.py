@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import adapters.finite_differences as fd_module
+from crosscheck.adapters import finite_differences as fd_module
 from crosscheck.cli import main
-from scenarios.tolerances import Tolerance
+from crosscheck.scenarios.tolerances import Tolerance
 from tests.test_pytest_plugin import _pytest
 
 CLIENTS = Path(__file__).parent / "clients"
-KEY = ["scenario", "framework", "check", "quantity", "layer"]
+KEY = ["scenario", "engine", "check", "quantity", "layer"]
 
 
 def slipped(folder: Path) -> str:
@@ -37,8 +37,8 @@ def failing(folder: Path) -> set:
 
 #: (engine kind, run arguments): each kind has failing rows, so a path that drops it shows.
 KINDS = {
-    "mutant": ["--suite", "smoke", "--dtypes", "float64", "--frameworks", "numpy,mutant:tanh'-as-1-Z^2"],
-    "variant": ["--suite", "gelu-defaults", "--dtypes", "float64", "--frameworks", "torch-gelu-default"],
+    "mutant": ["--suite", "smoke", "--dtypes", "float64", "--engines", "numpy,mutant:tanh'-as-1-Z^2"],
+    "variant": ["--suite", "gelu-defaults", "--dtypes", "float64", "--engines", "torch-gelu-default"],
     "backward": ["--suite", "smoke", "--dtypes", "float64"],
 }
 
@@ -61,7 +61,7 @@ def test_every_path_gives_the_single_run_verdict_and_rows(kind, tmp_path):
     assert failing(tmp_path / "merged") == rows
     # the plugin: an item per scenario x engine, failing exactly where the run has failing rows
     options = {"--suite": "--crosscheck-suite", "--dtypes": "--crosscheck-dtypes",
-               "--frameworks": "--crosscheck-frameworks", "--backward": "--crosscheck-backward"}
+               "--engines": "--crosscheck-engines", "--backward": "--crosscheck-backward"}
     plugin = [options.get(a, a) for a in args if a != "--no-progress"]
     (tmp_path / "plugin").mkdir()
     code, out = _pytest(tmp_path / "plugin", *plugin, "-rf")
@@ -85,35 +85,36 @@ def test_workers_keep_a_mutant_asked_for_alone(tmp_path, capsys):
     args = ["run", "--scenario", "tanh-sigmoid_1-1-1_m1_float64_s0", "--mutant", "tanh'-as-1-Z^2", "--no-progress"]
     assert main([*args, "--out", str(tmp_path / "one")]) == 1
     assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 1
-    assert main([*args, "--frameworks", "numpy", "--workers", "2", "--out", str(tmp_path / "three")]) == 1
+    assert main([*args, "--engines", "numpy", "--workers", "2", "--out", str(tmp_path / "three")]) == 1
     assert failing(tmp_path / "one") == failing(tmp_path / "two") == failing(tmp_path / "three") - set()
 
 
 def test_an_engine_asked_for_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
-    code = main(["run", "--suite", "smoke", "--frameworks", "fd", "--dtypes", "float32", "--out", str(tmp_path), "-q"])
+    code = main(["run", "--suite", "smoke", "--engines", "fd", "--dtypes", "float32", "--out", str(tmp_path), "-q"])
     out = capsys.readouterr().out
     assert code == 1 and "0 failed, 1 engine checked nothing -> FAIL" in out
     assert [line for line in out.splitlines() if line.startswith("engine fd checked no scenario")] == [
         "engine fd checked no scenario: every scenario was 10 unsupported; first: unsupported: engine fd runs "
         "float64 scenarios only"]
     # not asked for by name (the default engines, float32 only): fd checks nothing, the run passes
-    assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--frameworks", "numpy,fd", "--out",
+    assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--engines", "numpy,fd", "--out",
                  str(tmp_path), "-q"]) == 1
     assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--out", str(tmp_path), "-q"]) == 0
 
 
 @pytest.mark.parametrize("argv", [
-    ["run", "--scenario", "sigmoid_4-1_m1_float64_s0", "--frameworks", "numpy"],
+    ["run", "--scenario", "sigmoid_4-1_m1_float64_s0", "--engines", "numpy"],
     ["scenarios", "--suite", "smoke"],
 ])
 def test_a_crash_of_the_harness_is_exit_3_with_the_traceback_saved(argv, tmp_path, capsys, monkeypatch):
-    import crosscheck.cli
+    import crosscheck.cli.common
+    import crosscheck.reporting.files
 
     def broken(*args, **kwargs):
         raise RuntimeError("planted bug\nsecond line")
 
-    monkeypatch.setattr(crosscheck.report, "write_reports", broken)
-    monkeypatch.setattr(crosscheck.cli, "suite", broken)
+    monkeypatch.setattr(crosscheck.reporting.files, "write_reports", broken)
+    monkeypatch.setattr(crosscheck.cli.common, "suite", broken)
     assert main([*argv, "--out", str(tmp_path)] if argv[0] == "run" else argv) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error" in err and "RuntimeError: planted bug;" in err
@@ -132,7 +133,7 @@ def _reruns(folder: Path) -> list[str]:
     ("mutant", KINDS["mutant"]),
     ("variant", KINDS["variant"]),
     ("backward", KINDS["backward"]),
-    ("fd", ["--suite", "smoke", "--dtypes", "float64", "--frameworks", "fd"]),
+    ("fd", ["--suite", "smoke", "--dtypes", "float64", "--engines", "fd"]),
 ])
 def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, tmp_path, monkeypatch):
     if kind == "fd":  # an fd that fails: its own tolerance made far too tight
@@ -164,7 +165,7 @@ def test_engines_asked_for_by_name_are_judged_by_the_names_their_rows_carry():
 
 
 def test_shards_of_one_scenario_merge_and_shards_leave_the_idle_verdict_to_the_merge(tmp_path):
-    args = ["run", "--scenario", "sigmoid_4-1_m13_float32_s0", "--frameworks", "numpy,fd", "--no-progress"]
+    args = ["run", "--scenario", "sigmoid_4-1_m13_float32_s0", "--engines", "numpy,fd", "--no-progress"]
     assert main([*args, "--shard", "1/1", "--out", str(tmp_path / "s1")]) == 0  # fd checks nothing in the shard
     assert main(["merge", str(tmp_path / "s1"), "--out", str(tmp_path / "m")]) == 1  # nor in the whole run
 
@@ -173,5 +174,5 @@ def test_check_takes_every_engine_name_of_the_registry(tmp_path):
     from crosscheck import check
 
     target = slipped(tmp_path / "learner")
-    result = check(target, frameworks="mutant:tanh'-as-1-Z^2", dtypes="float64")
-    assert not result.passed and set(result.table["framework"]) == {"mutant:tanh'-as-1-Z^2", "L_model_backward"}
+    result = check(target, engines="mutant:tanh'-as-1-Z^2", dtypes="float64")
+    assert not result.passed and set(result.table["engine"]) == {"mutant:tanh'-as-1-Z^2", "L_model_backward"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters import QUANTITIES
-from crosscheck.runner import reference_trace, run
-from scenarios import Scenario, build_problem, suite
+from crosscheck.adapters import QUANTITIES
+from crosscheck.running.runner import reference_trace, run
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 from .conftest import ENGINE_NAMES
 
@@ -49,8 +49,8 @@ def test_float64_is_really_computed_in_float64(engine):
     problem = build_problem(s)
     ref, trace = reference_trace(problem), engine.trace(problem)
     for l in range(1, 4):
-        scale = np.abs(ref["dW"][l]).max()
-        assert np.abs(trace.dW[l] - ref["dW"][l]).max() < 1e-12 * scale, f"dW[{l}] carries float32 rounding"
+        scale = np.abs(ref.dW[l]).max()
+        assert np.abs(trace.dW[l] - ref.dW[l]).max() < 1e-12 * scale, f"dW[{l}] carries float32 rounding"
 
 
 MORE = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
@@ -67,13 +67,13 @@ def test_every_engine_computes_the_newer_activations_exactly(engine, dtype, acti
 
 
 def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(engine_adapters):
-    from adapters import get_adapter
+    from crosscheck.adapters import get_engine
 
     if any(isinstance(engine_adapters[n], str) for n in ("torch", "jax")):
         pytest.skip("needs torch and jax")
-    variants = [get_adapter("torch-gelu-default"), get_adapter("jax-gelu-default")]
+    variants = [get_engine("torch-gelu-default"), get_engine("jax-gelu-default")]
     df = run(suite("gelu-defaults"), variants, progress=False)
-    failing = df[~df["passed"]].groupby("framework")["scenario"].unique()
+    failing = df[~df["passed"]].groupby("engine")["scenario"].unique()
     assert all(sid.startswith("gelu_tanh-") for sid in failing["torch-gelu-default"])  # torch's default: erf
     assert all(sid.startswith("gelu-") for sid in failing["jax-gelu-default"])  # jax's default: tanh
     assert len(failing["torch-gelu-default"]) == len(failing["jax-gelu-default"]) == 8

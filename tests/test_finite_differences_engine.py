@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import adapters.finite_differences as fd_module
-from adapters.finite_differences import TOLERANCE, FiniteDifferences, forward_passes
-from crosscheck.metrics import compare
-from crosscheck.mutants import MutantEngine, mutant
-from crosscheck.runner import reference_trace, run
-from scenarios import Scenario, build_problem, suite
+from crosscheck.adapters import finite_differences as fd_module
+from crosscheck.adapters.finite_differences import TOLERANCE, FiniteDifferences, forward_passes
+from crosscheck.checks.arrays import compare
+from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.running.runner import reference_trace, run
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 SMALL = [s for s in suite("smoke") if s.dtype == "float64"] + [
     Scenario.from_id("tanh-softmax_4-5-3_m13_float64_s0_cce"),
@@ -68,7 +68,7 @@ def test_projection_mode_catches_a_wrong_reference_gradient(monkeypatch):
     s = Scenario.from_id("relu-tanh-sigmoid_6-8-8-1_m64_float64_s0")
     p = build_problem(s)
     ref = reference_trace(p)
-    ref["dW"][2] = ref["dW"][2] * 1.001
+    ref.dW[2] = ref.dW[2] * 1.001
     projected = FiniteDifferences().projections(p, ref).projections
     bad = [(q, l) for q, l, expected, actual in projected
            if not compare(expected, actual, "float64", TOLERANCE.rtol, TOLERANCE.atol).passed]

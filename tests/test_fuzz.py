@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 
 from crosscheck.cli import main
-from crosscheck.fuzz import fuzz
-from crosscheck.mutants import MutantEngine, mutant
-from crosscheck.runner import resolve_engines
-from scenarios import Scenario
-from scenarios.strategies import scenarios
+from crosscheck.analyses.fuzz import fuzz
+from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.engines import resolve_engines
+from crosscheck.scenarios import Scenario
+from crosscheck.scenarios.strategies import scenarios
 
 
 @given(scenarios())

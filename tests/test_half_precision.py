@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters.base import Trace
-from crosscheck.mutants import CATALOGUE, MutantEngine
-from crosscheck.runner import INCONCLUSIVE, run
-from scenarios import Scenario, build_problem, suite, tolerance
-from scenarios.dtypes import HALF, UNIT_ROUNDOFF, numpy_dtype
+from crosscheck.adapters.base import Trace
+from crosscheck.analyses.mutants import CATALOGUE, MutantEngine
+from crosscheck.running.runner import run
+from crosscheck.running.statuses import INCONCLUSIVE
+from crosscheck.scenarios import Scenario, build_problem, suite, tolerance
+from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF, numpy_dtype
 
 HALF_SUITE = suite("half")
 SAMPLE = [s for s in HALF_SUITE if s.m == 13 and s.depth <= 3][::3]
@@ -81,7 +82,7 @@ def test_a_negative_control_finer_than_bfloat16_is_inconclusive_not_failed(engin
 
 def test_errors_are_reported_in_units_of_the_reduction_budget():
     s = Scenario((4, 6, 1), ("tanh", "sigmoid"), 13, "float32")
-    from adapters.numpy_reference import NumpyReference
+    from crosscheck.adapters.numpy_reference import NumpyReference
 
     df = run([s], [NumpyReference()], progress=False).set_index(["check", "quantity", "layer"])
     assert df.loc[("reference", "dW", 1), "k"] == 13 and df.loc[("reference", "db", 2), "k"] == 13

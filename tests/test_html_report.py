@@ -32,7 +32,7 @@ def _chromium_status(page: Path, profile: Path) -> str:
 
 
 @pytest.mark.parametrize("args, verdict", [
-    (["--suite", "smoke", "--frameworks", "numpy,torch"], "PASS"),
+    (["--suite", "smoke", "--engines", "numpy,torch"], "PASS"),
     (["--suite", "smoke", "--backward", f"{BYO}:wrong_layer_derivative"], "FAIL"),
 ])
 def test_report_renders_in_chromium_with_every_plot(args, verdict, tmp_path, capsys):
@@ -53,5 +53,5 @@ def test_the_browser_check_can_fail(tmp_path):
     """Meta: a page with a broken image is reported as broken, not ok."""
     page = tmp_path / "broken.html"
     page.write_text('<html><body data-status="loading"><img src="data:image/png;base64,AAAA">'
-                    + __import__("crosscheck.html_report", fromlist=["SCRIPT"]).SCRIPT + "</body></html>")
+                    + __import__("crosscheck.reporting.html", fromlist=["SCRIPT"]).SCRIPT + "</body></html>")
     assert _chromium_status(page, tmp_path / "profile") == "broken:0"

@@ -9,9 +9,14 @@ import pytest
 
 CODE = """
 import sys
-import reference, adapters, scenarios, crosscheck.cli, crosscheck.runner, crosscheck.report
+from crosscheck import reference
+from crosscheck import adapters
+from crosscheck import scenarios
+import crosscheck.cli
+import crosscheck.running.runner
+import crosscheck.reporting.files
 for name in adapters.ENGINES:
-    adapters.get_adapter(name).unavailable_reason()   # detection imports nothing either
+    adapters.get_engine(name).unavailable_reason()   # detection imports nothing either
 crosscheck.cli.main(["scenarios", "--suite", "smoke"])
 leaked = sorted(m for m in ("torch", "jax", "jaxlib") if m in sys.modules)
 print("LEAKED", leaked)
@@ -26,6 +31,6 @@ def test_importing_the_project_imports_neither_torch_nor_jax():
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 def test_the_check_above_can_fail():
     """Meta: the same probe reports a framework that was imported."""
-    code = CODE.replace("import sys\n", "import sys\nimport adapters\nadapters.get_adapter('torch').load()\n", 1)
+    code = CODE.replace("import sys\n", "import sys\nfrom crosscheck import adapters\nadapters.get_engine('torch').load()\n", 1)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "LEAKED ['torch']" in out, out

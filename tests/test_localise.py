@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crosscheck.localise import backprop_order
-from crosscheck.mutants import MutantEngine, mutant
-from crosscheck.runner import run_all
-from scenarios import Scenario, suite
+from crosscheck.checks.localise import backprop_order
+from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.running.runner import run_all
+from crosscheck.scenarios import Scenario, suite
 
 from .meta.planted import PlantedEngine
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import reference
-from adapters.base import Trace
-from adapters.numpy_reference import NumpyReference
+from crosscheck import reference
+from crosscheck.adapters.base import Trace
+from crosscheck.adapters.numpy_reference import NumpyReference
 from crosscheck.cli import main
-from crosscheck.runner import EXPECTED_NOT_TO_HOLD, run
-from scenarios import Scenario, build_problem
-from scenarios.suites import LOSS_PAIRS
+from crosscheck.running.runner import run
+from crosscheck.running.statuses import EXPECTED_NOT_TO_HOLD
+from crosscheck.scenarios import Scenario, build_problem
+from crosscheck.scenarios.suites import LOSS_PAIRS
 
 from .conftest import ENGINE_NAMES
 
@@ -31,10 +32,10 @@ class ArticleFormulaEverywhere(NumpyReference):
     def trace(self, problem) -> Trace:
         s = problem.scenario
         t = reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss)
-        A, Z = t["A"], t["Z"]
+        A, Z = t.A, t.Z
         dA, dZ, dW, db = reference.backward(problem.parameters, A, Z, problem.Y, s.activations,
                                             derivation="direct", loss=CANONICAL_LOSS[s.activations[-1]])
-        dA[s.depth] = t["dA"][s.depth]  # the loss's own dA[L]; only dZ[L] uses the wrong formula
+        dA[s.depth] = t.dA[s.depth]  # the loss's own dA[L]; only dZ[L] uses the wrong formula
         return Trace(A=A, Z=Z, dA=dA, dZ=dZ, dW=dW, db=db)
 
 

@@ -7,14 +7,14 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-import crosscheck.mutants
-import reference
+import crosscheck.analyses.mutants
+from crosscheck import reference
 from crosscheck.cli import main
-from crosscheck.mutants import CATALOGUE, Mutant, MutantEngine
-from crosscheck.mutation import mutation_table
-from crosscheck.runner import run
-from reference.steps import FORMULAS
-from scenarios import Scenario, build_problem, suite
+from crosscheck.analyses.mutants import CATALOGUE, Mutant, MutantEngine
+from crosscheck.analyses.mutant_kills import mutation_table
+from crosscheck.running.runner import run
+from crosscheck.reference.steps import FORMULAS
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 DEFAULT = suite("default")
 REAL = [m for m in CATALOGUE if not m.equivalent]
@@ -54,7 +54,7 @@ def test_each_equivalent_mutant_is_bit_for_bit_the_reference(m):
         mutated = MutantEngine(m).trace(p)
         correct = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
         for q in ("dA", "dZ", "dW", "db"):
-            for l, value in correct[q].items():
+            for l, value in getattr(correct, q).items():
                 assert np.array_equal(getattr(mutated, q)[l], value), f"{m.id} differs at {s.id} {q}[{l}]"
         touched += m.id.split("'")[0] in s.activations[:-1]  # the activation the mutant rewrites
     assert touched > 0, "no scenario uses the activation the mutant rewrites"
@@ -62,14 +62,14 @@ def test_each_equivalent_mutant_is_bit_for_bit_the_reference(m):
 
 def test_cli_mutants_exits_1_when_one_survives(tmp_path, capsys, monkeypatch):
     survivor = Mutant("no-op", "common", "-", "changes nothing", FORMULAS)
-    monkeypatch.setattr(crosscheck.mutants, "CATALOGUE", (REAL[0], survivor))
+    monkeypatch.setattr(crosscheck.analyses.mutants, "CATALOGUE", (REAL[0], survivor))
     assert main(["mutants", "--suite", "smoke", "--out", str(tmp_path), "--no-progress"]) == 1
     assert "SURVIVED no-op" in capsys.readouterr().out
     assert (tmp_path / "mutants.csv").read_text().count("\n") == 3
 
 
 def test_cli_mutants_exits_0_when_all_die(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(crosscheck.mutants, "CATALOGUE", (REAL[0], EQUIVALENT[0]))
+    monkeypatch.setattr(crosscheck.analyses.mutants, "CATALOGUE", (REAL[0], EQUIVALENT[0]))
     assert main(["mutants", "--suite", "smoke", "--out", str(tmp_path), "--no-progress"]) == 0
     text = (tmp_path / "summary.md").read_text()
     assert "1 of 1 mutants killed" in text and "Equivalent mutants" in text

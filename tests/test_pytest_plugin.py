@@ -20,7 +20,7 @@ def _pytest(tmp_path, *args):
 
 
 def test_smoke_suite_as_items_with_readable_ids(tmp_path):
-    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "numpy,torch", "-v")
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-engines", "numpy,torch", "-v")
     assert code == 0 and "40 passed" in out
     assert "crosscheck[smoke]::torch::relu-tanh-sigmoid_5-5-5-1_m16_float32_s0 PASSED" in out
 
@@ -42,7 +42,7 @@ def test_a_wrong_backward_fails_like_assert_close(tmp_path):
 
 
 def test_an_unknown_engine_is_a_usage_error_and_no_suite_means_no_items(tmp_path):
-    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "mxnet")
-    assert code == 4 and "unknown framework 'mxnet'" in out
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-engines", "mxnet")
+    assert code == 4 and "unknown engine 'mxnet'" in out
     code, _ = _pytest(tmp_path)
     assert code == 5  # the plugin adds nothing unless asked

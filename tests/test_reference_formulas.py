@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import reference
-from reference.activations import ACTIVATIONS, sigmoid
-from reference.cost import cost as loss_cost
+from crosscheck import reference
+from crosscheck.reference.activations import ACTIVATIONS, sigmoid
+from crosscheck.reference.cost import cost as loss_cost
 
 probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 
@@ -83,9 +83,9 @@ def test_5_and_6_one_neuron_is_the_vectorised_formula_with_m_equal_1():
     x, y = rng.standard_normal((4, 1)), np.array([[1.0]])
     params = {"W1": rng.standard_normal((1, 4)), "b1": np.array([[0.3]])}
     t = reference.trace(params, x, y, ["sigmoid"])
-    a = t["A"][1][0, 0]
-    np.testing.assert_allclose(t["dW"][1], reference.dL_dw(x, a, y[0, 0]).T, rtol=1e-14)
-    np.testing.assert_allclose(t["db"][1], [[reference.dL_db(a, y[0, 0])]], rtol=1e-14)
+    a = t.A[1][0, 0]
+    np.testing.assert_allclose(t.dW[1], reference.dL_dw(x, a, y[0, 0]).T, rtol=1e-14)
+    np.testing.assert_allclose(t.db[1], [[reference.dL_db(a, y[0, 0])]], rtol=1e-14)
 
 
 def test_logistic_regression_closed_form():
@@ -95,8 +95,8 @@ def test_logistic_regression_closed_form():
     params = {"W1": rng.standard_normal((1, 3)), "b1": np.zeros((1, 1))}
     t = reference.trace(params, X, Y, ["sigmoid"])
     A = 1 / (1 + np.exp(-(params["W1"] @ X)))
-    np.testing.assert_allclose(t["dW"][1], (A - Y) @ X.T / 9, rtol=1e-12)
-    np.testing.assert_allclose(t["db"][1], np.mean(A - Y, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(t.dW[1], (A - Y) @ X.T / 9, rtol=1e-12)
+    np.testing.assert_allclose(t.db[1], np.mean(A - Y, keepdims=True), rtol=1e-12)
 
 
 def test_output_layer_chain_rule_and_direct_result_agree():
@@ -108,8 +108,8 @@ def test_output_layer_chain_rule_and_direct_result_agree():
     direct = reference.trace(params, X, Y, ["tanh", "sigmoid"], derivation="direct")
     chain = reference.trace(params, X, Y, ["tanh", "sigmoid"], derivation="chain")
     for q in ("dZ", "dA", "dW", "db"):
-        for l in direct[q]:
-            np.testing.assert_allclose(chain[q][l], direct[q][l], rtol=1e-12, atol=1e-15)
+        for l in getattr(direct, q):
+            np.testing.assert_allclose(getattr(chain, q)[l], getattr(direct, q)[l], rtol=1e-12, atol=1e-15)
 
 
 def test_direct_result_refuses_a_non_sigmoid_output():

@@ -6,12 +6,13 @@ import os
 import pandas as pd
 import pytest
 
-from crosscheck.checks import CHECKS
-from crosscheck.report import write_reports
-from crosscheck.runner import COLUMNS, DIFFERENCE_COLUMNS, TIMING_COLUMNS, RunResult, resolve_engines, run_all
-from scenarios import suite
+from crosscheck.checks.identities import CHECKS
+from crosscheck.reporting.files import write_reports
+from crosscheck.engines import resolve_engines
+from crosscheck.running.runner import COLUMNS, DIFFERENCE_COLUMNS, TIMING_COLUMNS, RunResult, run_all
+from crosscheck.scenarios import suite
 
-CONTRACT = ["scenario", "framework", "dtype", "check", "quantity", "layer", "shape", "max_abs_err",
+CONTRACT = ["scenario", "engine", "dtype", "check", "quantity", "layer", "shape", "max_abs_err",
             "max_rel_err", "max_ulp", "mismatched", "rtol", "atol", "passed"]
 SMOKE = suite("smoke")
 
@@ -30,7 +31,7 @@ def test_csv_has_the_contract_columns_in_order_and_one_row_per_observation(repor
     df = result.observations
     csv = pd.read_csv(out / "discrepancies.csv")
     assert list(csv.columns[: len(CONTRACT)]) == CONTRACT and list(csv.columns) == COLUMNS
-    assert not csv.duplicated(["scenario", "framework", "check", "quantity", "layer"]).any()
+    assert not csv.duplicated(["scenario", "engine", "check", "quantity", "layer"]).any()
     assert set(csv["check"]) == set(CHECKS)
     assert csv["passed"].dtype == bool and len(csv) == len(df)
 

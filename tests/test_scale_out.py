@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from crosscheck.runner import TIMING_COLUMNS
+from crosscheck.running.runner import TIMING_COLUMNS
 
 
 def _csv(folder, name="discrepancies.csv"):

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scenarios import DTYPES, Scenario, build_problem, suite
-from scenarios.strategies import HIDDEN, OUTPUTS
-from scenarios.suites import HIDDEN_ACTIVATIONS
+from crosscheck.scenarios import DTYPES, Scenario, build_problem, suite
+from crosscheck.scenarios.strategies import HIDDEN, OUTPUTS
+from crosscheck.scenarios.suites import HIDDEN_ACTIVATIONS
 
 DEFAULT = suite("default")
 
@@ -91,7 +91,7 @@ def test_unknown_suite_names_the_accepted_ones():
 
 
 def test_no_example_of_the_default_suite_sits_on_a_kink_or_saturates():
-    from scenarios.problem import ill_conditioned_examples
+    from crosscheck.scenarios.problem import ill_conditioned_examples
 
     for s in DEFAULT:
         if s.dtype == "float64":
@@ -99,7 +99,7 @@ def test_no_example_of_the_default_suite_sits_on_a_kink_or_saturates():
 
 
 def test_the_detector_finds_an_example_on_the_kink_and_one_saturated():
-    from scenarios.problem import Problem, ill_conditioned_examples
+    from crosscheck.scenarios.problem import Problem, ill_conditioned_examples
 
     s = Scenario((2, 2, 1), ("relu", "sigmoid"), 4)
     params = {"W1": np.eye(2), "b1": np.zeros((2, 1)), "W2": np.ones((1, 2)), "b2": np.zeros((1, 1))}
@@ -109,7 +109,7 @@ def test_the_detector_finds_an_example_on_the_kink_and_one_saturated():
 
 
 def test_full_suite_covers_every_activation_and_default_stays_small():
-    from reference.activations import ACTIVATIONS
+    from crosscheck.reference.activations import ACTIVATIONS
 
     full = suite("full")
     for a in ACTIVATIONS:

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from crosscheck.mutants import CATALOGUE
-from crosscheck.taylor import taylor_table, taylor_test
-from scenarios import Scenario, build_problem, suite
+from crosscheck.analyses.mutants import CATALOGUE
+from crosscheck.analyses.taylor import taylor_table, taylor_test
+from crosscheck.scenarios import Scenario, build_problem, suite
 
 SMOKE64 = [s for s in suite("smoke") if s.dtype == "float64"]
 LOSSES = [Scenario.from_id(i) for i in ("tanh-softmax_4-5-3_m13_float64_s0_cce", "relu-tanh_4-3-2_m13_float64_s0_mse")]
@@ -38,11 +38,11 @@ def test_equivalent_mutants_pass():
 
 def test_a_wrong_shape_and_a_missing_gradient_fail_with_what_was_expected():
     p = build_problem(Scenario((4, 3, 1), ("tanh", "sigmoid"), 5))
-    from crosscheck.runner import reference_trace
+    from crosscheck.running.runner import reference_trace
 
     t = reference_trace(p)
-    t["dW"][1] = t["dW"][1].T
-    del t["db"][2]
+    t.dW[1] = t.dW[1].T
+    del t.db[2]
     results = {(r.quantity, r.layer): r for r in taylor_test(p, t)}
     assert not results[("dW", 1)].passed and "expected (3, 4)" in results[("dW", 1)].verdict
     assert not results[("db", 2)].passed and results[("db", 2)].verdict.startswith("missing")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from scenarios import suite
+from crosscheck.scenarios import suite
 
 CLIENTS = Path(__file__).parent / "clients"
 SLIP = "    dW = 1./m * np.dot(dZ,A_prev.T)"
@@ -32,7 +32,7 @@ def run(tmp_path, target, *extra, out="out"):
 
 
 def mine(df, name="L_model_backward"):
-    return df[df["framework"] == name]
+    return df[df["engine"] == name]
 
 
 def planted(tmp_path, old=SLIP, new="    dW = np.dot(dZ,A_prev.T)", module="course_dnn.py"):
@@ -65,7 +65,7 @@ def test_the_course_module_as_written_passes_and_says_how_many_scenarios_it_chec
     assert reasons.str.contains("computes hidden relu, not tanh").any()
     assert reasons.str.contains("takes no loss argument").any()
     differences = pd.read_csv(out / "differences.csv")
-    assert set(differences.loc[differences["framework"] == "L_model_backward", "scenario"]) == {
+    assert set(differences.loc[differences["engine"] == "L_model_backward", "scenario"]) == {
         s.id for s in applicable}  # the gradient-check table counts only what it ran
 
 
@@ -202,7 +202,7 @@ def test_workers_give_the_single_process_verdict_and_rows(tmp_path):
     one = run(tmp_path, target, "--suite", "smoke", out="one")
     two = run(tmp_path, target, "--suite", "smoke", "--workers", "2", out="two")
     assert one[0] == two[0] == 1
-    columns = ["scenario", "framework", "check", "quantity", "layer", "status", "passed"]
+    columns = ["scenario", "engine", "check", "quantity", "layer", "status", "passed"]
     pd.testing.assert_frame_equal(one[1][columns], two[1][columns])
 
 

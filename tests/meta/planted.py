@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import reference
-from adapters.base import Trace
-from adapters.numpy_reference import NumpyReference
+from crosscheck import reference
+from crosscheck.adapters.base import Trace
+from crosscheck.adapters.numpy_reference import NumpyReference
 
 BUGS = ("Y-A", "no-1/m-on-dW", "W-not-transposed", "dW-transposed", "wrong-layer-derivative",
         "tanh-prime-from-Z", "db-over-wrong-axis")
@@ -60,10 +60,10 @@ class PerturbedEngine(NumpyReference):
         self.name = f"perturbed:{quantity}{layer}"
 
     def trace(self, problem) -> Trace:
-        from scenarios import tolerance
+        from crosscheck.scenarios import tolerance
 
-        from crosscheck.budget import term_scales
-        from crosscheck.runner import reference_trace
+        from crosscheck.checks.budget import term_scales
+        from crosscheck.running.runner import reference_trace
 
         t = super().trace(problem)
         tol = tolerance(problem.scenario.dtype)

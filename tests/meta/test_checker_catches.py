@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import crosscheck.metrics
-from crosscheck.metrics import compare, compare_many
-from crosscheck.runner import run
-from scenarios import DTYPES, TOLERANCES, Scenario, suite
-from scenarios.dtypes import numpy_dtype
+import crosscheck.checks.arrays
+from crosscheck.checks.arrays import compare, compare_many
+from crosscheck.running.runner import run
+from crosscheck.scenarios import DTYPES, TOLERANCES, Scenario, suite
+from crosscheck.scenarios.dtypes import numpy_dtype
 
 #: The dtypes of the NumPy-based planted engines (half precision: tests/test_half_precision.py).
 FULL = ("float64", "float32")
@@ -67,7 +67,7 @@ def test_a_perturbed_gradient_fails_its_row_and_names_where(dtype):
     assert set(zip(failed["check"], failed["quantity"], failed["layer"])) == {("reference", "dW", 1),
                                                                               ("x(a-y)", "dW", 1)}
     row = failed.iloc[0]
-    assert row["scenario"] == s.id and row["framework"] == "perturbed:dW1" and row["worst_index"] == "(0, 0)"
+    assert row["scenario"] == s.id and row["engine"] == "perturbed:dW1" and row["worst_index"] == "(0, 0)"
     within = run([s], [PerturbedEngine("dW", 1, factor=0.3)], progress=False)
     assert within["passed"].all()
 
@@ -102,7 +102,7 @@ def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
 
 @pytest.mark.parametrize("chunk", [1 << 20, 10])
 def test_comparing_many_arrays_at_once_gives_what_comparing_each_gives(chunk, monkeypatch):
-    monkeypatch.setattr(crosscheck.metrics, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(crosscheck.checks.arrays, "CHUNK_ELEMENTS", chunk)
     rng = np.random.default_rng(1)
     pairs = []
     for k, shape in enumerate([(3, 4), (1, 1), (5, 1), (2, 7), (4, 3), (6, 2)]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crosscheck.metrics import compare
+from crosscheck.checks.arrays import compare
 
 
 def indistinguishable(problem, ref, tol, terms=None) -> bool:
@@ -17,8 +17,8 @@ def indistinguishable(problem, ref, tol, terms=None) -> bool:
     of the formulas under 2 x tol cannot be seen through them, and the negative control
     cannot show anything at this precision (``terms``: dZ[L]'s term scale, as its row)."""
     L = problem.scenario.depth
-    a_minus_y = ref["A"][L] - np.asarray(problem.Y, np.float64)
-    return compare(ref["dZ"][L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol, 2 * tol.scale,
+    a_minus_y = ref.A[L] - np.asarray(problem.Y, np.float64)
+    return compare(ref.dZ[L], a_minus_y, "float64", 2 * tol.rtol, 2 * tol.atol, 2 * tol.scale,
                    terms).passed
 
 

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Statuses of a scenario x engine that was not checked.
-NOT_CHECKED = ("unsupported", "not applicable")
+from crosscheck.running.statuses import BLIND, NOT_APPLICABLE, NOT_CHECKED, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
     """One row per engine (in the order they ran): scenarios, checked, not applicable,
     unsupported, failed (scenarios with a failing row)."""
     rows = []
-    for engine, part in df.groupby("framework", sort=False):
-        runs = part[part["check"] == "run"]
-        not_applicable = int((runs["status"] == "not applicable").sum())
-        unsupported = int((runs["status"] == "unsupported").sum())
+    for engine, part in df.groupby("engine", sort=False):
+        runs = part[part["check"] == RUN]
+        not_applicable = int((runs["status"] == NOT_APPLICABLE).sum())
+        unsupported = int((runs["status"] == UNSUPPORTED).sum())
         scenarios = part["scenario"].nunique()
         rows.append({"engine": engine, "scenarios": scenarios, "checked": scenarios - not_applicable - unsupported,
                      "not applicable": not_applicable, "unsupported": unsupported,
@@ -33,7 +32,7 @@ def idle_engines(df: pd.DataFrame, asked=()) -> dict[str, str]:
     for name in asked:
         if name in counts.index and counts.loc[name, "checked"] > 0:
             continue
-        runs = df[(df["framework"] == name) & (df["check"] == "run")]
+        runs = df[(df["engine"] == name) & (df["check"] == RUN)]
         if not len(runs):
             idle[name] = "it ran no scenario"
             continue
@@ -54,7 +53,7 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
     for row in engine_counts(df).itertuples(index=False):
         parts = [f"{row.checked} scenarios checked"]
         parts += [f"{n} {what}" for n, what in ((row[3], "not applicable"), (row.unsupported, "unsupported")) if n]
-        blind = int(((df["framework"] == row.engine) & (df["status"] == "inconclusive")).sum())
+        blind = int(((df["engine"] == row.engine) & (df["status"] == BLIND)).sum())
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
                      + (f" ({blind} rows inconclusive at this precision: a zero would pass them)" if blind else ""))
     return lines

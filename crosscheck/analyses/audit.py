@@ -25,7 +25,7 @@ def _concrete(expr):
     """Replace the generic g(t) of the ln rule by a concrete positive function."""
     import sympy as sp
 
-    from reference.derivations import g, t
+    from crosscheck.reference.derivations import g, t
 
     return expr.replace(g, sp.Lambda(t, t ** 2 + 1)).doit()
 
@@ -56,7 +56,7 @@ def _text(expr) -> str:
 
 
 def scalar_rows() -> list[dict]:
-    from reference.derivations import STEPS
+    from crosscheck.reference.derivations import STEPS
 
     rows = []
     for s in STEPS:
@@ -86,7 +86,7 @@ class MatrixStep:
 
 def _network(activations):
     """A network with non-square layers (3-5-4-1), m = 6, and its reference trace."""
-    import reference
+    from crosscheck import reference
 
     rng = np.random.default_rng(7)
     sizes, m = (3, 5, 4, 1), 6
@@ -101,7 +101,7 @@ def _network(activations):
 
 
 def _sigmoid_prime(Z):
-    import reference
+    from crosscheck import reference
 
     return reference.activation("sigmoid").g_prime(Z)
 
@@ -110,9 +110,9 @@ MIXED = ("tanh", "relu", "sigmoid")  # g[L-1] != g[L] and g[1] != g[2]: layer sl
 SIGMOID = ("sigmoid", "sigmoid", "sigmoid")  # the article's own network
 
 W = lambda n, l: n["P"][f"W{l}"]  # noqa: E731
-A = lambda n, l: n["t"]["A"][l]  # noqa: E731
-Z = lambda n, l: n["t"]["Z"][l]  # noqa: E731
-dZ = lambda n, l: n["t"]["dZ"][l]  # noqa: E731
+A = lambda n, l: n["t"].A[l]  # noqa: E731
+Z = lambda n, l: n["t"].Z[l]  # noqa: E731
+dZ = lambda n, l: n["t"].dZ[l]  # noqa: E731
 gp = lambda n, l, at: n["g"][l].g_prime(Z(n, at))  # noqa: E731   g'[l](Z[at])
 
 
@@ -126,9 +126,9 @@ MATRIX_STEPS = (
     MatrixStep("summary: forward", "5", "A[L] = g[L](Z[L]) = Ŷ", lambda n: n["g"][3].g(Z(n, 3)), lambda n: A(n, 3)),
     MatrixStep("summary: backward", "1", "dZ[L] = A[L] − Y", lambda n: A(n, 3) - n["Y"], lambda n: dZ(n, 3)),
     MatrixStep("summary: backward", "2", "dW[L] = (1/m) dZ[L] A[L]T", lambda n: dZ(n, 3) @ A(n, 3).T / n["m"],
-               lambda n: n["t"]["dW"][3], corrected="dW[L] = (1/m) dZ[L] A[L−1]T"),
+               lambda n: n["t"].dW[3], corrected="dW[L] = (1/m) dZ[L] A[L−1]T"),
     MatrixStep("summary: backward", "3", "db[L] = (1/m) np.sum(dZ[L], axis=1, keepdims=True)",
-               lambda n: np.sum(dZ(n, 3), axis=1, keepdims=True) / n["m"], lambda n: n["t"]["db"][3]),
+               lambda n: np.sum(dZ(n, 3), axis=1, keepdims=True) / n["m"], lambda n: n["t"].db[3]),
     MatrixStep("summary: backward", "4", "dZ[L−1] = W[L]T dZ[L] g'[L](Z[L−1])",
                lambda n: (W(n, 3).T @ dZ(n, 3)) * gp(n, 3, 2), lambda n: dZ(n, 2),
                corrected="dZ[L−1] = W[L]T dZ[L] * g'[L−1](Z[L−1])",
@@ -138,19 +138,19 @@ MATRIX_STEPS = (
                lambda n: (W(n, 3).T @ dZ(n, 2)) * gp(n, 1, 1), lambda n: dZ(n, 1),
                corrected="dZ[1] = W[2]T dZ[2] * g'[1](Z[1])"),
     MatrixStep("summary: backward", "6", "dW[1] = (1/m) dZ[1] A[1]T", lambda n: dZ(n, 1) @ A(n, 1).T / n["m"],
-               lambda n: n["t"]["dW"][1], corrected="dW[1] = (1/m) dZ[1] A[0]T = (1/m) dZ[1] XT"),
+               lambda n: n["t"].dW[1], corrected="dW[1] = (1/m) dZ[1] A[0]T = (1/m) dZ[1] XT"),
     MatrixStep("summary: backward", "7", "db[1] = (1/m) np.sum(dZ[1], axis=1, keepdims=True)",
-               lambda n: np.sum(dZ(n, 1), axis=1, keepdims=True) / n["m"], lambda n: n["t"]["db"][1]),
+               lambda n: np.sum(dZ(n, 1), axis=1, keepdims=True) / n["m"], lambda n: n["t"].db[1]),
     MatrixStep("Wrapping up", "1", "∂L[L−1]/∂Z = dW[L]T · dZ[L] * g'[L](Z[L−1])",
-               lambda n: (n["t"]["dW"][3].T @ dZ(n, 3)) * gp(n, 3, 2), lambda n: dZ(n, 2),
+               lambda n: (n["t"].dW[3].T @ dZ(n, 3)) * gp(n, 3, 2), lambda n: dZ(n, 2),
                corrected="dZ[L−1] = W[L]T dZ[L] * g'[L−1](Z[L−1])",
                note="dW[L] where W[L] is meant, and g' of the wrong layer; the left side means dZ[L−1]"),
     MatrixStep("Wrapping up", "2", "= ∂L/∂A[L] · ∂A[L]/∂Z[L] · ∂Z[L]/∂A[L−1] · ∂A[L−1]/∂Z[L−1]",
-               lambda n: (W(n, 3).T @ (n["t"]["dA"][3] * gp(n, 3, 3))) * gp(n, 2, 2), lambda n: dZ(n, 2),
+               lambda n: (W(n, 3).T @ (n["t"].dA[3] * gp(n, 3, 3))) * gp(n, 2, 2), lambda n: dZ(n, 2),
                notation="the chain rule, with · standing for a matrix product or an element-wise one as the "
                "shapes require"),
     MatrixStep("Wrapping up", "3", "∂L/∂A[L] · ∂A[L]/∂Z[L] is dz (= A[L] − Y)",
-               lambda n: n["t"]["dA"][3] * gp(n, 3, 3), lambda n: dZ(n, 3)),
+               lambda n: n["t"].dA[3] * gp(n, 3, 3), lambda n: dZ(n, 3)),
     MatrixStep("Wrapping up", "4", "∂Z[L]/∂A[L−1] evaluates to W[1]", lambda n: W(n, 1), lambda n: W(n, 3),
                corrected="∂Z[L]/∂A[L−1] = W[L]"),
     MatrixStep("Wrapping up", "5", "∂A[L−1]/∂Z[L−1] is ∂a/∂z, [2] the derivative of sigmoid",

@@ -8,21 +8,22 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-import reference
-from adapters import EngineUnavailable, get_adapter
-from adapters.user_backward import NotApplicable, Unsupported
-from adapters.user_code import UserCodeError
-from crosscheck.budget import budget_units, inner_dimension, term_scales
-from crosscheck.checks import Observation, identity_observations, reference_observations
-from crosscheck.controls import indistinguishable, negative_control
-from crosscheck.differences import gradient_check_difference
-from crosscheck.localise import WHERE_COLUMNS, localise
-from crosscheck.metrics import compare_many
-from scenarios import Problem, build_problem, tolerance
+from crosscheck import reference
+from crosscheck.adapters.base import NotApplicable, Trace, Unsupported
+from crosscheck.adapters.user_code import UserCodeError
+from crosscheck.checks.budget import budget_units, inner_dimension, term_scales
+from crosscheck.checks.identities import Observation, identity_observations, reference_observations
+from crosscheck.checks.controls import indistinguishable, negative_control
+from crosscheck.checks.gradient_check import gradient_check_difference
+from crosscheck.checks.localise import WHERE_COLUMNS, localise
+from crosscheck.checks.arrays import compare_many
+from crosscheck.running.statuses import (BLIND, CONVENTION, EXPECTED_NOT_TO_HOLD, FAIL, INCONCLUSIVE, NOT_APPLICABLE,
+                                         PASS, RUN, UNSUPPORTED)
+from crosscheck.scenarios import Problem, build_problem, tolerance
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
 COLUMNS = [
-    "scenario", "framework", "dtype", "check", "quantity", "layer", "shape",
+    "scenario", "engine", "dtype", "check", "quantity", "layer", "shape",
     "max_abs_err", "max_rel_err", "max_ulp", "mismatched", "rtol", "atol", "passed",
     "status", "numel", "worst_index", "expected_at_worst", "actual_at_worst", "message",
     "device", "depth", "m", "k", "err_ku", "engine_seconds",
@@ -32,60 +33,18 @@ COLUMNS = [
 #: db); ``err_ku``: max_abs_err / (k * u * max|expected|), the error in units of that
 #: reduction's rounding budget (u: the dtype's unit roundoff), so that a large batch or
 #: a wide layer does not look like a bug.
-#: ``status``: pass, fail, unsupported (a bring-your-own function raised
-#: NotImplementedError for the scenario, or the engine does not run the scenario's dtype),
-#: ``expected not to hold`` (a negative control: ``A-Y`` for a non-canonical output/loss
-#: pair, which indeed does not hold), ``inconclusive control`` (see INCONCLUSIVE) or
-#: ``convention`` (see CONVENTION);
-#: ``passed`` is False only for fail.
-EXPECTED_NOT_TO_HOLD = "expected not to hold"
-#: A negative control whose two formulas differ by less than the dtype's tolerance (the
-#: reference's own A - Y would pass): it can show nothing, and is not a failure.
-INCONCLUSIVE = "inconclusive control"
-#: A difference the engine's value shows to be a convention (crosscheck/conventions.py),
-#: with the convention's one-line explanation in ``message``.
-CONVENTION = "convention"
-#: A scenario the engine does not compute by design (a user's function for other
-#: activations or another loss): not checked, not a failure; the reason in ``message``.
-NOT_APPLICABLE = "not applicable"
-#: A row that passed but could not have failed: the tolerance's absolute term covers every
-#: value of the array (its terms cancel far below the dtype's resolution; bfloat16's db).
-BLIND = "inconclusive"
-#: ``check`` of the one row of a scenario x engine that gave no trace (unsupported, not
-#: applicable, or the engine raised, timed out or died).
-RUN = "run"
+#: ``status``: one of crosscheck/running/statuses.py.
 #: The message of dA rows that pass once the function's dA keys are read in the older
 #: naming (crosscheck/conventions.py: older_dA_naming).
 OLDER_NAMING = ("convention (older course naming): the function's dA{l} is dJ/dA[{prev}], the derivative with "
                 "respect to layer {l}'s input, as the course's earlier notebooks name it; compared as dA[{prev}]")
-DIFFERENCE_COLUMNS = ["scenario", "framework", "dtype", "difference"]
-PRINTED_COLUMNS = ["scenario", "framework", "output"]
+DIFFERENCE_COLUMNS = ["scenario", "engine", "dtype", "difference"]
+PRINTED_COLUMNS = ["scenario", "engine", "output"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
 TIMING_COLUMNS = ["engine_seconds"]
 
 
-def resolve_engines(names, devices=("cpu",)):
-    """(adapters that can run, {name: reason} for those that cannot); imports frameworks.
-
-    Each engine runs on each device it supports (the numpy engine on the CPU only).
-    """
-    ready, unavailable = [], {}
-    for name in names:
-        for device in devices:
-            try:
-                adapter = get_adapter(name, device)
-            except ValueError:  # numpy on cuda: the NumPy engine runs once, on the CPU
-                continue
-            try:
-                adapter.load()
-            except EngineUnavailable as exc:
-                unavailable[adapter.name] = str(exc)
-            else:
-                ready.append(adapter)
-    return ready, unavailable
-
-
-def reference_trace(problem) -> dict:
+def reference_trace(problem) -> Trace:
     """The arbiter: the article's formulas in float64 on the scenario's (rounded) data."""
     p = problem.astype(np.float64)
     return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations, loss=problem.scenario.loss)
@@ -98,11 +57,11 @@ REQUIRED = ("dW", "db")
 def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
     """The one row of a scenario x engine that gave no trace: ``check`` is ``run``."""
     s = problem.scenario
-    tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)
+    tol = engine.tolerance or tolerance(s.dtype)
     nan = float("nan")
     return {**base, "check": RUN, "quantity": "-", "layer": -1, "shape": "", "numel": 0, "max_abs_err": nan,
             "max_rel_err": nan, "max_ulp": nan, "mismatched": -1, "worst_index": "", "expected_at_worst": nan,
-            "actual_at_worst": nan, "rtol": tol.rtol, "atol": tol.atol, "passed": status != "fail",
+            "actual_at_worst": nan, "rtol": tol.rtol, "atol": tol.atol, "passed": status != FAIL,
             "status": status, "message": message}
 
 
@@ -120,7 +79,7 @@ def _missing_message(trace, quantity: str, layer: int) -> str:
             f"(dW1..dW{max(trace.dW or {1: 0})} and db1..db{max(trace.db or {1: 0})} are required for every layer)")
 
 
-def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: float, status: str = "fail",
+def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: float, status: str = FAIL,
                      renamed: bool = False, scales: dict | None = None):
     """Every observation of one engine on one scenario as report rows (``trace`` None: the
     one ``run`` row, with ``status`` and ``error``; ``renamed``: the trace's dA keys were
@@ -128,12 +87,12 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
     scales of budget.term_scales, for the tolerance's absolute term)."""
     scales = scales if scales is not None else term_scales(problem, ref)
     s = problem.scenario
-    tol = getattr(engine, "tolerance", None) or tolerance(s.dtype)  # fd has its own
-    base = {"scenario": s.id, "framework": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
-            "device": getattr(engine, "device", "cpu"), "engine_seconds": seconds}
+    tol = engine.tolerance or tolerance(s.dtype)  # fd has its own
+    base = {"scenario": s.id, "engine": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
+            "device": engine.device, "engine_seconds": seconds}
     if trace is None:
         return [_run_row(problem, engine, base, status, error)]
-    if getattr(trace, "projections", None) is not None:  # fd's projection mode: directional derivatives
+    if trace.projections is not None:  # fd's projection mode: directional derivatives
         observations = [Observation("reference", q, l, expected, actual)
                         for q, l, expected, actual in trace.projections]
     else:
@@ -148,11 +107,11 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
         if obs.actual is None and obs.expected is not None:
             result |= {"shape": "", "message": _missing_message(trace, obs.quantity, obs.layer)}
-        elif trace.given is not None and obs.quantity == "dA" and "shape mismatch" in result["message"] \
-                and np.shape(obs.actual) == np.shape(ref["dA"].get(obs.layer - 1)):
+        elif trace.given is not None and obs.quantity == "dA" and np.shape(obs.actual) != np.shape(obs.expected) \
+                and np.shape(obs.actual) == np.shape(ref.dA.get(obs.layer - 1)):
             result["message"] += (f" (the shape of dA[{obs.layer - 1}]: the older course naming, where dA{obs.layer} "
                                   f"is dJ/dA[{obs.layer - 1}]? Not every dA returned matches that naming either)")
-        status = "pass" if result["passed"] else "fail"
+        status = PASS if result["passed"] else FAIL
         if not obs.holds and obs.expected is not None:
             if result["passed"] and indistinguishable(problem, ref, tol, scales.get(("dZ", s.depth))):
                 result |= {"passed": True, "message": f"inconclusive: A - Y and dA[L] * g'(Z[L]) differ by less "
@@ -160,8 +119,8 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                 status = INCONCLUSIVE
             else:
                 result |= negative_control(s, result["passed"])
-                status = EXPECTED_NOT_TO_HOLD if result["passed"] else "fail"
-        covered = _blind(result, obs.expected) if status == "pass" and obs.holds and obs.expected is not None else None
+                status = EXPECTED_NOT_TO_HOLD if result["passed"] else FAIL
+        covered = _blind(result, obs.expected) if status == PASS and obs.holds and obs.expected is not None else None
         if covered is not None:
             status = BLIND
             result["message"] = (f"inconclusive in {s.dtype}: the tolerance's absolute term {result['atol']:.3g} is as "
@@ -174,15 +133,15 @@ def scenario_records(problem, ref: dict, engine, trace, error: str, seconds: flo
                      # fd's error is its step size's, not a rounding budget's: no err_ku for it
                      "err_ku": float("nan") if engine.tolerance else
                      budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
-    failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == "fail" and obs.holds]
-    if failing and getattr(trace, "projections", None) is None:
+    failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == FAIL and obs.holds]
+    if failing and trace.projections is None:
         _label_conventions(problem, engine.name, trace, [rows[i] for i in failing], ref)
     return rows
 
 
 def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict], ref: dict) -> None:
     """Relabel the failing rows a convention explains (crosscheck/conventions.py), in place."""
-    from crosscheck.conventions import explain
+    from crosscheck.checks.conventions import explain
 
     explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}), ref)
     for row in failing_rows:
@@ -204,16 +163,25 @@ class RunResult:
     printed: pd.DataFrame = None
 
 
+def join(results) -> RunResult:
+    """One RunResult from several, in the order given."""
+    results = list(results)
+    printed = [r.printed for r in results if r.printed is not None and len(r.printed)]
+    return RunResult(*(pd.concat([getattr(r, f) for r in results], ignore_index=True)
+                       for f in ("observations", "differences", "where")),
+                     pd.concat(printed, ignore_index=True) if printed else pd.DataFrame(columns=PRINTED_COLUMNS))
+
+
 def _where(problem, engine, trace, records, scales=None) -> list[dict]:
-    base = {"scenario": problem.scenario.id, "framework": engine.name}
+    base = {"scenario": problem.scenario.id, "engine": engine.name}
     if trace is None:  # it raised, timed out or died: that is where it went wrong
         failed = records[0]
         return [] if failed["passed"] else [{**base, "order": 0, "quantity": "-", "layer": -1,
                                              "verdict": failed["message"], "first": True}]
     failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
-    if not failing or getattr(trace, "projections", None) is not None:
+    if not failing or trace.projections is not None:
         return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
-    return [{**base, **row} for row in localise(problem, trace, failing, getattr(engine, "tolerance", None), scales)]
+    return [{**base, **row} for row in localise(problem, trace, failing, engine.tolerance, scales)]
 
 
 def run_all(items, engines, progress: bool | None = None) -> RunResult:
@@ -229,7 +197,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
         scales = term_scales(problem, ref)
         for engine in engines:
             start = time.perf_counter()
-            trace, status, error = None, "fail", ""
+            trace, status, error = None, FAIL, ""
             try:
                 if problem.scenario.dtype not in engine.dtypes:
                     raise Unsupported(f"engine {engine.name} runs {', '.join(engine.dtypes)} scenarios only")
@@ -237,7 +205,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             except NotApplicable as exc:
                 status, error = NOT_APPLICABLE, f"not applicable: {exc}"
             except Unsupported as exc:
-                status, error = "unsupported", f"unsupported: {exc}"
+                status, error = UNSUPPORTED, f"unsupported: {exc}"
             except UserCodeError as exc:  # a user's function raised, timed out or died
                 error = str(exc)
             except Exception as exc:  # an engine that crashes is a failure row, not a crash
@@ -245,20 +213,20 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             seconds = time.perf_counter() - start
             renamed = False
             if trace is not None and trace.given is not None:  # a user's function: which dA naming?
-                from crosscheck.conventions import older_dA_naming
+                from crosscheck.checks.conventions import older_dA_naming
 
                 older = older_dA_naming(trace, ref, engine.tolerance or tolerance(problem.scenario.dtype))
                 trace, renamed = (older, True) if older is not None else (trace, False)
             records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed, scales)
             rows.extend(records)
             where.extend(_where(problem, engine, trace, records, scales))
-            if status == "fail":  # the course's number for scenarios the engine ran (or tried to)
-                differences.append({"scenario": problem.scenario.id, "framework": engine.name,
+            if status == FAIL:  # the course's number for scenarios the engine ran (or tried to)
+                differences.append({"scenario": problem.scenario.id, "engine": engine.name,
                                     "dtype": problem.scenario.dtype,
                                     "difference": gradient_check_difference(ref, trace)})
-            text = getattr(engine, "printed", {}).pop(problem.scenario.id, "")
+            text = engine.take_output(problem.scenario.id)
             if text:
-                printed.append({"scenario": problem.scenario.id, "framework": engine.name, "output": text})
+                printed.append({"scenario": problem.scenario.id, "engine": engine.name, "output": text})
     return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS),
                      pd.DataFrame(where, columns=WHERE_COLUMNS), pd.DataFrame(printed, columns=PRINTED_COLUMNS))
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-KEY = ["scenario", "framework", "check", "quantity", "layer"]
+KEY = ["scenario", "engine", "check", "quantity", "layer"]
 NEEDED = KEY + ["passed", "max_ulp"]
 DEFAULT_FACTOR = 10.0
 ULP_FLOOR = 16.0
-REGRESSION_COLUMNS = ["kind", "scenario", "framework", "check", "quantity", "layer", "baseline", "current"]
+REGRESSION_COLUMNS = ["kind", "scenario", "engine", "check", "quantity", "layer", "baseline", "current"]
+#: The column names of reports written by the previous release, and what they are called now.
+OLDER_COLUMNS = {"framework": "engine"}
 
 
 def read_report(path) -> pd.DataFrame:
@@ -24,6 +26,7 @@ def read_report(path) -> pd.DataFrame:
         raise ValueError(f"no file {path}") from None
     except Exception as exc:
         raise ValueError(f"cannot read {path} as CSV: {exc}") from None
+    df = df.rename(columns={old: new for old, new in OLDER_COLUMNS.items() if new not in df.columns})
     missing = [c for c in NEEDED if c not in df.columns]
     if missing:
         raise ValueError(f"{path} is not a discrepancies report: no column {', '.join(missing)}")
@@ -41,31 +44,31 @@ def _row(kind, key, baseline="", current="") -> dict:
 def regressions(baseline: pd.DataFrame, current: pd.DataFrame, factor: float = DEFAULT_FACTOR) -> pd.DataFrame:
     """One row per regression, REGRESSION_COLUMNS; empty when nothing got worse."""
     out = []
-    base_engines, cur_engines = set(baseline["framework"]), set(current["framework"])
+    base_engines, cur_engines = set(baseline["engine"]), set(current["engine"])
     for engine in sorted(base_engines - cur_engines):
         out.append(_row("engine disappeared", ("", engine, "", "", "")))
     base_sc, cur_sc = set(baseline["scenario"]), set(current["scenario"])
     for scenario in sorted(base_sc - cur_sc):
         out.append(_row("scenario disappeared", (scenario, "", "", "", "")))
-    pairs = lambda df: set(zip(df["scenario"], df["framework"]))  # noqa: E731
+    pairs = lambda df: set(zip(df["scenario"], df["engine"]))  # noqa: E731
     for scenario, engine in sorted(pairs(baseline) - pairs(current)):
         if scenario in cur_sc and engine in cur_engines:
             out.append(_row("scenario x engine disappeared", (scenario, engine, "", "", "")))
     merged = baseline[NEEDED].merge(current[NEEDED], on=KEY, how="left", suffixes=("_base", "_cur"),
                                     indicator=True)
     cur_pairs = pairs(current)  # rows of a pair reported gone above are not listed again
-    merged = merged[[p in cur_pairs for p in zip(merged["scenario"], merged["framework"])]]
+    merged = merged[[p in cur_pairs for p in zip(merged["scenario"], merged["engine"])]]
     gone = merged[(merged["_merge"] == "left_only") & merged["passed_base"]]
     for r in gone.itertuples():
-        out.append(_row("row disappeared", (r.scenario, r.framework, r.check, r.quantity, r.layer), "passed", "absent"))
+        out.append(_row("row disappeared", (r.scenario, r.engine, r.check, r.quantity, r.layer), "passed", "absent"))
     both = merged[merged["_merge"] == "both"]
     newly = both[both["passed_base"] & ~both["passed_cur"].astype(bool)]
     for r in newly.itertuples():
-        out.append(_row("now fails", (r.scenario, r.framework, r.check, r.quantity, r.layer), "passed", "failed"))
+        out.append(_row("now fails", (r.scenario, r.engine, r.check, r.quantity, r.layer), "passed", "failed"))
     grown = both[both["passed_cur"].astype(bool)
                  & (both["max_ulp_cur"].astype(float) > factor * both["max_ulp_base"].astype(float).clip(lower=ULP_FLOOR))]
     for r in grown.itertuples():
-        out.append(_row(f"ulp grew > {factor:g}x", (r.scenario, r.framework, r.check, r.quantity, r.layer),
+        out.append(_row(f"ulp grew > {factor:g}x", (r.scenario, r.engine, r.check, r.quantity, r.layer),
                         f"{r.max_ulp_base:.4g} ulp", f"{r.max_ulp_cur:.4g} ulp"))
     return pd.DataFrame(out, columns=REGRESSION_COLUMNS)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-import reference
-from adapters.base import Adapter, Trace
-from reference.activations import activation
-from reference.steps import FORMULAS, Formulas, Step
+from crosscheck import reference
+from crosscheck.adapters.base import Engine, Trace
+from crosscheck.reference.activations import activation
+from crosscheck.reference.steps import FORMULAS, Formulas, Step
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def mutant(mutant_id: str) -> Mutant:
     raise ValueError(f"unknown mutant {mutant_id!r}; catalogue: {', '.join(m.id for m in CATALOGUE)}")
 
 
-class MutantEngine(Adapter):
+class MutantEngine(Engine):
     """The NumPy reference with one formula replaced, in the scenario's dtype."""
 
     def __init__(self, m: Mutant):
@@ -145,5 +145,5 @@ class MutantEngine(Adapter):
     def trace(self, problem) -> Trace:
         s = problem.scenario
         with np.errstate(all="ignore"):
-            return Trace(**reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
-                                           formulas=self.mutant.formulas, loss=s.loss))
+            return reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
+                                   formulas=self.mutant.formulas, loss=s.loss)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import reference
-from crosscheck.metrics import compare
-from scenarios import tolerance
+from crosscheck.checks.arrays import compare
+from crosscheck.checks.identities import own_formula
+from crosscheck.scenarios import tolerance
 
-WHERE_COLUMNS = ["scenario", "framework", "order", "quantity", "layer", "verdict", "first"]
+WHERE_COLUMNS = ["scenario", "engine", "order", "quantity", "layer", "verdict", "first"]
 
 
 def backprop_order(L: int) -> list[tuple[str, int]]:
@@ -23,33 +23,6 @@ def backprop_order(L: int) -> list[tuple[str, int]]:
     for l in range(L, 0, -1):
         order += [("dZ", l), ("dW", l), ("db", l), ("dA", l - 1)]
     return order
-
-
-def _f64(x):
-    return None if x is None else np.asarray(x, np.float64)
-
-
-def _step(problem, trace, q: str, l: int):
-    """(the formula's value from the engine's own inputs, the names of those inputs)."""
-    s, L = problem.scenario, problem.scenario.depth
-    A = lambda k: problem.X if k == 0 else trace.get("A", k)  # noqa: E731
-    if q == "dA" and l == L:
-        return reference.output_dA(s.loss, _f64(A(L)), problem.Y), [("A", L)]
-    if q == "dZ" and l == L and reference.is_canonical(s.loss, s.activations[-1]):
-        return reference.dL_dz(_f64(A(L)), problem.Y), [("A", L)]
-    if q == "dZ" and l == L:  # a non-canonical pair: only the chain rule holds
-        out = reference.activation(s.activations[-1])
-        return out.vjp(_f64(trace.get("dA", L)), _f64(trace.get("Z", L)), _f64(A(L))), [("dA", L), ("Z", L)]
-    if q == "dW":
-        return reference.dW(_f64(trace.get("dZ", l)), _f64(A(l - 1))), [("dZ", l), ("A", l - 1)]
-    if q == "db":
-        return reference.db(_f64(trace.get("dZ", l))), [("dZ", l)]
-    if q == "dA":
-        return reference.dA_prev(_f64(problem.parameters[f"W{l + 1}"]), _f64(trace.get("dZ", l + 1))), [("dZ", l + 1)]
-    g_prime = reference.activation(s.activations[l - 1]).g_prime(_f64(trace.get("Z", l)))
-    if trace.get("dA", l) is not None:
-        return _f64(trace.get("dA", l)) * g_prime, [("dA", l), ("Z", l)]
-    return reference.dZ_prev(_f64(problem.parameters[f"W{l + 1}"]), _f64(trace.get("dZ", l + 1)), g_prime), [("dZ", l + 1), ("Z", l)]
 
 
 def _derived_from(q: str, l: int, L: int) -> list[tuple[str, int]]:
@@ -77,7 +50,7 @@ def localise(problem, trace, failing: set, tol=None, scales=None) -> list[dict]:
             continue
         try:
             with np.errstate(all="ignore"):
-                expected, inputs = _step(problem, trace, q, l)
+                expected, inputs = own_formula(problem, trace, q, l)
             own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol, tol.scale,
                           scales.get((q, l))).passed
         except (AttributeError, TypeError, ValueError):  # an input is missing or misshapen

@@ -15,9 +15,9 @@ import io
 import numpy as np
 import pandas as pd
 
-from crosscheck.report import failures_table, headline, identity_table
-from crosscheck.verdict import passed
-from scenarios import Scenario
+from crosscheck.reporting.tables import failures_table, headline, identity_table
+from crosscheck.running.verdict import passed
+from crosscheck.scenarios import Scenario
 
 QUANTITY_ORDER = ["A", "Z", "dA", "dZ", "dW", "db"]
 #: report.html lists this many failing rows (all of them are in discrepancies.csv).
@@ -59,13 +59,13 @@ def _heatmaps(df: pd.DataFrame) -> list[str]:
     ref = df[(df["check"] == "reference") & (df["layer"] >= 0)]
     out = []
     for dtype, part in ref.groupby("dtype", sort=True):
-        table = part.groupby(["framework", "quantity", "layer"])["max_ulp"].max().reset_index()
+        table = part.groupby(["engine", "quantity", "layer"])["max_ulp"].max().reset_index()
         columns = sorted({(q, l) for q, l in zip(table["quantity"], table["layer"])},
                          key=lambda ql: (QUANTITY_ORDER.index(ql[0]) if ql[0] in QUANTITY_ORDER else 99, ql[1]))
-        engines = list(dict.fromkeys(part["framework"]))
+        engines = list(dict.fromkeys(part["engine"]))
         grid = np.full((len(engines), len(columns)), np.nan)
         for row in table.itertuples():
-            grid[engines.index(row.framework), columns.index((row.quantity, row.layer))] = row.max_ulp
+            grid[engines.index(row.engine), columns.index((row.quantity, row.layer))] = row.max_ulp
         fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(columns)), 0.5 * len(engines) + 1.6))
         image = ax.imshow(np.log10(1 + grid), aspect="auto", cmap="viridis")
         ax.set_xticks(range(len(columns)), [f"{q}[{l}]" for q, l in columns], rotation=90, fontsize=8)
@@ -94,7 +94,7 @@ def _error_plots(df: pd.DataFrame) -> list[str]:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
         for ax, (column, label) in zip(axes, [("m", "batch size m"), ("depth", "depth L"), ("width", "widest layer")]):
             plotted = False
-            for engine, rows in part.groupby("framework", sort=False):
+            for engine, rows in part.groupby("engine", sort=False):
                 worst = rows.groupby(column)["max_rel_err"].max()
                 worst = worst[np.isfinite(worst) & (worst > 0)]
                 ax.plot(worst.index, worst.values, marker="o", label=engine)
@@ -129,11 +129,11 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
     failed = df[~df["passed"].astype(bool)]
     verdict = "pass" if passed(df, asked) else "fail"
     fails = failures_table(df).head(MAX_ROWS)
-    where = result.where.groupby(["scenario", "framework"], sort=False)
+    where = result.where.groupby(["scenario", "engine"], sort=False)
     localisation, commands = [], []
     for row in fails.itertuples():
         try:
-            steps = where.get_group((row.scenario, row.framework))
+            steps = where.get_group((row.scenario, row.engine))
             first = steps[steps["first"]].iloc[0]
             verdict_row = f"{first['quantity']}[{first['layer']}] {first['verdict']}"
             if first["quantity"] == "-":  # it raised, timed out or died
@@ -143,7 +143,7 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
                                     else f"first wrong: {verdict_row}")
         except KeyError:
             localisation.append("")
-        commands.append(rerun_command(rerun or "crosscheck run", row.scenario, row.framework,
+        commands.append(rerun_command(rerun or "crosscheck run", row.scenario, row.engine,
                                       network if row.scenario.startswith("net-") else None))
     fails.insert(5, "localisation", localisation)
     fails["rerun"] = commands

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from scenarios.dtypes import numpy_dtype
+from crosscheck.scenarios.dtypes import numpy_dtype
 
 
 class Comparison(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenarios.dtypes import UNIT_ROUNDOFF
+from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
 
 
 def inner_dimension(s, quantity: str, layer: int) -> int:
@@ -46,11 +46,11 @@ def term_scales(problem, ref: dict) -> dict:
     |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l]; the scale of an array is the
     greatest of its elements' (never below max|expected|, which it bounds).
     """
-    import reference
+    from crosscheck import reference
 
     s, L, m = problem.scenario, problem.scenario.depth, problem.scenario.m
     p = problem.astype(np.float64)
-    A, Z, dA, dZ, Y = ref["A"], ref["Z"], ref["dA"], ref["dZ"], np.abs(p.Y)
+    A, Z, dA, dZ, Y = ref.A, ref.Z, ref.dA, ref.dZ, np.abs(p.Y)
     a = np.abs(A[L])
     absolute = lambda x: np.abs(np.where(np.isfinite(x), x, 0.0))  # noqa: E731
     with np.errstate(all="ignore"):
@@ -71,7 +71,7 @@ def term_scales(problem, ref: dict) -> dict:
         terms[("A", l)] = np.abs(A[l])
     result = {}
     for (q, l), values in terms.items():
-        expected = ref[q].get(l)
+        expected = getattr(ref, q).get(l)
         biggest = float(absolute(values).max()) if np.size(values) else 0.0
         if expected is not None and np.size(expected):
             biggest = max(biggest, float(absolute(expected).max()))

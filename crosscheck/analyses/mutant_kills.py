@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 from tqdm import tqdm
 
-from crosscheck import mutants
-from crosscheck.runner import run
-from scenarios import Scenario
+from crosscheck.analyses import mutants
+from crosscheck.running.runner import run
+from crosscheck.scenarios import Scenario
 
 MUTANT_COLUMNS = ["id", "tag", "equation", "description", "equivalent", "killed", "killing_scenarios",
                   "smallest_killing_scenario", "first_failure"]

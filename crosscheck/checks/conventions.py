@@ -14,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-import reference
-from reference.steps import FORMULAS
-from scenarios.problem import KINKED
-from scenarios.tolerances import Tolerance, tolerance
+from crosscheck import reference
+from crosscheck.reference.steps import FORMULAS
+from crosscheck.scenarios.problem import KINKED
+from crosscheck.scenarios.tolerances import Tolerance, tolerance
 
 #: BCELoss's floor for a(1 - a) in its gradient (torch's EPSILON in binary_cross_entropy_backward).
 BCELOSS_EPS = 1e-12
@@ -112,8 +112,8 @@ def _bceloss(problem, trace, ref) -> dict:
     L = s.depth
     a = np.asarray(trace.get("A", L), np.float64)  # the engine's own, rounded, outputs
     sat = (a == 1) | (a == 0)
-    dA_L = np.where(sat, (a - p.Y) / np.maximum(a * (1 - a), BCELOSS_EPS), ref["dA"][L])
-    dZ_L = np.where(sat, dA_L * a * (1 - a), ref["dZ"][L])  # a(1 - a) = 0 there: dZ[L] = 0
+    dA_L = np.where(sat, (a - p.Y) / np.maximum(a * (1 - a), BCELOSS_EPS), ref.dA[L])
+    dZ_L = np.where(sat, dA_L * a * (1 - a), ref.dZ[L])  # a(1 - a) = 0 there: dZ[L] = 0
     formulas = replace(FORMULAS, output_dA=lambda step: dA_L, output_dZ=lambda step: dZ_L)
     return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, derivation="direct",
                            formulas=formulas)
@@ -215,7 +215,7 @@ def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], re
             continue
         alternatives = alternative if isinstance(alternative, list) else [alternative]
         for q, l in left:
-            if any(agrees(alt[q].get(l), trace.get(q, l), tol) for alt in alternatives):
+            if any(agrees(getattr(alt, q).get(l), trace.get(q, l), tol) for alt in alternatives):
                 explained[(q, l)] = convention
     return explained
 
@@ -232,9 +232,9 @@ def older_dA_naming(trace, ref: dict, tol: Tolerance):
     if trace.given is None or not trace.dA:
         return None
     given = sorted(trace.dA)
-    if min(given) < 1 or all(agrees(ref["dA"].get(l), trace.dA[l], tol) for l in given):
+    if min(given) < 1 or all(agrees(ref.dA.get(l), trace.dA[l], tol) for l in given):
         return None
-    if not all(agrees(ref["dA"].get(l - 1), trace.dA[l], tol) for l in given):
+    if not all(agrees(ref.dA.get(l - 1), trace.dA[l], tol) for l in given):
         return None
     keys = {(q, l) for q, l in trace.given if q != "dA"} | {("dA", l - 1) for l in given}
     return replace(trace, dA={l - 1: trace.dA[l] for l in given}, given=frozenset(keys))

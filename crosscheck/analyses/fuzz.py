@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
-from crosscheck.runner import run
-from scenarios.strategies import scenarios
+from crosscheck.running.runner import run
+from crosscheck.scenarios.strategies import scenarios
 
 
 @dataclass(frozen=True)
@@ -38,4 +38,4 @@ def fuzz(engines, examples: int = 200, seed: int = 0, dtypes=None) -> FuzzResult
     df = run([smallest], engines, progress=False)
     row = df[~df["passed"]].iloc[0]
     return FuzzResult(len(tried), smallest,
-                      f"{row['framework']} {row['check']} {row['quantity']}[{row['layer']}]: {row['message']}")
+                      f"{row['engine']} {row['check']} {row['quantity']}[{row['layer']}]: {row['message']}")

@@ -1,4 +1,5 @@
-"""``crosscheck merge``: the report of a whole suite from the outputs of its shards.
+"""A suite cut into shards (``--shard K/N``), and the report of the whole suite from the
+outputs of its shards (``crosscheck merge``).
 
 Rows are put back in suite order (scenario by scenario, engines in the order they ran),
 so the merged CSVs are the ones a single run writes, timing columns aside.
@@ -10,9 +11,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from crosscheck.parallel import join
-from crosscheck.runner import RunResult
-from scenarios import suite
+from crosscheck.running.runner import RunResult, join
+from crosscheck.scenarios import suite
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' -> (K, N) with 1 <= K <= N; ValueError with the accepted form otherwise."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected K/N, e.g. 2/3") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard(items, k: int, n: int) -> list:
+    """The K-th of N deterministic, interleaved parts of a suite (scenario i goes to i % N)."""
+    return [item for i, item in enumerate(items) if i % n == k - 1]
+
 
 FILES = ("discrepancies.csv", "differences.csv", "where.csv", "run.json")
 
@@ -39,7 +55,7 @@ def merge(folders) -> tuple[RunResult, dict]:
         if (m["suite"], m["dtypes"], m["shard"][1]) != (first["suite"], first["dtypes"], first["shard"][1]):
             raise ValueError("the shards come from different suites, dtypes or numbers of shards")
         if sorted(m.get("asked") or []) != sorted(first.get("asked") or []) or m.get("rerun") != first.get("rerun"):
-            raise ValueError("the shards ran different engines (--frameworks, --backward, --mutant)")
+            raise ValueError("the shards ran different engines (--engines, --backward, --mutant)")
     n = first["shard"][1]
     have = sorted(m["shard"][0] for m in metas)
     twice = sorted({k for k in have if have.count(k) > 1})

@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-import reference
-from reference.cost import example_losses
+from crosscheck import reference
+from crosscheck.reference.directions import PARAMETERS, cost, cost_along, directions
 
 #: h V moves a pre-activation by ~h |V| (V ~ N(0, 1), scaled by 1/sqrt(fan-in) for W):
 #: h <= 2^-12 keeps that under the suites' 1e-3 margin around ReLU kinks, where J is
@@ -85,33 +85,22 @@ def taylor_test(problem, trace: dict | None = None) -> list[TaylorResult]:
     if trace is None:
         trace = reference.trace(P, X, Y, acts, loss=s.loss)
 
-    def J(offsets=None, params=P):
-        A, _ = reference.forward(params, X, acts, offsets)
-        return float(example_losses(s.loss, A[s.depth], Y).mean())
-
-    J0, results = J(), []
+    J0, results = float(cost(p)), []
     A, Z = reference.forward(P, X, acts)
     shapes = {"dW": lambda l: P[f"W{l}"].shape, "db": lambda l: P[f"b{l}"].shape,
               "dZ": lambda l: Z[l].shape, "dA": lambda l: A[l].shape}
     keys = [(q, l) for l in range(s.depth, 0, -1) for q in ("dZ", "dW", "db", "dA")] + [("dA", 0)]
     for q, l in keys:
-        g = trace[q].get(l)
+        g = getattr(trace, q).get(l)
         g = None if g is None else np.asarray(g, np.float64)
         if g is None or g.shape != shapes[q](l):
             got = "missing" if g is None else f"shape {g.shape}"
             results.append(TaylorResult(q, l, float("nan"), 0, f"{got}, expected {shapes[q](l)}", False, float("nan")))
             continue
-        rng = np.random.default_rng([s.seed, "AZWb".index(q[1]), l, 7])
-        V = rng.standard_normal(g.shape)
-        if q == "dW":  # W[l] + h V moves Z[l] by h V A[l-1]: ~h, as the init scales W
-            V /= np.sqrt(g.shape[1])
-        if q in ("dW", "db"):
-            name = f"{q[1]}{l}"
-            along = lambda h: J(params={**P, name: P[name] + h * V})  # noqa: E731
-            slope = float(np.sum(g * V))
-        else:  # per-example quantities: dJ/dQ = dQ / m
-            along = lambda h: J(offsets={(q[1], l): h * V})  # noqa: E731
-            slope = float(np.sum(g * V)) / m
+        V = directions(s.seed, q, l, g.shape, stream=(7,))
+        along = cost_along(p, q, l, V)
+        # per-example quantities: dJ/dQ = dQ / m
+        slope = float(np.sum(g * V)) if q in PARAMETERS else float(np.sum(g * V)) / m
         order, points, bound = observed_order(J0, along, slope)
         if points < 3:
             verdict, passed = "first-order exact: the remainder is at rounding level", True
@@ -129,7 +118,7 @@ def taylor_table(scenarios, formulas=None, progress: bool | None = None):
     import pandas as pd
     from tqdm import tqdm
 
-    from scenarios import build_problem
+    from crosscheck.scenarios import build_problem
 
     rows = []
     for s in tqdm(scenarios, desc="taylor", unit="sc", disable=None if progress is None else not progress, leave=False):

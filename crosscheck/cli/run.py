@@ -1,0 +1,181 @@
+"""``crosscheck run``: a suite (or one scenario, or one network file) through the engines,
+and the report folder."""
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from crosscheck.adapters import ENGINES
+from crosscheck.cli.common import (EXIT_FAIL, EXIT_PASS, UsageError, coloured, emit, engine_names, engines_option,
+                                   names, scenarios, writable)
+from crosscheck.scenarios import DTYPES, SUITES
+
+HELP = "run a suite through the engines and write reports"
+
+
+def add_parser(sub) -> None:
+    run = sub.add_parser("run", help=HELP)
+    what = run.add_mutually_exclusive_group()
+    what.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
+    what.add_argument("--scenario", help="one scenario id, e.g. relu-sigmoid_4-5-1_m16_float32_s0")
+    engines_option(run, f"comma-separated engines: {','.join(ENGINES)}, a variant, mutant:ID "
+                        f"(default: all of {','.join(ENGINES)} that are installed; with --backward or --mutant: "
+                        "numpy beside a --backward, the mutant alone)")
+    run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
+    what.add_argument("--network", help="one network from a .npz file (X, Y, W1, b1, ..., activations)")
+    run.add_argument("--backward", metavar="FILE.py:FUNC",
+                     help="also check your own FUNC(parameters, X, Y, activations[, loss]) -> grads, or the "
+                     "course's L_model_backward(AL, Y, caches) (README: Check your own backprop code)")
+    run.add_argument("--forward", metavar="FILE.py:FUNC",
+                     help="the forward of a course-style --backward (default: L_model_forward beside it)")
+    run.add_argument("--activations", default=None,
+                     help="comma-separated: only networks of these activations apply to --backward "
+                     "(default: all for FUNC(parameters, X, Y, activations); probed for a course pair)")
+    run.add_argument("--timeout", type=float, default=None,
+                     help="seconds one scenario of --backward may take before it is a failure (default 10)")
+    run.add_argument("--name", help="the engine name of --backward in reports (default: FUNC)")
+    run.add_argument("--mutant", default=None,
+                     help="also run this formula mutant (crosscheck/analyses/mutants.py) as an engine, "
+                     "e.g. to rerun a fuzz find")
+    run.add_argument("--out", default="reports/latest", help="report folder (default: reports/latest)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--device", default="cpu",
+                     help="comma-separated devices for torch and jax: cpu, cuda (default: cpu); a device that "
+                     "is not there makes its engines unavailable, not the run fail")
+    run.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    run.add_argument("--shard", default=None, metavar="K/N", help="run the K-th of N parts of the suite")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="print only the headline (and errors); no progress bar")
+
+
+def _user_function(args):
+    """The resolved spec of --backward (loaded once in a child; a course forward probed)."""
+    from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
+    from crosscheck.adapters.user_code import UserCodeError
+
+    for flag in ("forward", "activations", "timeout"):
+        if getattr(args, flag) is not None and not args.backward:
+            raise UsageError(f"--{flag} goes with --backward FILE.py:FUNC")
+    activations = None
+    if args.activations:
+        from crosscheck.reference import ACTIVATIONS
+
+        activations = names(args.activations, ACTIVATIONS, "activation")
+    try:
+        spec = user_function(args.backward, args.forward, args.name, activations,
+                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout)
+        return resolve(spec)
+    except ValueError as exc:
+        raise UsageError(f"--backward: {exc}") from None
+    except UserCodeError as exc:
+        raise UsageError(f"--backward: {exc}") from None
+
+
+def _problems(args):
+    if not args.network:
+        return scenarios(args)
+    from crosscheck.scenarios.network_file import load_network
+
+    try:
+        problem = load_network(args.network)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.dtypes and problem.scenario.dtype not in names(args.dtypes, DTYPES, "dtype"):
+        raise UsageError(f"--network is {problem.scenario.dtype}, not in --dtypes {args.dtypes}")
+    return [problem]
+
+
+def main(args) -> int:
+    from crosscheck.adapters import DEVICES
+    from crosscheck.engines import EngineSpec, close
+    from crosscheck.reporting.files import write_reports
+    from crosscheck.reporting.tables import headline, identity_table, not_returned_lines
+    from crosscheck.running.runner import run_all
+    from crosscheck.running.verdict import passed
+
+    if args.name and not args.backward:
+        raise UsageError("--name names the --backward function; give --backward FILE.py:FUNC")
+    chosen = _problems(args)
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1")
+    shard_of = None
+    if args.shard:
+        from crosscheck.running.shards import parse_shard, shard
+
+        try:
+            shard_of = parse_shard(args.shard)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        chosen = shard(chosen, *shard_of)
+        if not chosen:
+            raise UsageError(f"--shard {args.shard}: no scenario in this shard")
+    asked_names = engine_names(args.engines) if args.engines else None
+    user, printed_on_import = _user_function(args) if args.backward else (None, "")
+    if asked_names is None:  # with --backward or --mutant, the other engines run only when asked for
+        asked_names = [] if args.mutant else ["numpy"] if user else list(ENGINES)
+    if args.mutant:
+        asked_names += engine_names(f"mutant:{args.mutant}")
+    devices = tuple(names(args.device, DEVICES, "device"))
+    out = writable(Path(args.out))
+    spec = EngineSpec(tuple(asked_names), devices, user)
+    engines, unavailable = spec.build()
+    missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
+    if args.engines and missing:
+        close(engines)
+        name, reason = next(iter(missing.items()))
+        raise UsageError(f"engine {name} is unavailable: {reason}")
+    for name, reason in unavailable.items():
+        print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
+    if not engines:
+        raise UsageError("no engine can run here")
+    start = time.perf_counter()
+    progress = False if args.no_progress or args.quiet else None
+    try:
+        if args.workers > 1:
+            from crosscheck.running.workers import run_parallel
+
+            ready = {e.name for e in engines}
+            workers_spec = EngineSpec(tuple(n for n in asked_names
+                                            if any(r == n or r.startswith(n + "@") for r in ready)), devices, user)
+            close(engines)
+            result = run_parallel(chosen, workers_spec, args.workers, progress)
+        else:
+            result = run_all(chosen, engines, progress)
+    finally:
+        close(engines)
+    df = result.observations
+    seconds = time.perf_counter() - start
+    asked = spec.asked(named=bool(args.engines), engines=engines)
+    title = (f"--scenario {args.scenario}" if args.scenario else f"--network {args.network}" if args.network
+             else f"suite {args.suite}")
+    meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
+            "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable,
+            "asked": list(asked), "printed_on_import": printed_on_import}
+    try:
+        rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(getattr(args, flag)))}"
+                                           for flag in ("backward", "forward", "activations", "timeout", "name")
+                                           if getattr(args, flag) is not None)
+        meta["rerun"], meta["network"] = rerun, args.network
+        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+    judged = () if args.shard else asked  # an engine that checks nothing in one shard: the merge says
+    ok = passed(df, judged)
+    emit(coloured(headline(df, unavailable, judged)))
+    if args.quiet:
+        return EXIT_PASS if ok else EXIT_FAIL
+    for line in not_returned_lines(df):
+        emit(line)
+    emit(identity_table(df).to_string(index=False))
+    failed = df[~df["passed"].astype(bool)]
+    for row in failed.head(20).itertuples():
+        where = "" if row.check == "run" else f" {row.check} {row.quantity}[{row.layer}]"
+        emit(f"FAIL {row.scenario} {row.engine}{where}: {row.message}")
+    if len(failed) > 20:
+        emit(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
+    if "log" in paths:
+        emit(f"what {user.name} printed: {paths['log']}")
+    emit(f"reports: {', '.join(str(p) for k, p in paths.items() if k != 'log')} ({seconds:.1f} s)")
+    return EXIT_PASS if ok else EXIT_FAIL

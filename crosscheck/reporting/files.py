@@ -1,0 +1,89 @@
+"""A report folder: discrepancies.csv, differences.csv, where.csv, summary.md, report.html,
+run.json and user-output.log.
+
+Every file is written to a temporary file in the output folder and renamed into place,
+and every text is made before the first file is written, so a reader never sees a
+half-written report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from crosscheck.reporting.markdown import summary_markdown
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_files(out: Path, texts: dict[str, str]) -> None:
+    """Write each ``{name: text}`` into ``out``, each file atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        _write_atomic(out / name, text)
+
+
+def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None) -> dict[str, Path]:
+    """Write discrepancies.csv, differences.csv, where.csv, summary.md, report.html (and
+    run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
+    atomically."""
+    from crosscheck.reporting.environment import environment
+    from crosscheck.reporting.html import report_html
+
+    df = result.observations
+    asked = () if (meta or {}).get("shard") else tuple((meta or {}).get("asked") or ())  # a shard: merge judges
+    names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
+             "summary": "summary.md", "html": "report.html"}
+    texts = {
+        names["csv"]: df.to_csv(index=False, lineterminator="\n"),
+        names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
+        names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
+        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked),
+    }
+    texts[names["html"]] = report_html(result, title, unavailable, environment(), (meta or {}).get("rerun"), asked,
+                                       (meta or {}).get("network"))
+    log = printed_log(result.printed, (meta or {}).get("printed_on_import", ""))
+    if log:
+        names["log"] = USER_LOG
+        texts[USER_LOG] = log
+    if meta is not None:
+        texts["run.json"] = json.dumps(meta, indent=1, sort_keys=True) + "\n"
+    write_files(out, texts)  # every text is made before the first file is written
+    return {key: out / name for key, name in names.items()}
+
+
+#: What a user's code printed, per scenario, in the output folder.
+USER_LOG = "user-output.log"
+
+
+def printed_log(printed, on_import: str = "") -> str:
+    """The text of user-output.log: what the user's code printed on import, then per scenario."""
+    parts = [f"== on import ==\n{on_import}"] if on_import else []
+    if printed is not None:
+        parts += [f"== {row.scenario} ({row.engine}) ==\n{row.output}" for row in printed.itertuples()]
+    return "\n".join(p if p.endswith("\n") else p + "\n" for p in parts)
+
+
+def check_writable(out: Path) -> None:
+    """Raise OSError (with the reason) unless reports can be written into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".write-test.")
+    os.close(fd)
+    os.unlink(tmp)

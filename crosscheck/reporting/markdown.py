@@ -1,0 +1,68 @@
+"""summary.md: the headline, then the identity table, the expected differences, the worst
+agreement, the failing rows, where it goes wrong and the gradient-check difference.  Nothing
+in it depends on timing, so the same scenarios give the same bytes."""
+from __future__ import annotations
+
+import pandas as pd
+
+from crosscheck.checks.gradient_check import COURSE_THRESHOLD
+from crosscheck.reporting.tables import (EXPECTED_STATUSES, difference_table, expected_table, failures_table,
+                                         headline, identity_table, not_applicable_lines, not_returned_lines,
+                                         where_lines, worst_table)
+
+
+#: summary.md lists this many failing rows (then a count): short enough for a CI step summary.
+MAX_FAILURES = 50
+
+
+def _md(df: pd.DataFrame) -> str:
+    return df.to_markdown(index=False) if len(df) else "_none_"
+
+
+def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None,
+                     asked=()) -> str:
+    """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
+    (c) failing rows (the first MAX_FAILURES, then a count); where it goes wrong; the course's
+    gradient-check difference."""
+    extra = [] if where is None else [
+        "## Where it goes wrong", "",
+        "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
+        "reference check, and for each failing one whether it originates there (not what its formula gives "
+        "from the engine's own inputs) or is inherited from a wrong input. All of it in where.csv.", "",
+        *where_lines(where), "",
+    ]
+    extra += [] if differences is None else [
+        "## The course's gradient-check difference", "",
+        "`norm(g - g_ref) / (norm(g) + norm(g_ref))` over all dW, db (g_ref: the float64 reference); the "
+        f"course's exercise fails above {COURSE_THRESHOLD:g}, a float64 threshold. Per scenario in "
+        "differences.csv.", "",
+        _md(difference_table(differences)), "",
+    ]
+    return "\n".join([
+        f"# backprop-crosscheck: {title}", "",
+        "```", headline(df, unavailable, asked), "```", "",
+        *[f"- {line}" for line in not_returned_lines(df) + not_applicable_lines(df)],
+        *([""] if not_returned_lines(df) or not_applicable_lines(df) else []),
+        "## The article's identities on each engine's own values", "",
+        "`A-Y`: dZ[L] = A[L] - Y (canonical output/loss pairs); `chain`: dZ[L] = dA[L] * g'(Z[L]); `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
+        " over the batch; `recursion`: dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]).", "",
+        _md(identity_table(df)), "",
+        *([] if not df["status"].isin(EXPECTED_STATUSES).any() else [
+            "## Differences that are expected", "",
+            "Negative controls: `A-Y` on an output/loss pair where it must not hold (the `chain` row of the "
+            "same scenario checks dZ[L] = dA[L] * g'(Z[L]) instead); a negative control that holds is a "
+            "failure. Conventions: rows where the engine's value is what the reference gives under a named "
+            "convention (relu'(0), the chain rule at a saturated output, BCELoss's clamping, JAX without "
+            "x64), checked value by value; anything else stays a failure. Not counted as failures.", "",
+            _md(expected_table(df)), ""]),
+        "## Worst agreement with the float64 reference", "",
+        "`max_err_ku`: the greatest error in units of the rounding budget k * u * max|expected| of the "
+        "reduction that produced the value (k = m for dW and db, n_(l+1) for dA[l] and dZ[l], n_(l-1) for "
+        "Z[l] and A[l]; u the dtype's unit roundoff).", "",
+        _md(worst_table(df)), "",
+        f"## Failing rows ({int((~df['passed']).sum())})", "",
+        _md(failures_table(df).head(MAX_FAILURES)), "",
+        *([f"... and {int((~df['passed']).sum()) - MAX_FAILURES} more failing rows in discrepancies.csv", ""]
+          if (~df["passed"]).sum() > MAX_FAILURES else []),
+        *extra,
+    ])

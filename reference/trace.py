@@ -1,0 +1,33 @@
+"""Trace: what a backward pass gives, per layer A, Z, dA, dZ, dW, db as NumPy arrays; the
+one type of the reference's trace (reference/network.py: ``trace``) and of every engine's."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Per layer A, Z, dA, dZ, dW, db as NumPy arrays; A and dA from layer 0 (X).
+
+    ``dA`` and ``dZ`` are per example (``m * dJ/dA``, ``m * dJ/dZ``); ``dW`` and ``db``
+    are ``dJ/dW`` and ``dJ/db`` of the batch-mean cost.
+    """
+
+    A: dict
+    Z: dict
+    dA: dict
+    dZ: dict
+    dW: dict
+    db: dict
+    #: The (quantity, layer) pairs the engine computed itself, when it gives only some (a
+    #: user's function: its returned keys, and A[L] from a course forward); None: all.
+    given: frozenset | None = None
+    #: Directional derivatives instead of arrays (fd's projection mode, beyond its full
+    #: sizes): (quantity, layer, expected <dQ, V> per direction V, the engine's); None: arrays.
+    projections: tuple | None = None
+
+    def get(self, quantity: str, layer: int):
+        """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
+        return getattr(self, quantity).get(layer)
