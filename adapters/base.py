@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+
 import numpy as np
 
 from crosscheck.reference.trace import QUANTITIES, Trace

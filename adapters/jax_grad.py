@@ -19,6 +19,7 @@ import numpy as np
 from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
 from crosscheck.scenarios.dtypes import DTYPES
 
+
 def cache_dir() -> str | None:
     """Where compiled programs are kept between runs, or None when caching is off."""
     value = os.environ.get("CROSSCHECK_JAX_CACHE")

@@ -14,7 +14,7 @@ import numpy as np
 from crosscheck.reference.activations import activation
 from crosscheck.reference.cost import dL_dz
 from crosscheck.reference.cost import output_dA as loss_dA
-from crosscheck.reference.gradients import dA_prev, dW, db, dZ_from_dA
+from crosscheck.reference.gradients import dA_prev, db, dW, dZ_from_dA
 
 
 @dataclass(frozen=True)

@@ -166,13 +166,14 @@ def underflows(p: Problem) -> bool:
     """True when some layer's whole gradient of the batch-mean cost, dJ/dZ[l] = dZ[l]/m,
     lies below the dtype's smallest normal number: an engine differentiating J in that
     dtype (torch, jax) gets subnormals or zeros there, a range effect, not a formula."""
-    from crosscheck.reference.network import trace
-
     import ml_dtypes
+
+    from crosscheck.reference.network import trace
 
     tiny = float(ml_dtypes.finfo(numpy_dtype(p.scenario.dtype)).tiny)
     q = p.astype(np.float64)
-    t = trace(q.parameters, q.X, q.Y, p.scenario.activations, loss=p.scenario.loss)
+    with np.errstate(all="ignore"):  # a saturated output's dA[L] is inf (the conventions suite): not a warning
+        t = trace(q.parameters, q.X, q.Y, p.scenario.activations, loss=p.scenario.loss)
     largest = [float(np.abs(dZ).max()) for dZ in t.dZ.values()]
     return any(0 < g / p.scenario.m < tiny for g in largest)  # an exactly zero layer (dead ReLUs) is exact
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from crosscheck.reference.activations import ACTIVATIONS
 from crosscheck.reference.cost import LOSSES
 from crosscheck.scenarios.dtypes import DTYPES  # float64, float32, float16, bfloat16
+
 #: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
 #: ``wide``: X ~ N(0, 9), nothing redrawn; ``zeros``: exact zeros in the Z of ReLU-type
 #: layers; ``saturated``: float32 sigmoid outputs that round to exactly 1 (see

@@ -11,9 +11,7 @@ settings.register_profile("default", max_examples=60, deadline=None, derandomize
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-ENGINE_NAMES = ("numpy", "torch", "jax")
-#: Every engine the session fixture loads (fd: the finite-difference oracle).
-ALL_ENGINES = ENGINE_NAMES + ("fd",)
+from tests.support import ALL_ENGINES
 
 
 @pytest.fixture(scope="session")

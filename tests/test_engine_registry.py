@@ -15,9 +15,9 @@ import pytest
 from crosscheck.adapters import finite_differences as fd_module
 from crosscheck.cli import main
 from crosscheck.scenarios.tolerances import Tolerance
-from tests.test_pytest_plugin import _pytest
+from tests.support import CLIENTS
+from tests.support import run_pytest as _pytest
 
-CLIENTS = Path(__file__).parent / "clients"
 KEY = ["scenario", "engine", "check", "quantity", "layer"]
 
 

@@ -3,11 +3,10 @@ imports the repository's folders under their own top-level names."""
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 IMPORT_ALL = """
 import importlib, pkgutil, sys

@@ -3,20 +3,11 @@ failures, skips for missing engines, and pytest-xdist."""
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BYO = Path(__file__).parent / "byo" / "course_backward.py"
-
-
-def _pytest(tmp_path, *args):
-    """pytest in an empty folder (only the plugin's items), as a user runs it."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    return done.returncode, done.stdout + done.stderr
+from tests.support import COURSE_BACKWARD as BYO
+from tests.support import run_pytest as _pytest
 
 
 def test_smoke_suite_as_items_with_readable_ids(tmp_path):

@@ -8,8 +8,18 @@ import time
 from pathlib import Path
 
 from crosscheck.adapters import ENGINES
-from crosscheck.cli.common import (EXIT_FAIL, EXIT_PASS, UsageError, coloured, emit, engine_names, engines_option,
-                                   names, scenarios, writable)
+from crosscheck.cli.common import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    UsageError,
+    coloured,
+    emit,
+    engine_names,
+    engines_option,
+    names,
+    scenarios,
+    writable,
+)
 from crosscheck.scenarios import DTYPES, SUITES
 
 HELP = "run a suite through the engines and write reports"

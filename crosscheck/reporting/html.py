@@ -120,9 +120,9 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
                 asked=(), network: str | None = None) -> str:
     """The page for a run; ``rerun`` is the start of the command that reruns a failing row
     (its --backward and the options that go with it), ``network`` the --network file."""
-    from crosscheck.engines import rerun_command
-
     import matplotlib
+
+    from crosscheck.engines import rerun_command
 
     matplotlib.use("Agg")
     df = result.observations

@@ -6,10 +6,18 @@ from __future__ import annotations
 import pandas as pd
 
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
-from crosscheck.reporting.tables import (EXPECTED_STATUSES, difference_table, expected_table, failures_table,
-                                         headline, identity_table, not_applicable_lines, not_returned_lines,
-                                         where_lines, worst_table)
-
+from crosscheck.reporting.tables import (
+    EXPECTED_STATUSES,
+    difference_table,
+    expected_table,
+    failures_table,
+    headline,
+    identity_table,
+    not_applicable_lines,
+    not_returned_lines,
+    where_lines,
+    worst_table,
+)
 
 #: summary.md lists this many failing rows (then a count): short enough for a CI step summary.
 MAX_FAILURES = 50

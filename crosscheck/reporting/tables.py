@@ -10,7 +10,6 @@ from crosscheck.checks.identities import IDENTITIES
 from crosscheck.running.statuses import BLIND, CONVENTION, EXPECTED, INCONCLUSIVE, NOT_APPLICABLE, RUN, UNSUPPORTED
 from crosscheck.running.verdict import engine_lines, idle_engines, passed
 
-
 #: Statuses of rows that differ and pass: they are shown apart from the identities.
 EXPECTED_STATUSES = EXPECTED
 

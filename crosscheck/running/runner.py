@@ -11,14 +11,23 @@ from tqdm.auto import tqdm
 from crosscheck import reference
 from crosscheck.adapters.base import NotApplicable, Trace, Unsupported
 from crosscheck.adapters.user_code import UserCodeError
+from crosscheck.checks.arrays import compare_many
 from crosscheck.checks.budget import budget_units, inner_dimension, term_scales
-from crosscheck.checks.identities import Observation, identity_observations, reference_observations
 from crosscheck.checks.controls import indistinguishable, negative_control
 from crosscheck.checks.gradient_check import gradient_check_difference
+from crosscheck.checks.identities import Observation, identity_observations, reference_observations
 from crosscheck.checks.localise import WHERE_COLUMNS, localise
-from crosscheck.checks.arrays import compare_many
-from crosscheck.running.statuses import (BLIND, CONVENTION, EXPECTED_NOT_TO_HOLD, FAIL, INCONCLUSIVE, NOT_APPLICABLE,
-                                         PASS, RUN, UNSUPPORTED)
+from crosscheck.running.statuses import (
+    BLIND,
+    CONVENTION,
+    EXPECTED_NOT_TO_HOLD,
+    FAIL,
+    INCONCLUSIVE,
+    NOT_APPLICABLE,
+    PASS,
+    RUN,
+    UNSUPPORTED,
+)
 from crosscheck.scenarios import Problem, build_problem, tolerance
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).

@@ -14,6 +14,7 @@ import pandas as pd
 from crosscheck.running.runner import RunResult, join
 from crosscheck.scenarios import suite
 
+
 def parse_shard(text: str) -> tuple[int, int]:
     """'K/N' -> (K, N) with 1 <= K <= N; ValueError with the accepted form otherwise."""
     try:

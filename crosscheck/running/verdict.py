@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crosscheck.running.statuses import BLIND, NOT_APPLICABLE, NOT_CHECKED, RUN, UNSUPPORTED
+from crosscheck.running.statuses import BLIND, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,7 @@ from crosscheck.running.runner import run
 from crosscheck.running.statuses import EXPECTED_NOT_TO_HOLD
 from crosscheck.scenarios import Scenario, build_problem
 from crosscheck.scenarios.suites import LOSS_PAIRS
-
-from .conftest import ENGINE_NAMES
+from tests.support import ENGINE_NAMES
 
 PACK = tuple(
     Scenario(sizes[:-1] + (n_L,), hidden + (out,), m, dtype, loss=loss)

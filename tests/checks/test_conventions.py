@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crosscheck.checks.conventions import CONVENTIONS, agrees
 from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.checks.conventions import CONVENTIONS, agrees
 from crosscheck.engines import resolve_engines
 from crosscheck.running.runner import run
 from crosscheck.running.statuses import CONVENTION

@@ -60,10 +60,9 @@ class PerturbedEngine(NumpyReference):
         self.name = f"perturbed:{quantity}{layer}"
 
     def trace(self, problem) -> Trace:
-        from crosscheck.scenarios import tolerance
-
         from crosscheck.checks.budget import term_scales
         from crosscheck.running.runner import reference_trace
+        from crosscheck.scenarios import tolerance
 
         t = super().trace(problem)
         tol = tolerance(problem.scenario.dtype)

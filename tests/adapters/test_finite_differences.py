@@ -6,8 +6,8 @@ import pytest
 
 from crosscheck.adapters import finite_differences as fd_module
 from crosscheck.adapters.finite_differences import TOLERANCE, FiniteDifferences, forward_passes
-from crosscheck.checks.arrays import compare
 from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.checks.arrays import compare
 from crosscheck.running.runner import reference_trace, run
 from crosscheck.scenarios import Scenario, build_problem, suite
 

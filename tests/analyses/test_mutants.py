@@ -9,11 +9,11 @@ import pytest
 
 import crosscheck.analyses.mutants
 from crosscheck import reference
-from crosscheck.cli import main
-from crosscheck.analyses.mutants import CATALOGUE, Mutant, MutantEngine
 from crosscheck.analyses.mutant_kills import mutation_table
-from crosscheck.running.runner import run
+from crosscheck.analyses.mutants import CATALOGUE, Mutant, MutantEngine
+from crosscheck.cli import main
 from crosscheck.reference.steps import FORMULAS
+from crosscheck.running.runner import run
 from crosscheck.scenarios import Scenario, build_problem, suite
 
 DEFAULT = suite("default")

@@ -7,8 +7,7 @@ import pytest
 from crosscheck.adapters import QUANTITIES
 from crosscheck.running.runner import reference_trace, run
 from crosscheck.scenarios import Scenario, build_problem, suite
-
-from .conftest import ENGINE_NAMES
+from tests.support import ENGINE_NAMES
 
 SMOKE = suite("smoke")
 

@@ -13,8 +13,7 @@ from crosscheck.scenarios.dtypes import numpy_dtype
 #: The dtypes of the NumPy-based planted engines (half precision: tests/test_half_precision.py).
 FULL = ("float64", "float32")
 
-from .planted import (BUGS, Float32InsideEngine, PerturbedEngine, PlantedEngine,
-                      TransposedEngine)
+from tests.checks.planted import BUGS, Float32InsideEngine, PerturbedEngine, PlantedEngine, TransposedEngine
 
 EXPECTED = np.linspace(-2.0, 3.0, 12).reshape(3, 4)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from crosscheck.cli import main
-from crosscheck.reporting.regressions import read_report, regressions
 from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.cli import main
 from crosscheck.engines import resolve_engines
+from crosscheck.reporting.regressions import read_report, regressions
 from crosscheck.running.runner import run
 from crosscheck.scenarios import suite
 

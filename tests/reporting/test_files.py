@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from crosscheck.checks.identities import CHECKS
-from crosscheck.reporting.files import write_reports
 from crosscheck.engines import resolve_engines
+from crosscheck.reporting.files import write_reports
 from crosscheck.running.runner import COLUMNS, DIFFERENCE_COLUMNS, TIMING_COLUMNS, RunResult, run_all
 from crosscheck.scenarios import suite
 

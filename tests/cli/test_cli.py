@@ -10,8 +10,7 @@ import pytest
 import crosscheck.engines
 from crosscheck.adapters.torch_autograd import TorchAutograd
 from crosscheck.cli import main
-
-from .meta.planted import PlantedEngine
+from tests.checks.planted import PlantedEngine
 
 SCENARIO = "relu-tanh-sigmoid_4-5-5-1_m16_float64_s0"
 

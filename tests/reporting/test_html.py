@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from crosscheck.cli import main
+from tests.support import COURSE_BACKWARD as BYO
 
-BYO = Path(__file__).parent / "byo" / "course_backward.py"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

@@ -1,16 +1,13 @@
 """Bring your own backward (`--backward FILE.py:FUNC`) and one network from a file (`--network`)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from crosscheck.cli import main
 from crosscheck.scenarios import Scenario, build_problem, suite
-
-BYO = Path(__file__).parent / "byo" / "course_backward.py"
+from tests.support import COURSE_BACKWARD as BYO
 
 
 def _run(tmp_path, func, *extra):

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import shutil
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from crosscheck.cli import main
 from crosscheck.scenarios import suite
+from tests.support import BYO as BYO_DIR
+from tests.support import CLIENTS, COURSE_BACKWARD
 
-CLIENTS = Path(__file__).parent / "clients"
 SLIP = "    dW = 1./m * np.dot(dZ,A_prev.T)"
 
 
@@ -189,7 +189,7 @@ def test_a_function_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
 
 
 def test_activations_restrict_any_function_up_front(tmp_path):
-    code, df, _ = run(tmp_path, f"{Path(__file__).parent}/byo/course_backward.py:L_model_backward",
+    code, df, _ = run(tmp_path, f"{COURSE_BACKWARD}:L_model_backward",
                       "--activations", "tanh,sigmoid", "--suite", "smoke")
     user = mine(df)
     checked = set(user.loc[user["check"] != "run", "scenario"])
@@ -276,7 +276,7 @@ def test_check_rejects_bad_input_with_one_line():
 
 
 def test_the_plugin_checks_the_course_module_and_fails_on_the_slip(tmp_path):
-    from tests.test_pytest_plugin import _pytest
+    from tests.support import run_pytest as _pytest
 
     args = ["--crosscheck-suite", "smoke", "--crosscheck-backward"]
     n = len(course_networks("smoke"))
@@ -308,7 +308,7 @@ def test_a_scalar_db_of_a_one_unit_layer_fails_as_a_shape_but_its_values_are_com
         "    grads = right(parameters, X, Y, activations)\n"
         "    L = len(activations)\n"
         "    grads['db' + str(L)] = grads['db' + str(L)].sum()\n"
-        "    return grads\n" % str(Path(__file__).parent / "byo"))
+        "    return grads\n" % str(BYO_DIR))
     code, df, _ = run(tmp_path, f"{scalar}:backward", "--scenario", "relu-sigmoid_3-5-1_m13_float64_s0")
     row = mine(df, "backward")
     db = row[(row["quantity"] == "db") & (row["layer"] == 2) & (row["check"] == "reference")].iloc[0]
@@ -341,7 +341,7 @@ def test_a_forward_wrong_in_every_hidden_layer_fails_it_is_not_made_not_applicab
 
 def test_a_function_that_computes_in_float32_for_float64_data_fails(tmp_path):
     low = tmp_path / "low.py"
-    low.write_text(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent / 'byo')!r})\n"
+    low.write_text(f"import sys\nsys.path.insert(0, {str(BYO_DIR)!r})\n"
                    "from course_backward import L_model_backward as right\n"
                    "def backward(parameters, X, Y, activations):\n"
                    "    p = {k: v.astype('float32') for k, v in parameters.items()}\n"
@@ -358,7 +358,7 @@ def test_a_name_that_is_an_engine_is_bad_input(tmp_path, capsys):
 
 def test_a_row_the_dtype_cannot_resolve_is_inconclusive_not_a_pass(tmp_path, capsys):
     negated = tmp_path / "negdb.py"
-    negated.write_text(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent / 'byo')!r})\n"
+    negated.write_text(f"import sys\nsys.path.insert(0, {str(BYO_DIR)!r})\n"
                        "from course_backward import L_model_backward as right\n"
                        "def backward(parameters, X, Y, activations):\n"
                        "    g = right(parameters, X, Y, activations)\n"

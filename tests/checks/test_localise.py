@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crosscheck.checks.localise import backprop_order
 from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.checks.localise import backprop_order
 from crosscheck.running.runner import run_all
 from crosscheck.scenarios import Scenario, suite
-
-from .meta.planted import PlantedEngine
+from tests.checks.planted import PlantedEngine
 
 NET = Scenario((5, 5, 5, 1), ("tanh", "sigmoid", "sigmoid"), 13)
 

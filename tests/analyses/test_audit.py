@@ -2,8 +2,6 @@
 and the committed reports/audit/ kept in step with the code."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ import sympy as sp
 from crosscheck.analyses.audit import MATRIX_STEPS, MIXED, _network, audit, audit_markdown, same
 from crosscheck.cli import main
 from crosscheck.reference import derivations as d
+from tests.support import ROOT
 
 WRONG = {
     ("[1] dL/da", "3"), ("[2] sigmoid'", "3"), ("[3] dL/dz", "4"), ("[5] dL/dw, direct", "7"),
@@ -71,7 +70,7 @@ def test_the_corrected_matrix_formulas_hold():
 
 
 def test_committed_audit_is_what_the_code_says(table):
-    folder = Path(__file__).resolve().parents[1] / "reports" / "audit"
+    folder = ROOT / "reports" / "audit"
     committed = pd.read_csv(folder / "audit.csv", keep_default_na=False, dtype=str)
     fresh = table.astype(str)
     assert committed.equals(fresh), "run `crosscheck audit` and commit reports/audit/"

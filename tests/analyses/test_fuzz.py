@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from crosscheck.cli import main
 from crosscheck.analyses.fuzz import fuzz
 from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.cli import main
 from crosscheck.engines import resolve_engines
 from crosscheck.scenarios import Scenario
 from crosscheck.scenarios.strategies import scenarios

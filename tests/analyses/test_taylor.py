@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crosscheck.cli import main
 from crosscheck.analyses.mutants import CATALOGUE
 from crosscheck.analyses.taylor import taylor_table, taylor_test
+from crosscheck.cli import main
 from crosscheck.scenarios import Scenario, build_problem, suite
 
 SMOKE64 = [s for s in suite("smoke") if s.dtype == "float64"]
