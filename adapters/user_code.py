@@ -8,8 +8,9 @@ does not answer within the time limit is ended with the child, and the next call
 a new one.
 
 ``Code`` says what to load: ``FILE.py:FUNC`` or a function object (a notebook cell's,
-sent by value with cloudpickle).  Measured cost (README, "Check your own backprop code"):
-one child start per run (and per worker), and one pipe round trip per scenario.
+sent by value with cloudpickle).  Its cost is one child start per run (and per worker)
+and one pipe round trip per scenario (measured by benchmarks/user_code.py; the figures
+are in benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 

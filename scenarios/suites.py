@@ -176,7 +176,7 @@ def half() -> tuple[Scenario, ...]:
     return tuple(_conditioned(candidates, len(candidates)))
 
 
-#: The engines the convention pack is meant for (README: "Conventions").
+#: The engines the convention pack is meant for (docs/conventions.md).
 CONVENTION_ENGINES = ("numpy", "numpy-chain", "torch", "torch-bceloss", "jax", "jax-no-x64", "fd")
 
 
