@@ -117,7 +117,7 @@ class FiniteDifferences(Engine):
         s = problem.scenario
         projections = []
         for q, l in [(q, l) for l in range(s.depth, 0, -1) for q in ("dZ", "dW", "db", "dA")] + [("dA", 0)]:
-            expected = getattr(ref, q)[l]
+            expected = ref.layers(q)[l]
             V = directions(s.seed, q, l, expected.shape, DIRECTIONS)
             # per-example quantities: J moves by (1/m) <dQ, V>
             actual = [central(cost_along(problem, q, l, v)) * (1 if q in PARAMETERS else s.m) for v in V]

@@ -1,7 +1,7 @@
 """The one engine registry: every engine kind is named one way and built in one place.
 
 Names: a built-in engine (``numpy``, ``torch``, ``jax``, ``fd``), a variant
-(adapters.VARIANTS), ``mutant:ID`` (a formula mutant of crosscheck/mutants.py), each on
+(adapters.VARIANTS), ``mutant:ID`` (a formula mutant of crosscheck/analyses/mutants.py), each on
 the devices asked for (``torch@cuda`` in reports); a user's function is a resolved
 ``adapters.user_backward.UserFunction``.  The command line (one process, ``--workers``,
 ``--shard``), ``fuzz``, the pytest plugin and ``crosscheck.check`` all build their engines
@@ -19,7 +19,7 @@ MUTANT = "mutant:"
 
 
 def resolve_engines(names, devices=("cpu",)):
-    """(adapters that can run, {name: reason} for those that cannot); imports frameworks.
+    """(engines that can run, {name: reason} for those that cannot); imports frameworks.
 
     Each engine runs on each device it supports (the numpy engine on the CPU only).
     """
@@ -27,15 +27,15 @@ def resolve_engines(names, devices=("cpu",)):
     for name in names:
         for device in devices:
             try:
-                adapter = get_engine(name, device)
+                engine = get_engine(name, device)
             except ValueError:  # numpy on cuda: the NumPy engine runs once, on the CPU
                 continue
             try:
-                adapter.load()
+                engine.load()
             except EngineUnavailable as exc:
-                unavailable[adapter.name] = str(exc)
+                unavailable[engine.name] = str(exc)
             else:
-                ready.append(adapter)
+                ready.append(engine)
     return ready, unavailable
 
 

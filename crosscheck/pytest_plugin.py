@@ -19,7 +19,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("crosscheck", "backprop-crosscheck")
     group.addoption("--crosscheck-suite", default=None, help="run this suite's scenarios as test items")
     group.addoption("--crosscheck-engines", "--crosscheck-frameworks", dest="crosscheck_engines", default=None,
-                    help="comma-separated engines (default: numpy,torch,jax; with --crosscheck-backward: none)")
+                    help="comma-separated engines (default: every built-in engine, numpy,torch,jax,fd; with --crosscheck-backward: none)")
     group.addoption("--crosscheck-dtypes", default=None, help="comma-separated dtypes (default: all)")
     group.addoption("--crosscheck-backward", default=None, metavar="FILE.py:FUNC",
                     help="also check your own backward function as an engine (the dictionary contract or the "
@@ -101,8 +101,8 @@ def _user_function(config):
     return _ADAPTERS["user"]
 
 
-def _adapter(engine: str, config):
-    """One loaded adapter per engine and process (built by crosscheck.engines), or the
+def _loaded(engine: str, config):
+    """One loaded engine per name and process (built by crosscheck.engines), or the
     reason it cannot run (a str)."""
     if engine not in _ADAPTERS:
         from crosscheck.engines import EngineSpec
@@ -191,10 +191,10 @@ class CrosscheckItem(pytest.Item):
         from crosscheck.running.runner import run
         from crosscheck.running.statuses import NOT_CHECKED, RUN
 
-        adapter = _adapter(self.engine, self.config)
-        if isinstance(adapter, str):
-            pytest.skip(f"engine {self.engine} unavailable: {adapter}")
-        df = run([self.scenario], [adapter], progress=False)
+        loaded = _loaded(self.engine, self.config)
+        if isinstance(loaded, str):
+            pytest.skip(f"engine {self.engine} unavailable: {loaded}")
+        df = run([self.scenario], [loaded], progress=False)
         if (df["check"] == RUN).all() and df["status"].isin(NOT_CHECKED).all():
             pytest.skip(df["message"].iloc[0])
         if not df["passed"].all():

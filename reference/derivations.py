@@ -3,7 +3,7 @@
 Each ``PrintedStep`` says what the printed line claims to be (``truth``: the true value of that
 quantity, e.g. the derivative it states) and what it says (``printed``, the expression
 exactly as printed; ``meant`` where a notation slip makes the literal line unreadable).
-crosscheck/audit.py decides the verdicts.  Symbols: one example, one neuron for [1]-[6]
+crosscheck/analyses/audit.py decides the verdicts.  Symbols: one example, one neuron for [1]-[6]
 (``z = w x + b``, ``a = sigma(z)``); the matrix formulas are in audit.py (numeric).
 Imports SymPy only, so ``import reference`` does not load it.
 """

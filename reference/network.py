@@ -95,7 +95,7 @@ def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = F
 def gradients(parameters, X, Y, activations, loss="bce"):
     """The course's grads dictionary: "dW1", "db1", ..., "dZ1", ..., "dA0", ... ."""
     t = trace(parameters, X, Y, activations, loss=loss)
-    return {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in getattr(t, q).items()}
+    return {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in t.layers(q).items()}
 
 
 def cost(parameters, X, Y, activations, offsets=None, loss="bce"):

@@ -1,7 +1,7 @@
 """The backward pass as a set of replaceable steps: one field per formula of the article.
 
 ``backward`` calls each step with a ``Step``, what the recursion knows at layer l.  The
-correct formulas are ``FORMULAS``; a mutant (crosscheck/mutants.py) is ``FORMULAS`` with
+correct formulas are ``FORMULAS``; a mutant (crosscheck/analyses/mutants.py) is ``FORMULAS`` with
 exactly one field replaced.
 """
 from __future__ import annotations

@@ -30,4 +30,10 @@ class Trace:
 
     def get(self, quantity: str, layer: int):
         """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
-        return getattr(self, quantity).get(layer)
+        return self.layers(quantity).get(layer)
+
+    def layers(self, quantity: str) -> dict:
+        """{layer: array} of ``quantity`` (one of QUANTITIES)."""
+        if quantity not in QUANTITIES:
+            raise KeyError(f"no quantity {quantity!r}; a trace holds {', '.join(QUANTITIES)}")
+        return getattr(self, quantity)

@@ -15,8 +15,8 @@ from tests.support import ALL_ENGINES
 
 
 @pytest.fixture(scope="session")
-def engine_adapters():
-    """name -> loaded adapter, or the reason it is unavailable (a str)."""
+def loaded_engines():
+    """name -> loaded engine, or the reason it is unavailable (a str)."""
     from crosscheck.engines import resolve_engines
 
     ready, unavailable = resolve_engines(ALL_ENGINES)
@@ -24,9 +24,9 @@ def engine_adapters():
 
 
 @pytest.fixture
-def engine(request, engine_adapters):
-    """The adapter named by the test's ``engine_name`` parameter; skipped with the reason."""
-    found = engine_adapters[request.param]
+def engine(request, loaded_engines):
+    """The engine named by the test's ``engine_name`` parameter; skipped with the reason."""
+    found = loaded_engines[request.param]
     if isinstance(found, str):
         pytest.skip(f"engine {request.param} unavailable: {found}")
     return found

@@ -75,7 +75,7 @@ def test_the_api_gives_the_rows_of_the_command_line(tmp_path):
 
     target = slipped(tmp_path / "learner")
     assert main(["run", *KINDS["backward"], "--backward", target, "--out", str(tmp_path / "cli"), "--no-progress"]) == 1
-    result = check(target, dtypes="float64", frameworks="numpy")
+    result = check(target, dtypes="float64", engines="numpy")
     api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
               .itertuples(index=False, name=None))
     assert not result.passed and api == failing(tmp_path / "cli")

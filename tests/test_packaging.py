@@ -1,5 +1,6 @@
 """One installed name: the wheel holds ``crosscheck`` only, and nothing in the package
 imports the repository's folders under their own top-level names."""
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,8 +25,12 @@ print(len([m for m in sys.modules if m.startswith("crosscheck.")]))
 
 @pytest.mark.slow
 def test_the_wheel_installs_one_top_level_name(tmp_path):
+    # built from a copy: setuptools writes build/ into the tree it builds
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "reports", ".hypothesis", "__pycache__", ".pytest_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, cwd=tmp_path)
+                    "--wheel-dir", str(tmp_path), str(source)], check=True, cwd=tmp_path)
     wheel, = tmp_path.glob("backprop_crosscheck-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if ".dist-info/" not in n}

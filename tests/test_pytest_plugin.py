@@ -32,6 +32,11 @@ def test_a_wrong_backward_fails_like_assert_close(tmp_path):
     assert "Mismatched elements: 40 / 65 (61.5%)" in out and "(up to 1e-11 allowed)" in out
 
 
+def test_the_older_option_name_still_selects_the_engines(tmp_path):
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-frameworks", "numpy", "-v")
+    assert code == 0 and "20 passed" in out and "::torch::" not in out and "crosscheck[smoke]::numpy::" in out
+
+
 def test_an_unknown_engine_is_a_usage_error_and_no_suite_means_no_items(tmp_path):
     code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-engines", "mxnet")
     assert code == 4 and "unknown engine 'mxnet'" in out

@@ -196,7 +196,7 @@ def audit_markdown(table: pd.DataFrame) -> str:
         "# Audit of the article's derivations", "",
         "Every printed step of *All the Backpropagation derivatives* (the article in "
         "`shared/seed/`), checked against the true value of what it states "
-        "(`crosscheck audit`; method in `crosscheck/audit.py`).", "",
+        "(`crosscheck audit`; method in `crosscheck/analyses/audit.py`).", "",
         ", ".join(f"{counts.get(v, 0)} {v}" for v in ("holds", "wrong", "notation only")) + ".", "",
         "## Lines to distrust", "",
         wrong[["section", "step", "printed", "corrected", "note"]].to_markdown(index=False), "",

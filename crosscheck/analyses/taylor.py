@@ -91,7 +91,7 @@ def taylor_test(problem, trace: dict | None = None) -> list[TaylorResult]:
               "dZ": lambda l: Z[l].shape, "dA": lambda l: A[l].shape}
     keys = [(q, l) for l in range(s.depth, 0, -1) for q in ("dZ", "dW", "db", "dA")] + [("dA", 0)]
     for q, l in keys:
-        g = getattr(trace, q).get(l)
+        g = trace.get(q, l)
         g = None if g is None else np.asarray(g, np.float64)
         if g is None or g.shape != shapes[q](l):
             got = "missing" if g is None else f"shape {g.shape}"

@@ -181,5 +181,5 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
 
 def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> Comparison:
     """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64); ``terms``:
-    the scale of the terms that made it (crosscheck/budget.py), default max|expected|."""
+    the scale of the terms that made it (crosscheck/checks/budget.py), default max|expected|."""
     return compare_many([(expected, actual)], dtype, rtol, atol, scale, [terms])[0]

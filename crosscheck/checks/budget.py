@@ -71,7 +71,7 @@ def term_scales(problem, ref: dict) -> dict:
         terms[("A", l)] = np.abs(A[l])
     result = {}
     for (q, l), values in terms.items():
-        expected = getattr(ref, q).get(l)
+        expected = ref.get(q, l)
         biggest = float(absolute(values).max()) if np.size(values) else 0.0
         if expected is not None and np.size(expected):
             biggest = max(biggest, float(absolute(expected).max()))

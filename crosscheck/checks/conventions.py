@@ -215,7 +215,7 @@ def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], re
             continue
         alternatives = alternative if isinstance(alternative, list) else [alternative]
         for q, l in left:
-            if any(agrees(getattr(alt, q).get(l), trace.get(q, l), tol) for alt in alternatives):
+            if any(agrees(alt.get(q, l), trace.get(q, l), tol) for alt in alternatives):
                 explained[(q, l)] = convention
     return explained
 

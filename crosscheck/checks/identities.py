@@ -21,8 +21,17 @@ import numpy as np
 from crosscheck import reference
 from crosscheck.adapters.base import QUANTITIES, Trace
 
-CHECKS = ("reference", "A-Y", "chain", "x(a-y)", "db", "recursion")
-IDENTITIES = CHECKS[1:]
+#: Each identity and what it says, as the reports print it (a new identity: a line here,
+#: its formula below, and its rows in ``identity_observations``).
+IDENTITY_TEXT = {
+    "A-Y": "dZ[L] = A[L] - Y (canonical output/loss pairs)",
+    "chain": "dZ[L] = dA[L] * g'(Z[L])",
+    "x(a-y)": "dW[l] = (1/m) dZ[l] A[l-1]^T",
+    "db": "db[l] = mean of dZ[l] over the batch",
+    "recursion": "dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])",
+}
+IDENTITIES = tuple(IDENTITY_TEXT)
+CHECKS = ("reference", *IDENTITIES)
 
 
 @dataclass(frozen=True)
@@ -47,9 +56,9 @@ class Observation:
 def reference_observations(ref: dict, trace: Trace) -> Iterator[Observation]:
     """The engine's every quantity and layer against the float64 reference (A[0] = X skipped)."""
     for q in QUANTITIES:
-        for l in sorted(getattr(ref, q)):
+        for l in sorted(ref.layers(q)):
             if not (q == "A" and l == 0):
-                yield Observation("reference", q, l, getattr(ref, q)[l], trace.get(q, l))
+                yield Observation("reference", q, l, ref.layers(q)[l], trace.get(q, l))
 
 
 def _f64(x):

@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from crosscheck.reporting.environment import environment
+from crosscheck.reporting.html import report_html
 from crosscheck.reporting.markdown import summary_markdown
 
 
@@ -44,9 +46,6 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
     """Write discrepancies.csv, differences.csv, where.csv, summary.md, report.html (and
     run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
     atomically."""
-    from crosscheck.reporting.environment import environment
-    from crosscheck.reporting.html import report_html
-
     df = result.observations
     asked = () if (meta or {}).get("shard") else tuple((meta or {}).get("asked") or ())  # a shard: merge judges
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",

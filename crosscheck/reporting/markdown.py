@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
+from crosscheck.checks.identities import IDENTITY_TEXT
 from crosscheck.reporting.tables import (
     EXPECTED_STATUSES,
     difference_table,
@@ -52,8 +53,7 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         *[f"- {line}" for line in not_returned_lines(df) + not_applicable_lines(df)],
         *([""] if not_returned_lines(df) or not_applicable_lines(df) else []),
         "## The article's identities on each engine's own values", "",
-        "`A-Y`: dZ[L] = A[L] - Y (canonical output/loss pairs); `chain`: dZ[L] = dA[L] * g'(Z[L]); `x(a-y)`: dW[l] = (1/m) dZ[l] A[l-1]^T; `db`: db[l] = mean of dZ[l]"
-        " over the batch; `recursion`: dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]).", "",
+        "; ".join(f"`{check}`: {text}" for check, text in IDENTITY_TEXT.items()) + ".", "",
         _md(identity_table(df)), "",
         *([] if not df["status"].isin(EXPECTED_STATUSES).any() else [
             "## Differences that are expected", "",

@@ -44,7 +44,7 @@ COLUMNS = [
 #: a wide layer does not look like a bug.
 #: ``status``: one of crosscheck/running/statuses.py.
 #: The message of dA rows that pass once the function's dA keys are read in the older
-#: naming (crosscheck/conventions.py: older_dA_naming).
+#: naming (crosscheck/checks/conventions.py: older_dA_naming).
 OLDER_NAMING = ("convention (older course naming): the function's dA{l} is dJ/dA[{prev}], the derivative with "
                 "respect to layer {l}'s input, as the course's earlier notebooks name it; compared as dA[{prev}]")
 DIFFERENCE_COLUMNS = ["scenario", "engine", "dtype", "difference"]
@@ -149,7 +149,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
 
 
 def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict], ref: dict) -> None:
-    """Relabel the failing rows a convention explains (crosscheck/conventions.py), in place."""
+    """Relabel the failing rows a convention explains (crosscheck/checks/conventions.py), in place."""
     from crosscheck.checks.conventions import explain
 
     explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}), ref)

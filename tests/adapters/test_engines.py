@@ -37,7 +37,7 @@ def test_engine_output_dtype_is_the_scenario_dtype(engine, dtype):
     s = Scenario((3, 4, 1), ("tanh", "sigmoid"), 5, dtype)
     trace = engine.trace(build_problem(s))
     for q in QUANTITIES:
-        for l, value in getattr(trace, q).items():
+        for l, value in trace.layers(q).items():
             assert value.dtype == np.dtype(dtype), f"{engine.name} {q}[{l}] is {value.dtype}, not {dtype}"
 
 
@@ -65,10 +65,10 @@ def test_every_engine_computes_the_newer_activations_exactly(engine, dtype, acti
     assert df["passed"].all(), df[~df["passed"]][["check", "quantity", "layer", "message"]].to_string()
 
 
-def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(engine_adapters):
+def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(loaded_engines):
     from crosscheck.adapters import get_engine
 
-    if any(isinstance(engine_adapters[n], str) for n in ("torch", "jax")):
+    if any(isinstance(loaded_engines[n], str) for n in ("torch", "jax")):
         pytest.skip("needs torch and jax")
     variants = [get_engine("torch-gelu-default"), get_engine("jax-gelu-default")]
     df = run(suite("gelu-defaults"), variants, progress=False)

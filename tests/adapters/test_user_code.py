@@ -370,3 +370,15 @@ def test_a_row_the_dtype_cannot_resolve_is_inconclusive_not_a_pass(tmp_path, cap
     # in float32 the same slip fails
     code, df, _ = run(tmp_path, f"{negated}:backward", "--scenario", "tanh-relu-sigmoid_2-4-8-1_m13_float32_s0", out="f32")
     assert code == 1 and not mine(df, "backward").query("quantity == 'db' and layer == 3")["passed"].any()
+
+
+def test_check_takes_the_older_frameworks_argument_as_engines():
+    from crosscheck import check
+
+    target = f"{CLIENTS}/course_dnn.py:L_model_backward"
+    older = check(target, suite="smoke", dtypes="float64", frameworks="numpy")
+    newer = check(target, suite="smoke", dtypes="float64", engines="numpy")
+    assert older.passed and set(older.table["engine"]) == {"numpy", "L_model_backward"}
+    assert older.table.drop(columns="engine_seconds").equals(newer.table.drop(columns="engine_seconds"))
+    with pytest.raises(ValueError, match="one argument"):
+        check(target, suite="smoke", engines="numpy", frameworks="torch")

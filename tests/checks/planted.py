@@ -81,7 +81,7 @@ class Float32InsideEngine(NumpyReference):
     def trace(self, problem) -> Trace:
         t = super().trace(problem.astype(np.float32))
         as64 = lambda d: {l: v.astype(np.float64) for l, v in d.items()}  # noqa: E731
-        return Trace(*(as64(getattr(t, q)) for q in ("A", "Z", "dA", "dZ", "dW", "db")))
+        return Trace(*(as64(t.layers(q)) for q in ("A", "Z", "dA", "dZ", "dW", "db")))
 
 
 class TransposedEngine(NumpyReference):

@@ -5,7 +5,7 @@ float32, float16 and bfloat16 alone, and the same route without a slip passes.  
 float16 ones whose dJ/dZ underflows are not in the half suite, since torch and jax
 differentiate J in float16 there; the slips are still caught on them.)
 
-One exception, measured and documented (README, Tolerances): in bfloat16 a dW halved can
+One exception, measured and documented (docs/tolerances.md): in bfloat16 a dW halved can
 pass where the batch's terms cancel to less than a seventh of their size (the scale of
 the terms T >= 7 max|dW|): 0.5 |dW| is then within bfloat16's absolute term 16 u T (u =
 2^-8) plus 16 u |dW|, the least the half suite's correct engines need.  Every other slip,
@@ -49,7 +49,7 @@ class Slipped(NumpyReference):
         dtype = numpy_dtype(problem.scenario.dtype)
         half = problem.scenario.dtype in HALF
         t = super().trace(problem.astype(np.float32) if half else problem)
-        t = Trace(**{q: {l: v.astype(dtype) for l, v in getattr(t, q).items()}
+        t = Trace(**{q: {l: v.astype(dtype) for l, v in t.layers(q).items()}
                      for q in ("A", "Z", "dA", "dZ", "dW", "db")})
         if self.slip:
             t.dW[self.layer] = SLIPS[self.slip](t.dW[self.layer])

@@ -114,3 +114,23 @@ def test_every_row_records_its_device_and_a_missing_gpu_is_unavailable_not_a_fai
     assert "skipping torch@cuda: no CUDA device" in err and "skipping jax@cuda" in err
     assert "engine torch@cuda unavailable" in (tmp_path / "summary.md").read_text()
     assert main(["run", "--scenario", SCENARIO, "--device", "tpu", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "--scenario", "relu-sigmoid_4-5-1_m16_float32_s0"],
+    ["fuzz", "--examples", "3"],
+])
+def test_the_older_frameworks_flag_is_the_engines_flag(command, tmp_path, capsys, monkeypatch):
+    """``--frameworks`` was the flag's name before this release: it still works, with the same run."""
+    import pandas as pd
+
+    outputs = []
+    for flag in ("--engines", "--frameworks"):
+        out = ["--out", str(tmp_path / flag.strip("-"))] if command[0] == "run" else []
+        assert main([*command, flag, "numpy,torch", *out]) == 0
+        outputs.append(capsys.readouterr().out.split("reports:")[0])
+    assert outputs[0] == outputs[1] and "numpy" in outputs[0] and "torch" in outputs[0]
+    if command[0] == "run":
+        first, second = (pd.read_csv(tmp_path / name / "discrepancies.csv").drop(columns="engine_seconds")
+                         for name in ("engines", "frameworks"))
+        assert first.equals(second) and set(first["engine"]) == {"numpy", "torch"}

@@ -76,3 +76,23 @@ def test_unreadable_input_exits_2(content, message, baseline, tmp_path, capsys):
 
 def test_factor_must_exceed_one(baseline, capsys):
     assert main(["compare", str(baseline), str(baseline), "--factor", "0.5"]) == 2
+
+
+def test_a_report_of_the_previous_release_still_compares(baseline, tmp_path, capsys):
+    """Reports written before the rename call the engine column ``framework``: read as ``engine``."""
+    import pandas as pd
+
+    older = tmp_path / "older.csv.gz"
+    pd.read_csv(baseline).rename(columns={"engine": "framework"}).to_csv(older, index=False)
+    assert "framework" in pd.read_csv(older).columns
+    assert main(["compare", str(older), str(baseline)]) == 0
+    assert capsys.readouterr().out.startswith("no regression")
+    assert main(["compare", str(baseline), str(older)]) == 0
+    assert list(read_report(older)["engine"].unique()) == ["numpy", "torch"]
+
+
+def test_the_committed_baseline_is_read_with_its_engines():
+    from tests.support import ROOT
+
+    df = read_report(ROOT / "reports" / "baseline" / "discrepancies.csv.gz")
+    assert {"numpy", "torch", "jax", "fd"} <= set(df["engine"])

@@ -24,7 +24,7 @@ class HalfMutant(MutantEngine):
     def trace(self, problem) -> Trace:
         dtype = problem.X.dtype
         t = super().trace(problem.astype(np.float32))
-        return Trace(**{q: {l: v.astype(dtype) for l, v in getattr(t, q).items()}
+        return Trace(**{q: {l: v.astype(dtype) for l, v in t.layers(q).items()}
                         for q in ("A", "Z", "dA", "dZ", "dW", "db")})
 
 
@@ -47,7 +47,7 @@ def test_torch_and_jax_pass_the_whole_half_suite(engine):
 def test_half_engines_return_the_half_dtype(engine, dtype):
     trace = engine.trace(build_problem(Scenario((3, 4, 1), ("tanh", "sigmoid"), 5, dtype)))
     for q in ("A", "Z", "dA", "dZ", "dW", "db"):
-        for value in getattr(trace, q).values():
+        for value in trace.layers(q).values():
             assert value.dtype == numpy_dtype(dtype), q
 
 
@@ -69,14 +69,14 @@ def test_the_same_route_without_a_mutant_passes():
     assert df["passed"].all()
 
 
-def test_a_negative_control_finer_than_bfloat16_is_inconclusive_not_failed(engine_adapters):
-    if isinstance(engine_adapters["torch"], str):
-        pytest.skip(engine_adapters["torch"])
+def test_a_negative_control_finer_than_bfloat16_is_inconclusive_not_failed(loaded_engines):
+    if isinstance(loaded_engines["torch"], str):
+        pytest.skip(loaded_engines["torch"])
     s = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m1_bfloat16_s0_mse")
-    row = run([s], [engine_adapters["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
+    row = run([s], [loaded_engines["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
     assert row["passed"] and row["status"] == INCONCLUSIVE and "less than the bfloat16 tolerance" in row["message"]
     wider = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m13_bfloat16_s0_mse")
-    row = run([wider], [engine_adapters["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
+    row = run([wider], [loaded_engines["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
     assert row["status"] == "expected not to hold"
 
 
