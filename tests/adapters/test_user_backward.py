@@ -16,6 +16,7 @@ def _run(tmp_path, func, *extra):
     return code, df[df["engine"] != "numpy"]
 
 
+@pytest.mark.slow
 def test_a_correct_course_backward_passes_the_default_suite(tmp_path):
     code, df = _run(tmp_path, "L_model_backward")
     assert code == 0 and len(df) and df["passed"].all()

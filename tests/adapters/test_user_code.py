@@ -47,6 +47,7 @@ def planted(tmp_path, old=SLIP, new="    dW = np.dot(dZ,A_prev.T)", module="cour
     return folder / module
 
 
+@pytest.mark.slow
 def test_the_course_module_as_written_passes_and_says_how_many_scenarios_it_checked(tmp_path, capsys):
     code, df, out = run(tmp_path, f"{CLIENTS}/course_dnn.py:L_model_backward")
     applicable = course_networks()

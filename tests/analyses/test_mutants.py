@@ -37,6 +37,7 @@ def test_each_mutant_changes_one_formula(m):
     assert len(changed) == (2 if m.id == "article-wrapping-up-dW[L]T" else 1), changed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m", REAL, ids=lambda m: m.id)
 def test_default_suite_kills_each_real_mutant(m):
     table = mutation_table(DEFAULT, [m], progress=False)

@@ -86,10 +86,12 @@ def test_float64_tolerance_fails_an_engine_that_computes_in_float32():
 DEFAULT = suite("default")
 
 
+@pytest.mark.slow
 def test_control_without_a_planted_bug_passes_the_default_suite():
     assert run(DEFAULT, [PlantedEngine("none")], progress=False)["passed"].all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", BUGS)
 def test_the_default_suite_catches_each_planted_formula_bug_in_every_dtype(bug):
     df = run(DEFAULT, [PlantedEngine(bug)], progress=False)

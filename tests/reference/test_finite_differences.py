@@ -44,10 +44,10 @@ def test_reference_against_central_differences(scenario):
             return reference.cost({**p.parameters, name: p.parameters[name] + e}, p.X, p.Y, acts)
 
         for idx in _sample(p.parameters[name].shape, rng):
-            np.testing.assert_allclose(getattr(t, q)[l][idx], _central_difference(J, p.parameters[name].shape, idx),
+            np.testing.assert_allclose(t.layers(q)[l][idx], _central_difference(J, p.parameters[name].shape, idx),
                                        rtol=1e-5, atol=1e-8, err_msg=f"{scenario.id} {q}[{l}] at {idx}")
     for q, key in (("dZ", "Z"), ("dA", "A")):
-        for l, value in getattr(t, q).items():
+        for l, value in t.layers(q).items():
             def J(e, key=key, l=l):
                 return reference.cost(p.parameters, p.X, p.Y, acts, offsets={(key, l): e})
 

@@ -35,6 +35,7 @@ def test_the_tolerances_are_multiples_of_the_unit_roundoff():
     assert tolerance("bfloat16").rtol == 16 * ubf and tolerance("bfloat16").scale == 16 * ubf
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["torch", "jax"], indirect=True)
 def test_torch_and_jax_pass_the_whole_half_suite(engine):
     df = run(HALF_SUITE, [engine], progress=False)
