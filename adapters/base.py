@@ -46,6 +46,10 @@ class Engine:
     compares = QUANTITIES
     #: The device the engine runs on (set by ``__init__``).
     device = "cpu"
+    #: Framework-specific conventions (crosscheck/checks/conventions.py) the engine's own
+    #: settings can produce, e.g. "JAX without x64": only these may relabel its failing rows;
+    #: the conventions of the mathematics (relu'(0), a saturated output) apply to every engine.
+    conventions: tuple = ()
 
     def __init__(self, device: str = "cpu"):
         self._framework = None

@@ -29,6 +29,7 @@ class NumpyChain(numpy_reference.NumpyReference):
 
 class TorchBCELoss(torch_autograd.TorchAutograd):
     name = "torch-bceloss"
+    conventions = ("BCELoss clamping",)
     devices = ("cpu",)
 
     def cost(self, torch, loss, A, Y, m):

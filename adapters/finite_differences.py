@@ -32,8 +32,8 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine, Trace, Unsupported
-from crosscheck.reference.cost import example_losses
 from crosscheck.reference.directions import PARAMETERS, cost_along, directions
+from crosscheck.reference.losses import example_losses
 from crosscheck.scenarios.tolerances import Tolerance
 
 H = 2.0 ** -14
@@ -64,6 +64,7 @@ class FiniteDifferences(Engine):
     """Central differences in float64 on the forward pass alone."""
 
     name = "fd"
+    conventions = ("kink: mean of one-sided slopes",)
     dtypes = ("float64",)
     compares = ("dA", "dZ", "dW", "db")  # A and Z are the reference's own forward pass
     tolerance = TOLERANCE

@@ -72,6 +72,7 @@ class JaxGrad(Engine):
     """Forward pass in ``jax.numpy`` on JAX's default device (the CPU here)."""
 
     name = "jax"
+    conventions = ("JAX without x64",)
     module = "jax"
     devices = ("cpu", "cuda")
     dtypes = DTYPES

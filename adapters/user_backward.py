@@ -81,6 +81,14 @@ def user_function(backward, forward=None, name=None, activations=None, timeout=D
                         activations, float(timeout))
 
 
+def _own_name(name: str) -> str:
+    """The function's name in reports, kept apart from every engine's (a function called
+    ``numpy`` or ``jax`` must not share rows, or conventions, with that engine)."""
+    from crosscheck.engines import is_engine
+
+    return f"{name} (yours)" if is_engine(name) or name.startswith("mutant:") else name
+
+
 def resolve(spec: UserFunction) -> tuple[UserFunction, str]:
     """Load the code once (in a child) and, for a course pair without --activations, probe
     what its forward computes: (the completed spec, what the module printed on import).
@@ -88,7 +96,7 @@ def resolve(spec: UserFunction) -> tuple[UserFunction, str]:
     box = Sandbox(spec.backward, spec.forward, spec.timeout)
     try:
         info = box.start()
-        spec = replace(spec, info=info, name=spec.name or info["name"])
+        spec = replace(spec, info=info, name=spec.name or _own_name(info["name"]))
         if info["course"] and spec.activations is None:
             computes, note = probe(box)
             spec = replace(spec, computes=computes, probe_note=note)

@@ -13,6 +13,7 @@ by value, so a function of a notebook cell works).  Nothing is written to disk u
 from __future__ import annotations
 
 import html
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +24,13 @@ import pandas as pd
 class Result:
     """What ``check`` found.  ``table``: every observation (discrepancies.csv's rows)."""
 
-    run: object  # crosscheck.runner.RunResult
+    run: object  # crosscheck.running.runner.RunResult
     name: str
     asked: tuple
     unavailable: dict = field(default_factory=dict)
     printed_on_import: str = ""
+    #: The command a failing scenario is rerun with (the function's --backward when it has a file).
+    rerun: str = "crosscheck run"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -46,6 +49,16 @@ class Result:
         from crosscheck.reporting.tables import failures_table
 
         return failures_table(self.table)
+
+    @property
+    def diagnosis(self) -> pd.DataFrame:
+        """Per failing engine, what its values are: a slip of the mutant catalogue, a constant
+        factor, or the scenario features that separate failing from passing runs, with the
+        smallest failing scenario and its rerun command (diagnosis.csv's rows); empty when
+        everything passed."""
+        from crosscheck.analyses.diagnosis import diagnose
+
+        return diagnose(self.table, self.run.evidence, self.run.where, self.rerun)
 
     @property
     def where(self) -> pd.DataFrame:
@@ -86,8 +99,11 @@ class Result:
         from crosscheck.reporting.tables import identity_table
 
         failures = self.failures.head(20)
+        diagnosis = self.diagnosis
         return "\n".join([
             f"<pre>{html.escape(self.headline)}</pre>",
+            "<ul>" + "".join(f"<li><b>{html.escape(r.engine)}</b>: {html.escape(r.finding)}</li>"
+                             for r in diagnosis.itertuples()) + "</ul>" if len(diagnosis) else "",
             identity_table(self.table).to_html(index=False, border=0),
             f"<h4>Failing rows ({len(self.failures)}; the first {len(failures)})</h4>" if len(failures) else "",
             failures.to_html(index=False, border=0) if len(failures) else "",
@@ -148,7 +164,13 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         run = run_all(items, ready, progress)
     finally:
         close(ready)
-    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed)
+    # the command line that reruns a scenario, when the functions are files it can name
+    flags = {"backward": backward if isinstance(backward, str) else None,
+             "forward": forward if isinstance(forward, str) else None,
+             "activations": ",".join(_listed(activations)) if activations else None, "timeout": timeout, "name": name}
+    rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(value))}" for flag, value in flags.items()
+                                       if value is not None and flags["backward"])
+    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun)
     if out is not None:
         from crosscheck.reporting.files import write_reports
 
@@ -156,5 +178,5 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         write_reports(run, Path(out), title, unavailable,
                       {"title": title, "suite": None if network is not None else suite,
                        "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
-                       "asked": list(result.asked), "printed_on_import": printed})
+                       "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun})
     return result

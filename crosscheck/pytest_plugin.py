@@ -139,6 +139,16 @@ def failure_report(df) -> str:
     return f"scenario {first['scenario']}, engine {first['engine']}:\n" + "\n".join(lines)
 
 
+def _rerun(config) -> str:
+    """The command line that reruns a failing item's scenario."""
+    import shlex
+
+    flags = [("backward", "crosscheck_backward"), ("forward", "crosscheck_forward"),
+             ("activations", "crosscheck_activations"), ("timeout", "crosscheck_timeout")]
+    return "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(config.getoption(option)))}"
+                                      for flag, option in flags if config.getoption(option) is not None)
+
+
 #: Per engine label: [items that were checked (passed or failed), items seen].
 _CHECKED: dict = {}
 
@@ -188,17 +198,21 @@ class CrosscheckItem(pytest.Item):
         self.scenario, self.engine = scenario, engine
 
     def runtest(self):
-        from crosscheck.running.runner import run
+        from crosscheck.analyses.diagnosis import diagnose
+        from crosscheck.running.runner import run_all
         from crosscheck.running.statuses import NOT_CHECKED, RUN
 
         loaded = _loaded(self.engine, self.config)
         if isinstance(loaded, str):
             pytest.skip(f"engine {self.engine} unavailable: {loaded}")
-        df = run([self.scenario], [loaded], progress=False)
+        result = run_all([self.scenario], [loaded], progress=False)
+        df = result.observations
         if (df["check"] == RUN).all() and df["status"].isin(NOT_CHECKED).all():
             pytest.skip(df["message"].iloc[0])
         if not df["passed"].all():
-            raise CrosscheckFailure(failure_report(df))
+            found = diagnose(df, result.evidence, result.where, _rerun(self.config))
+            raise CrosscheckFailure("".join(f"diagnosis: {row.finding}\n" for row in found.itertuples())
+                                    + failure_report(df))
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, CrosscheckFailure):

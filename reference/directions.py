@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crosscheck.reference.cost import example_losses
-from crosscheck.reference.network import forward
+from crosscheck.reference.network import cost
 
 #: The quantities whose direction moves a parameter (the others move Z[l] or A[l] in every example).
 PARAMETERS = ("dW", "db")
@@ -29,17 +28,10 @@ def directions(seed: int, quantity: str, layer: int, shape: tuple, count: int | 
     return V
 
 
-def cost(problem, offsets=None, parameters=None):
-    """J of the problem's network (``parameters``: instead of its own; ``offsets``: added to
-    Z[l] or A[l] in the forward pass, reference/network.py)."""
-    s = problem.scenario
-    A, _ = forward(problem.parameters if parameters is None else parameters, problem.X, s.activations, offsets)
-    return example_losses(s.loss, A[s.depth], problem.Y).mean()
-
-
 def cost_along(problem, quantity: str, layer: int, V):
     """h -> J with theta + h V, for the theta that ``quantity`` at ``layer`` differentiates."""
+    s, P, X, Y = problem.scenario, problem.parameters, problem.X, problem.Y
     if quantity in PARAMETERS:
-        P, name = problem.parameters, f"{quantity[1]}{layer}"
-        return lambda h: cost(problem, parameters={**P, name: P[name] + h * V})
-    return lambda h: cost(problem, offsets={(quantity[1], layer): h * V})
+        name = f"{quantity[1]}{layer}"
+        return lambda h: cost({**P, name: P[name] + h * V}, X, Y, s.activations, loss=s.loss)
+    return lambda h: cost(P, X, Y, s.activations, offsets={(quantity[1], layer): h * V}, loss=s.loss)

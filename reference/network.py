@@ -8,8 +8,7 @@ dictionaries keyed by layer: ``A`` and ``dA`` from 0 (``A[0] = X``) to L, ``Z``,
 from __future__ import annotations
 
 from crosscheck.reference.activations import activation
-from crosscheck.reference.cost import CANONICAL, is_canonical
-from crosscheck.reference.cost import cost as loss_cost
+from crosscheck.reference.losses import CANONICAL, batch_cost, is_canonical
 from crosscheck.reference.steps import FORMULAS, Formulas, Step
 from crosscheck.reference.trace import Trace
 
@@ -101,5 +100,5 @@ def gradients(parameters, X, Y, activations, loss="bce"):
 def cost(parameters, X, Y, activations, offsets=None, loss="bce"):
     """J for the given network and batch (``loss``, batch mean)."""
     A, _ = forward(parameters, X, activations, offsets)
-    return loss_cost(loss, A[depth(parameters)], Y)
+    return batch_cost(loss, A[depth(parameters)], Y)
 

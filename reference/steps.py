@@ -12,9 +12,9 @@ from typing import Callable
 import numpy as np
 
 from crosscheck.reference.activations import activation
-from crosscheck.reference.cost import dL_dz
-from crosscheck.reference.cost import output_dA as loss_dA
 from crosscheck.reference.gradients import dA_prev, db, dW, dZ_from_dA
+from crosscheck.reference.losses import dL_dz
+from crosscheck.reference.losses import output_dA as loss_dA
 
 
 @dataclass(frozen=True)

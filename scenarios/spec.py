@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from crosscheck.reference.activations import ACTIVATIONS
-from crosscheck.reference.cost import LOSSES
+from crosscheck.reference.losses import LOSSES
 from crosscheck.scenarios.dtypes import DTYPES  # float64, float32, float16, bfloat16
 
 #: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
@@ -65,7 +65,7 @@ class Scenario:
         self._check_output()
 
     def _check_output(self):
-        """Which output/loss pairs exist (reference/cost.py: canonical and non-canonical)."""
+        """Which output/loss pairs exist (reference/losses.py: canonical and non-canonical)."""
         out, n_L = self.activations[-1], self.layer_sizes[-1]
         if "softmax" in self.activations[:-1]:
             raise ValueError("softmax is an output activation (the last layer) only")

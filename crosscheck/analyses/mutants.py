@@ -4,7 +4,7 @@
 literally; ``common`` ones are the slips people make deriving by hand.  A mutant runs as
 an engine (the reference's code with the one formula changed, in the scenario's dtype)
 and is killed when at least one check fails.  ``equivalent`` mutants cannot change any
-result; tests/test_mutants.py proves each one bit for bit.
+result; tests/analyses/test_mutants.py proves each one bit for bit.
 """
 from __future__ import annotations
 

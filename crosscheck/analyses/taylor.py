@@ -26,7 +26,8 @@ from typing import NamedTuple
 import numpy as np
 
 from crosscheck import reference
-from crosscheck.reference.directions import PARAMETERS, cost, cost_along, directions
+from crosscheck.reference.directions import PARAMETERS, cost_along, directions
+from crosscheck.reference.trace import Trace
 
 #: h V moves a pre-activation by ~h |V| (V ~ N(0, 1), scaled by 1/sqrt(fan-in) for W):
 #: h <= 2^-12 keeps that under the suites' 1e-3 margin around ReLU kinks, where J is
@@ -77,7 +78,7 @@ def observed_order(J0: float, along, slope: float) -> tuple[float, int, float]:
     return float(np.polyfit(np.log(hs[-k:]), np.log(rs[-k:]), 1)[0]), len(hs), bound
 
 
-def taylor_test(problem, trace: dict | None = None) -> list[TaylorResult]:
+def taylor_test(problem, trace: Trace | None = None) -> list[TaylorResult]:
     """Every dW[l], db[l], dZ[l], dA[l] of ``trace`` (default: the reference's, in float64)."""
     p = problem.astype(np.float64)
     s = p.scenario
@@ -85,7 +86,7 @@ def taylor_test(problem, trace: dict | None = None) -> list[TaylorResult]:
     if trace is None:
         trace = reference.trace(P, X, Y, acts, loss=s.loss)
 
-    J0, results = float(cost(p)), []
+    J0, results = float(reference.cost(P, X, Y, acts, loss=s.loss)), []
     A, Z = reference.forward(P, X, acts)
     shapes = {"dW": lambda l: P[f"W{l}"].shape, "db": lambda l: P[f"b{l}"].shape,
               "dZ": lambda l: Z[l].shape, "dA": lambda l: A[l].shape}

@@ -183,3 +183,34 @@ def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.
     """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64); ``terms``:
     the scale of the terms that made it (crosscheck/checks/budget.py), default max|expected|."""
     return compare_many([(expected, actual)], dtype, rtol, atol, scale, [terms])[0]
+
+
+def agrees(expected, actual, tol, terms: float | None = None) -> bool:
+    """True when ``actual`` is ``expected`` within ``tol`` (a scenarios.Tolerance): the same
+    shape, inf and NaN at the same places (with the same signs), and every finite value
+    within ``absolute + rtol |expected|``, where the absolute term is ``tol.absolute`` of
+    ``expected``, or ``max(atol, scale * terms)`` when the term scale is given (and larger).
+    A fast yes/no for matching whole traces (conventions, diagnosis); ``compare`` gives a
+    row's statistics."""
+    if expected is None or actual is None:
+        return False
+    expected, actual = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    if expected.shape != actual.shape:
+        return False
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    if terms is not None and np.isfinite(terms):
+        scale = max(scale, float(terms))
+    if np.isfinite(scale):  # everything finite in expected: one pass (a NaN or inf in actual fails it)
+        with np.errstate(invalid="ignore"):
+            return bool(np.all(np.abs(actual - expected) <= max(tol.atol, tol.scale * scale)
+                               + tol.rtol * np.abs(expected)))
+    finite_e, finite_a = np.isfinite(expected), np.isfinite(actual)
+    if not np.array_equal(finite_e, finite_a):
+        return False
+    same_nonfinite = np.array_equal(np.isnan(expected), np.isnan(actual)) and np.array_equal(
+        np.where(np.isinf(expected), expected, 0), np.where(np.isinf(actual), actual, 0))
+    absolute = tol.absolute(expected)
+    if terms is not None and np.isfinite(terms):
+        absolute = max(absolute, tol.scale * float(terms))
+    e, a = expected[finite_e], actual[finite_a]
+    return same_nonfinite and bool(np.all(np.abs(a - e) <= absolute + tol.rtol * np.abs(e)))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from crosscheck.reference.trace import Trace
 from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
+from crosscheck.reference.losses import OUTPUT_DA_TERMS
 
 
 def inner_dimension(s, quantity: str, layer: int) -> int:
@@ -32,7 +34,7 @@ def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float) -> 
     return max_abs_err / (inner_dimension(s, quantity, layer) * UNIT_ROUNDOFF[s.dtype] * scale)
 
 
-def term_scales(problem, ref: dict) -> dict:
+def term_scales(problem, ref: Trace) -> dict:
     """{(quantity, layer): the scale of the terms that made it}: the absolute term of the
     tolerance is a multiple of this (scenarios/tolerances.py).
 
@@ -54,7 +56,7 @@ def term_scales(problem, ref: dict) -> dict:
     a = np.abs(A[L])
     absolute = lambda x: np.abs(np.where(np.isfinite(x), x, 0.0))  # noqa: E731
     with np.errstate(all="ignore"):
-        dA_terms = {"bce": Y / a + (1 - Y) / np.abs(1 - A[L]), "cce": Y / a}.get(s.loss, a + Y)
+        dA_terms = OUTPUT_DA_TERMS[s.loss](A[L], p.Y)
         out = reference.activation(s.activations[-1])
         terms = {("dA", L): dA_terms,  # dZ[L] = dA[L] g'(Z[L]) for a non-canonical pair: dA[L]'s terms through g'
                  ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) or not out.elementwise

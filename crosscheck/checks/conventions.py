@@ -15,7 +15,9 @@ from typing import Callable
 import numpy as np
 
 from crosscheck import reference
+from crosscheck.checks.arrays import agrees
 from crosscheck.reference.steps import FORMULAS
+from crosscheck.reference.trace import Trace
 from crosscheck.scenarios.problem import KINKED
 from crosscheck.scenarios.tolerances import Tolerance, tolerance
 
@@ -27,29 +29,14 @@ BCELOSS_EPS = 1e-12
 class Convention:
     name: str
     explanation: str
-    #: (problem, engine name, trace) -> whether the convention can be what happened.
+    #: (problem, the engine's claimed conventions (Engine.conventions), trace) -> whether the
+    #: convention can be what happened.
     applies: Callable
     #: (problem, trace, the float64 reference trace) -> {quantity: {layer: array}}: the
     #: reference under the convention (or a list of such, when it comes in variants).
     alternative: Callable
     #: (problem) -> the tolerance to compare with the alternative (default: the dtype's).
     tolerance: Callable = lambda problem: tolerance(problem.scenario.dtype)
-
-
-def agrees(expected, actual, tol: Tolerance) -> bool:
-    """Same shape; inf and NaN at the same places (same signs); finite values within tol."""
-    if expected is None or actual is None:
-        return False
-    expected, actual = np.asarray(expected, np.float64), np.asarray(actual).astype(np.float64)
-    if expected.shape != actual.shape:
-        return False
-    finite_e, finite_a = np.isfinite(expected), np.isfinite(actual)
-    if not np.array_equal(finite_e, finite_a):
-        return False
-    same_nonfinite = np.array_equal(np.isnan(expected), np.isnan(actual)) and np.array_equal(
-        np.where(np.isinf(expected), expected, 0), np.where(np.isinf(actual), actual, 0))
-    e, a = expected[finite_e], actual[finite_a]
-    return same_nonfinite and bool(np.all(np.abs(a - e) <= tol.absolute(expected) + tol.rtol * np.abs(e)))
 
 
 def _with_g_prime(problem, at_zero: dict, loss_dZ=None) -> dict:
@@ -134,7 +121,7 @@ def _slope_one_at_zero(name: str, how: str, reference_takes: str) -> Convention:
         f"{name}'(0) = 1",
         f"at z = 0 exactly this engine takes {name}'s slope as 1 ({how}); the reference, {reference_takes}: "
         "a one-sided derivative at the kink, either is a valid choice",
-        lambda p, engine, t: name in p.scenario.activations and _exact_zeros(p, t),
+        lambda p, claims, t: name in p.scenario.activations and _exact_zeros(p, t),
         lambda p, t, ref: _with_g_prime(p, {name: 1.0}),
     )
 
@@ -146,7 +133,7 @@ CONVENTIONS = (
         "kink: mean of one-sided slopes",
         "a central difference across z = 0 gives the mean of the two one-sided slopes (relu 0.5, leaky_relu "
         "0.505), not either one, to O(h): the kink is not differentiable",
-        lambda p, name, t: name == "fd" and _exact_zeros(p, t),
+        lambda p, claims, t: "kink: mean of one-sided slopes" in claims and _exact_zeros(p, t),
         lambda p, t, ref: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
         # across a kink the difference is only first order: its error is O(h) (h = 2^-14), not O(h^4)
         lambda p: Tolerance(1e-3, 1e-4),
@@ -155,28 +142,28 @@ CONVENTIONS = (
         "saturated sigmoid, chain rule",
         "the output rounds to exactly 1 in this dtype: the chain rule dA[L] * sigma'(Z[L]) = "
         "(1 - y)/(1 - a) * a(1 - a) gives inf * 0 = NaN, while the direct form A - Y stays finite",
-        lambda p, name, t: _saturated(p, t).any(),
+        lambda p, claims, t: _saturated(p, t).any(),
         _in_dtype("chain"),
     ),
     Convention(
         "saturated sigmoid, direct form",
         "the output rounds to exactly 1 in this dtype: this engine's direct A - Y is finite, while the chain "
         "rule on its own dA[L] = (1 - y)/(1 - a) = inf gives NaN",
-        lambda p, name, t: _saturated(p, t).any(),
+        lambda p, claims, t: _saturated(p, t).any(),
         _in_dtype("direct"),
     ),
     Convention(
         "BCELoss clamping",
         "torch's binary_cross_entropy clamps log(a), log(1 - a) at -100 and a(1 - a) at 1e-12 in its gradient: "
         "at an output rounded to exactly 1 its dZ[L] is 0, not a - y",
-        lambda p, name, t: name.startswith("torch-bceloss") and _saturated(p, t).any(),
+        lambda p, claims, t: "BCELoss clamping" in claims and _saturated(p, t).any(),
         _bceloss,
     ),
     Convention(
         "JAX without x64",
         "with jax_enable_x64 off (JAX's default) float64 inputs are computed and returned in float32: "
         "float32 error and dtype, not a formula",
-        lambda p, name, t: name.startswith("jax") and _float32_values(p, t),  # JAX's own setting, no one else's
+        lambda p, claims, t: "JAX without x64" in claims and _float32_values(p, t),  # JAX's own setting
         _reference,
         lambda p: tolerance("float32"),
     ),
@@ -191,15 +178,16 @@ def _combined(a: Convention, b: Convention) -> Convention:
     return Convention(f"{a.name} + {b.name}", f"{a.explanation}; and {b.explanation}", a.applies, b.alternative, tol)
 
 
-def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], ref: dict) -> dict:
+def explain(problem, claims, trace, failing: list[tuple[str, int]], ref: Trace) -> dict:
     """{(quantity, layer): Convention} for the failing rows a convention explains (one
-    convention, or JAX without x64 together with one other); ``ref`` is the float64
-    reference trace the rows were compared with."""
+    convention, or JAX without x64 together with one other); ``claims``: the engine's own
+    framework conventions (``Engine.conventions``: a name never grants one); ``ref``: the
+    float64 reference trace the rows were compared with."""
     explained = {}
     applicable = []
     for convention in CONVENTIONS:
         try:
-            if convention.applies(problem, engine_name, trace):
+            if convention.applies(problem, claims, trace):
                 applicable.append(convention)
         except (ValueError, TypeError, KeyError):  # e.g. a missing or misshapen engine value
             continue
@@ -221,7 +209,7 @@ def explain(problem, engine_name: str, trace, failing: list[tuple[str, int]], re
 
 
 
-def older_dA_naming(trace, ref: dict, tol: Tolerance):
+def older_dA_naming(trace, ref: Trace, tol: Tolerance):
     """The trace with its dA keys read in the older course naming (the function's dA{l} is
     dJ/dA[l-1], the derivative with respect to layer l's input), or None.
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from crosscheck.reference.trace import Trace
+
 COURSE_THRESHOLD = 2e-7
 
 
-def gradient_check_difference(ref: dict, trace) -> float:
+def gradient_check_difference(ref: Trace, trace) -> float:
     """The difference, or NaN when the engine gave no trace or a missing or misshapen gradient."""
     if trace is None:
         return float("nan")

@@ -19,7 +19,7 @@ from typing import Iterator
 import numpy as np
 
 from crosscheck import reference
-from crosscheck.adapters.base import QUANTITIES, Trace
+from crosscheck.reference.trace import QUANTITIES, Trace
 
 #: Each identity and what it says, as the reports print it (a new identity: a line here,
 #: its formula below, and its rows in ``identity_observations``).
@@ -53,7 +53,7 @@ class Observation:
     holds: bool = True
 
 
-def reference_observations(ref: dict, trace: Trace) -> Iterator[Observation]:
+def reference_observations(ref: Trace, trace: Trace) -> Iterator[Observation]:
     """The engine's every quantity and layer against the float64 reference (A[0] = X skipped)."""
     for q in QUANTITIES:
         for l in sorted(ref.layers(q)):

@@ -19,7 +19,7 @@ COMMANDS = ("run", "mutants", "fuzz", "merge", "compare", "audit", "taylor", "sc
 
 
 def _parser() -> Parser:
-    parser = Parser(prog="crosscheck", description=__doc__.splitlines()[0])
+    parser = Parser(prog="crosscheck", description=__doc__.splitlines()[0].replace("``", ""))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMANDS:
         importlib.import_module(f"crosscheck.cli.{name}").add_parser(sub)

@@ -98,7 +98,10 @@ def _problems(args):
 
 
 def main(args) -> int:
+    import pandas as pd
+
     from crosscheck.adapters import DEVICES
+    from crosscheck.analyses.diagnosis import diagnosis_lines
     from crosscheck.engines import EngineSpec, close
     from crosscheck.reporting.files import write_reports
     from crosscheck.reporting.tables import headline, identity_table, not_returned_lines
@@ -174,6 +177,9 @@ def main(args) -> int:
     judged = () if args.shard else asked  # an engine that checks nothing in one shard: the merge says
     ok = passed(df, judged)
     emit(coloured(headline(df, unavailable, judged)))
+    if "diagnosis" in paths:
+        for line in diagnosis_lines(pd.read_csv(paths["diagnosis"], keep_default_na=False)):
+            emit(line.replace("**", "").replace("`", ""))
     if args.quiet:
         return EXIT_PASS if ok else EXIT_FAIL
     for line in not_returned_lines(df):

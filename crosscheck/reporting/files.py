@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from crosscheck.analyses.diagnosis import diagnose
 from crosscheck.reporting.environment import environment
 from crosscheck.reporting.html import report_html
 from crosscheck.reporting.markdown import summary_markdown
@@ -47,17 +48,26 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
     run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
     atomically."""
     df = result.observations
-    asked = () if (meta or {}).get("shard") else tuple((meta or {}).get("asked") or ())  # a shard: merge judges
+    meta_ = meta or {}
+    shard = bool(meta_.get("shard"))
+    asked = () if shard else tuple(meta_.get("asked") or ())  # a shard: merge judges
+    # a shard's diagnosis would see only its own scenarios: merge diagnoses the whole suite
+    diagnosis = None if shard else diagnose(df, result.evidence, result.where, meta_.get("rerun") or "crosscheck run",
+                                            meta_.get("network"))
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
-             "summary": "summary.md", "html": "report.html"}
+             "evidence": "evidence.csv", "summary": "summary.md", "html": "report.html"}
     texts = {
         names["csv"]: df.to_csv(index=False, lineterminator="\n"),
         names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
         names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
-        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked),
+        names["evidence"]: result.evidence.to_csv(index=False, lineterminator="\n"),
+        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked, diagnosis),
     }
-    texts[names["html"]] = report_html(result, title, unavailable, environment(), (meta or {}).get("rerun"), asked,
-                                       (meta or {}).get("network"))
+    if diagnosis is not None:
+        names["diagnosis"] = "diagnosis.csv"
+        texts["diagnosis.csv"] = diagnosis.to_csv(index=False, lineterminator="\n")
+    texts[names["html"]] = report_html(result, title, unavailable, environment(), meta_.get("rerun"), asked,
+                                       meta_.get("network"), diagnosis)
     log = printed_log(result.printed, (meta or {}).get("printed_on_import", ""))
     if log:
         names["log"] = USER_LOG

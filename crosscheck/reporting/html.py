@@ -15,12 +15,12 @@ import io
 import numpy as np
 import pandas as pd
 
-from crosscheck.reporting.tables import failures_table, headline, identity_table
+from crosscheck.reporting.tables import failing_runs_table, headline, identity_table
 from crosscheck.running.verdict import passed
 from crosscheck.scenarios import Scenario
 
 QUANTITY_ORDER = ["A", "Z", "dA", "dZ", "dW", "db"]
-#: report.html lists this many failing rows (all of them are in discrepancies.csv).
+#: report.html lists this many failing scenarios x engines (every failing row is in discrepancies.csv).
 MAX_ROWS = 500
 
 STYLE = """
@@ -117,9 +117,10 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str | None = None,
-                asked=(), network: str | None = None) -> str:
-    """The page for a run; ``rerun`` is the start of the command that reruns a failing row
-    (its --backward and the options that go with it), ``network`` the --network file."""
+                asked=(), network: str | None = None, diagnosis=None) -> str:
+    """The page for a run; ``rerun`` is the start of the command that reruns a failing
+    scenario (its --backward and the options that go with it), ``network`` the --network
+    file; ``diagnosis`` (analyses/diagnosis.py) opens the page."""
     import matplotlib
 
     from crosscheck.engines import rerun_command
@@ -128,35 +129,28 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
     df = result.observations
     failed = df[~df["passed"].astype(bool)]
     verdict = "pass" if passed(df, asked) else "fail"
-    fails = failures_table(df).head(MAX_ROWS)
-    where = result.where.groupby(["scenario", "engine"], sort=False)
-    localisation, commands = [], []
-    for row in fails.itertuples():
-        try:
-            steps = where.get_group((row.scenario, row.engine))
-            first = steps[steps["first"]].iloc[0]
-            verdict_row = f"{first['quantity']}[{first['layer']}] {first['verdict']}"
-            if first["quantity"] == "-":  # it raised, timed out or died
-                localisation.append(first["verdict"])
-            else:
-                localisation.append(verdict_row if (row.quantity, row.layer) == (first["quantity"], first["layer"])
-                                    else f"first wrong: {verdict_row}")
-        except KeyError:
-            localisation.append("")
-        commands.append(rerun_command(rerun or "crosscheck run", row.scenario, row.engine,
-                                      network if row.scenario.startswith("net-") else None))
-    fails.insert(5, "localisation", localisation)
-    fails["rerun"] = commands
+    runs = failing_runs_table(df, result.where)
+    shown = runs.head(MAX_ROWS).copy()
+    shown["rerun"] = [rerun_command(rerun or "crosscheck run", row.scenario, row.engine,
+                                    network if row.scenario.startswith("net-") else None)
+                      for row in shown.itertuples()]
     env = pd.DataFrame(list(environment.items()), columns=["", "value"])
+    found = [] if diagnosis is None or not len(diagnosis) else [
+        "<h2>Diagnosis</h2>", "<ul>" + "".join(
+            f"<li><b>{html.escape(row.engine)}</b>: {html.escape(row.finding)}. Smallest failing scenario: "
+            f"<code>{html.escape(row.smallest_failing)}</code>; rerun: <code>{html.escape(row.rerun)}</code></li>"
+            for row in diagnosis.itertuples()) + "</ul>"]
     body = [
         f"<h1>backprop-crosscheck: {html.escape(title)}</h1>",
         f'<pre class="{verdict}">{html.escape(headline(df, unavailable, asked))}</pre>',
+        *found,
         "<h2>The article's identities on each engine's own values</h2>", _table(identity_table(df)),
         "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *_heatmaps(df),
         "<h2>Error against batch size, depth and width</h2>", *_error_plots(df),
-        f"<h2>Failing rows ({len(failed)})</h2>",
-        f"<p>The first {MAX_ROWS}; all of them are in discrepancies.csv.</p>" if len(failed) > MAX_ROWS else "",
-        _table(fails),
+        f"<h2>Failing scenarios ({len(runs)}; {len(failed)} failing rows)</h2>",
+        "<p>One row per failing scenario x engine, with its first wrong quantity"
+        + (f"; the first {MAX_ROWS}" if len(runs) > MAX_ROWS else "") + ". Every failing row is in discrepancies.csv.</p>",
+        _table(shown),
         "<h2>Environment</h2>", _table(env),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -1,17 +1,19 @@
-"""summary.md: the headline, then the identity table, the expected differences, the worst
-agreement, the failing rows, where it goes wrong and the gradient-check difference.  Nothing
+"""summary.md: the headline, the diagnosis, then the identity table, the expected
+differences, the worst agreement, the failing scenarios, where it goes wrong and the
+gradient-check difference.  Nothing
 in it depends on timing, so the same scenarios give the same bytes."""
 from __future__ import annotations
 
 import pandas as pd
 
+from crosscheck.analyses.diagnosis import diagnosis_lines
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITY_TEXT
+from crosscheck.checks.localise import WHERE_COLUMNS
 from crosscheck.reporting.tables import (
-    EXPECTED_STATUSES,
     difference_table,
     expected_table,
-    failures_table,
+    failing_runs_table,
     headline,
     identity_table,
     not_applicable_lines,
@@ -19,8 +21,9 @@ from crosscheck.reporting.tables import (
     where_lines,
     worst_table,
 )
+from crosscheck.running.statuses import EXPECTED
 
-#: summary.md lists this many failing rows (then a count): short enough for a CI step summary.
+#: summary.md lists this many failing scenarios (then a count): short enough for a CI step summary.
 MAX_FAILURES = 50
 
 
@@ -29,10 +32,11 @@ def _md(df: pd.DataFrame) -> str:
 
 
 def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None,
-                     asked=()) -> str:
-    """summary.md: headline; (a) identities x engines; (b) worst per engine x quantity x dtype;
-    (c) failing rows (the first MAX_FAILURES, then a count); where it goes wrong; the course's
-    gradient-check difference."""
+                     asked=(), diagnosis=None) -> str:
+    """summary.md: headline; the diagnosis of every failing engine; (a) identities x engines;
+    (b) worst per engine x quantity x dtype; (c) failing scenarios x engines, each with its
+    first wrong quantity (the first MAX_FAILURES, then a count); where it goes wrong; the
+    course's gradient-check difference."""
     extra = [] if where is None else [
         "## Where it goes wrong", "",
         "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
@@ -47,15 +51,22 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "differences.csv.", "",
         _md(difference_table(differences)), "",
     ]
+    runs = failing_runs_table(df, where if where is not None else pd.DataFrame(columns=WHERE_COLUMNS))
     return "\n".join([
         f"# backprop-crosscheck: {title}", "",
         "```", headline(df, unavailable, asked), "```", "",
+        *([] if diagnosis is None or not len(diagnosis) else [
+            "## Diagnosis", "",
+            "What each failing engine's values are: a slip of the mutant catalogue they match (checked on every "
+            "failing scenario and on passing ones), a constant factor, or the features that separate its failing "
+            "scenarios from the passing ones. All of it in diagnosis.csv.", "",
+            *diagnosis_lines(diagnosis), ""]),
         *[f"- {line}" for line in not_returned_lines(df) + not_applicable_lines(df)],
         *([""] if not_returned_lines(df) or not_applicable_lines(df) else []),
         "## The article's identities on each engine's own values", "",
         "; ".join(f"`{check}`: {text}" for check, text in IDENTITY_TEXT.items()) + ".", "",
         _md(identity_table(df)), "",
-        *([] if not df["status"].isin(EXPECTED_STATUSES).any() else [
+        *([] if not df["status"].isin(EXPECTED).any() else [
             "## Differences that are expected", "",
             "Negative controls: `A-Y` on an output/loss pair where it must not hold (the `chain` row of the "
             "same scenario checks dZ[L] = dA[L] * g'(Z[L]) instead); a negative control that holds is a "
@@ -68,9 +79,9 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "reduction that produced the value (k = m for dW and db, n_(l+1) for dA[l] and dZ[l], n_(l-1) for "
         "Z[l] and A[l]; u the dtype's unit roundoff).", "",
         _md(worst_table(df)), "",
-        f"## Failing rows ({int((~df['passed']).sum())})", "",
-        _md(failures_table(df).head(MAX_FAILURES)), "",
-        *([f"... and {int((~df['passed']).sum()) - MAX_FAILURES} more failing rows in discrepancies.csv", ""]
-          if (~df["passed"]).sum() > MAX_FAILURES else []),
+        f"## Failing scenarios ({len(runs)}; {int((~df['passed']).sum())} failing rows, all in discrepancies.csv)",
+        "", _md(runs.head(MAX_FAILURES)), "",
+        *([f"... and {len(runs) - MAX_FAILURES} more failing scenarios in discrepancies.csv", ""]
+          if len(runs) > MAX_FAILURES else []),
         *extra,
     ])

@@ -10,9 +10,6 @@ from crosscheck.checks.identities import IDENTITIES
 from crosscheck.running.statuses import BLIND, CONVENTION, EXPECTED, INCONCLUSIVE, NOT_APPLICABLE, RUN, UNSUPPORTED
 from crosscheck.running.verdict import engine_lines, idle_engines, passed
 
-#: Statuses of rows that differ and pass: they are shown apart from the identities.
-EXPECTED_STATUSES = EXPECTED
-
 
 def _g(x) -> str:
     return "-" if pd.isna(x) else f"{x:.3g}"
@@ -75,7 +72,7 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
     for check in IDENTITIES:
         row = {"identity": check}
         for engine, all_rows in df[df["check"] == check].groupby("engine", sort=False):
-            expected = all_rows["status"].isin(EXPECTED_STATUSES)
+            expected = all_rows["status"].isin(EXPECTED)
             part, texts = all_rows[~expected], []
             if len(part):
                 bad = int((~part["passed"]).sum())
@@ -131,7 +128,7 @@ def not_returned_lines(df: pd.DataFrame) -> list[str]:
 def expected_table(df: pd.DataFrame) -> pd.DataFrame:
     """Rows that differ as they should: negative controls (and convention differences),
     grouped by status, engine, check and explanation, with how many and how far."""
-    part = df[df["status"].isin(EXPECTED_STATUSES)]
+    part = df[df["status"].isin(EXPECTED)]
     if not len(part):
         return part
     table = part.groupby(["status", "engine", "check", "quantity", "message"], sort=False).agg(
@@ -200,3 +197,23 @@ def where_lines(where: pd.DataFrame, limit: int = 50) -> list[str]:
     if len(lines) > limit:
         lines = lines[:limit] + [f"- ... {len(lines) - limit} more in where.csv"]
     return lines or ["_nothing failed_"]
+
+
+def failing_runs_table(df: pd.DataFrame, where: pd.DataFrame) -> pd.DataFrame:
+    """One row per failing scenario x engine: how many rows failed, the first wrong quantity
+    (localised, where.csv) and the first failing row's message; every row is in the CSV."""
+    bad = df[~df["passed"].astype(bool)]
+    first = where[where["first"].astype(bool)].drop_duplicates(["scenario", "engine"]).set_index(["scenario", "engine"])
+    rows = []
+    for (scenario, engine), part in bad.groupby(["scenario", "engine"], sort=False):
+        try:
+            w = first.loc[(scenario, engine)]
+            wrong = w["verdict"] if w["quantity"] == "-" else f"{w['quantity']}[{w['layer']}] {w['verdict']}"
+        except KeyError:
+            wrong = ""
+        top = part.iloc[0]
+        where_ = "" if top["check"] == RUN else f"{top['check']} {top['quantity']}[{top['layer']}]"
+        rows.append({"scenario": scenario, "engine": engine, "failing rows": len(part), "first wrong": wrong,
+                     "first failing row": where_, "message": top["message"]})
+    return pd.DataFrame(rows, columns=["scenario", "engine", "failing rows", "first wrong", "first failing row",
+                                       "message"])

@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from crosscheck import reference
-from crosscheck.adapters.base import NotApplicable, Trace, Unsupported
+from crosscheck.adapters.base import NotApplicable, Unsupported
 from crosscheck.adapters.user_code import UserCodeError
+from crosscheck.analyses.diagnosis import EVIDENCE_COLUMNS, raised_evidence, scenario_evidence
 from crosscheck.checks.arrays import compare_many
 from crosscheck.checks.budget import budget_units, inner_dimension, term_scales
 from crosscheck.checks.controls import indistinguishable, negative_control
 from crosscheck.checks.gradient_check import gradient_check_difference
 from crosscheck.checks.identities import Observation, identity_observations, reference_observations
 from crosscheck.checks.localise import WHERE_COLUMNS, localise
+from crosscheck.reference.trace import Trace
 from crosscheck.running.statuses import (
     BLIND,
     CONVENTION,
@@ -144,15 +146,15 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
                      budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
     failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == FAIL and obs.holds]
     if failing and trace.projections is None:
-        _label_conventions(problem, engine.name, trace, [rows[i] for i in failing], ref)
+        _label_conventions(problem, engine.conventions, trace, [rows[i] for i in failing], ref)
     return rows
 
 
-def _label_conventions(problem, engine_name: str, trace, failing_rows: list[dict], ref: dict) -> None:
+def _label_conventions(problem, claims, trace, failing_rows: list[dict], ref: Trace) -> None:
     """Relabel the failing rows a convention explains (crosscheck/checks/conventions.py), in place."""
     from crosscheck.checks.conventions import explain
 
-    explained = explain(problem, engine_name, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}), ref)
+    explained = explain(problem, claims, trace, sorted({(r["quantity"], r["layer"]) for r in failing_rows}), ref)
     for row in failing_rows:
         convention = explained.get((row["quantity"], row["layer"]))
         if convention is not None:
@@ -170,15 +172,21 @@ class RunResult:
     where: pd.DataFrame
     #: What a user's code printed, per scenario (PRINTED_COLUMNS); written to user-output.log.
     printed: pd.DataFrame = None
+    #: Per failing scenario x engine, the slips its values match (analyses/diagnosis.py).
+    evidence: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVIDENCE_COLUMNS))
 
 
 def join(results) -> RunResult:
     """One RunResult from several, in the order given."""
     results = list(results)
-    printed = [r.printed for r in results if r.printed is not None and len(r.printed)]
+
+    def joined(name, columns):
+        frames = [getattr(r, name) for r in results if getattr(r, name) is not None and len(getattr(r, name))]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
     return RunResult(*(pd.concat([getattr(r, f) for r in results], ignore_index=True)
                        for f in ("observations", "differences", "where")),
-                     pd.concat(printed, ignore_index=True) if printed else pd.DataFrame(columns=PRINTED_COLUMNS))
+                     joined("printed", PRINTED_COLUMNS), joined("evidence", EVIDENCE_COLUMNS))
 
 
 def _where(problem, engine, trace, records, scales=None) -> list[dict]:
@@ -198,7 +206,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
 
     ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
     """
-    rows, differences, where, printed = [], [], [], []
+    rows, differences, where, printed, evidence = [], [], [], [], []
     for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
@@ -229,6 +237,11 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed, scales)
             rows.extend(records)
             where.extend(_where(problem, engine, trace, records, scales))
+            if any(r["status"] == FAIL for r in records) and (trace is None or trace.projections is None):
+                tol = engine.tolerance or tolerance(problem.scenario.dtype)
+                evidence.append({"scenario": problem.scenario.id, "engine": engine.name,
+                                 **(raised_evidence(problem, ref, error) if trace is None
+                                    else scenario_evidence(problem, ref, trace, tol, scales))})
             if status == FAIL:  # the course's number for scenarios the engine ran (or tried to)
                 differences.append({"scenario": problem.scenario.id, "engine": engine.name,
                                     "dtype": problem.scenario.dtype,
@@ -237,7 +250,8 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             if text:
                 printed.append({"scenario": problem.scenario.id, "engine": engine.name, "output": text})
     return RunResult(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(differences, columns=DIFFERENCE_COLUMNS),
-                     pd.DataFrame(where, columns=WHERE_COLUMNS), pd.DataFrame(printed, columns=PRINTED_COLUMNS))
+                     pd.DataFrame(where, columns=WHERE_COLUMNS), pd.DataFrame(printed, columns=PRINTED_COLUMNS),
+                     pd.DataFrame(evidence, columns=EVIDENCE_COLUMNS))
 
 
 def run(items, engines, progress: bool | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crosscheck.reporting.regressions import OLDER_COLUMNS
 from crosscheck.running.runner import RunResult, join
 from crosscheck.scenarios import suite
 
@@ -31,7 +32,7 @@ def shard(items, k: int, n: int) -> list:
     return [item for i, item in enumerate(items) if i % n == k - 1]
 
 
-FILES = ("discrepancies.csv", "differences.csv", "where.csv", "run.json")
+FILES = ("discrepancies.csv", "differences.csv", "where.csv", "evidence.csv", "run.json")
 
 
 def _read(folder: Path):
@@ -40,9 +41,10 @@ def _read(folder: Path):
             raise ValueError(f"{folder}: no {name} (is it the output of `crosscheck run --shard K/N`?)")
     meta = json.loads((folder / "run.json").read_text())
     frames = [pd.read_csv(folder / name, keep_default_na=False, na_values=[""],
-                          dtype={"message": str, "worst_index": str, "shape": str})
+                          dtype={"message": str, "worst_index": str, "shape": str}).rename(columns=OLDER_COLUMNS)
               for name in FILES[:3]]
-    return RunResult(*frames), meta
+    evidence = pd.read_csv(folder / "evidence.csv", keep_default_na=False, dtype=str)
+    return RunResult(*frames, evidence=evidence), meta
 
 
 def merge(folders) -> tuple[RunResult, dict]:
@@ -73,7 +75,8 @@ def merge(folders) -> tuple[RunResult, dict]:
     def in_suite_order(df):
         return df.iloc[df["scenario"].map(order).argsort(kind="stable")].reset_index(drop=True)
 
-    result = RunResult(*(in_suite_order(getattr(merged, f)) for f in ("observations", "differences", "where")))
+    result = RunResult(*(in_suite_order(getattr(merged, f)) for f in ("observations", "differences", "where")),
+                       evidence=in_suite_order(merged.evidence))
     unavailable = {}
     for m in metas:
         unavailable.update(m["unavailable"])

@@ -10,7 +10,7 @@ from crosscheck.running.runner import run
 from crosscheck.scenarios import DTYPES, TOLERANCES, Scenario, suite
 from crosscheck.scenarios.dtypes import numpy_dtype
 
-#: The dtypes of the NumPy-based planted engines (half precision: tests/test_half_precision.py).
+#: The dtypes of the NumPy-based planted engines (half precision: tests/scenarios/test_half_precision.py).
 FULL = ("float64", "float32")
 
 from tests.checks.planted import BUGS, Float32InsideEngine, PerturbedEngine, PlantedEngine, TransposedEngine

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from crosscheck.analyses.mutants import MutantEngine, mutant
-from crosscheck.checks.conventions import CONVENTIONS, agrees
+from crosscheck.checks.arrays import agrees
+from crosscheck.checks.conventions import CONVENTIONS
 from crosscheck.engines import resolve_engines
 from crosscheck.running.runner import run
 from crosscheck.running.statuses import CONVENTION
@@ -118,3 +120,21 @@ def test_relu_prime_one_at_zero_is_labelled_and_relu_prime_one_everywhere_is_not
     assert labelled["message"].str.startswith("convention (relu'(0) = 1)").all()
     everywhere = run([s], [ReluPrimeOneAtZero(everywhere=True)], progress=False)
     assert (everywhere["status"] == "fail").any()
+
+
+@pytest.mark.parametrize("name", ["jax_backward", "numpy"])
+def test_a_name_grants_no_convention_and_shares_no_rows(name, tmp_path):
+    """Conventions of a framework's own settings are claimed by the engine class
+    (Engine.conventions), never by a name: a float32 backward called jax_backward fails like
+    any other, and one called numpy is reported apart from the numpy engine."""
+    from crosscheck.cli import main
+    from tests.support import CLIENTS
+
+    assert main(["run", "--suite", "smoke", "--dtypes", "float64", "--backward",
+                 f"{CLIENTS}/float32_inside.py:{name}", "--out", str(tmp_path), "-q"]) == 1
+    df = pd.read_csv(tmp_path / "discrepancies.csv")
+    mine = df[df["engine"] == (name if name != "numpy" else "numpy (yours)")]
+    assert set(df["engine"]) == {"numpy", mine["engine"].iloc[0]}
+    assert mine.loc[~mine["passed"], "scenario"].nunique() == 10  # every float64 scenario fails
+    assert not (mine["status"] == "convention").any()
+    assert df.loc[df["engine"] == "numpy", "passed"].all()

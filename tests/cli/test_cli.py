@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 import crosscheck.engines
@@ -88,12 +89,19 @@ def test_quiet_prints_only_the_headline(tmp_path, capsys):
     assert "\033" not in out  # no colour off a terminal
 
 
-def test_summary_lists_at_most_50_failing_rows_then_a_count(tmp_path, capsys, monkeypatch):
+def test_summary_lists_the_first_failing_scenarios_then_a_count(tmp_path, capsys, monkeypatch):
+    import crosscheck.reporting.markdown
+
     monkeypatch.setattr(crosscheck.engines, "get_engine", lambda name, device="cpu": PlantedEngine("Y-A"))
+    monkeypatch.setattr(crosscheck.reporting.markdown, "MAX_FAILURES", 5)
     assert main(["run", "--suite", "smoke", "--engines", "numpy", "--out", str(tmp_path), "-q"]) == 1
     text = (tmp_path / "summary.md").read_text()
-    failing = int(text.split("## Failing rows (")[1].split(")")[0])
-    assert failing > 50 and f"... and {failing - 50} more failing rows in discrepancies.csv" in text
+    scenarios, rows = text.split("## Failing scenarios (")[1].split(" failing rows")[0].split("; ")
+    csv = pd.read_csv(tmp_path / "discrepancies.csv")
+    assert int(rows) == int((~csv["passed"]).sum()) > int(scenarios) == 20
+    assert "... and 15 more failing scenarios in discrepancies.csv" in text
+    table = text.split("## Failing scenarios")[1].split("\n\n")[1]
+    assert table.count("\n") == 5 + 1 and "first wrong" in table  # header, rule, five rows
 
 
 def test_every_row_records_its_device_and_a_missing_gpu_is_unavailable_not_a_failure(tmp_path, capsys):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from crosscheck import reference
 from crosscheck.reference.activations import ACTIVATIONS, sigmoid
-from crosscheck.reference.cost import cost as loss_cost
+from crosscheck.reference.losses import batch_cost
 
 probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 
@@ -59,7 +59,7 @@ def test_each_loss_gives_its_output_derivatives_and_A_minus_Y_only_for_canonical
     Y = np.eye(n_L)[:, rng.integers(0, n_L, m)] if loss == "cce" else rng.random((n_L, m))
     g = ACTIVATIONS[out]
     A = g.g(Z)
-    J = lambda Z: loss_cost(loss, g.g(Z), Y)  # noqa: E731
+    J = lambda Z: batch_cost(loss, g.g(Z), Y)  # noqa: E731
     h, fd_dZ = 1e-6, np.zeros_like(Z)
     for idx in np.ndindex(*Z.shape):
         e = np.zeros_like(Z)

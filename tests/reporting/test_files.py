@@ -39,7 +39,7 @@ def test_csv_has_the_contract_columns_in_order_and_one_row_per_observation(repor
 def test_summary_has_the_three_sections(report):
     _, out = report
     text = (out / "summary.md").read_text()
-    for heading in ("The article's identities", "Worst agreement with the float64 reference", "Failing rows (0)"):
+    for heading in ("The article's identities", "Worst agreement with the float64 reference", "Failing scenarios (0;"):
         assert heading in text
     for identity in ("| A-Y", "| x(a-y)", "| db", "| recursion"):
         assert identity in text
@@ -75,5 +75,5 @@ def test_a_failed_write_leaves_the_old_report_whole_and_no_temporary_file(report
     with pytest.raises(OSError):
         write_reports(result, tmp_path, "new", {})
     assert (tmp_path / "discrepancies.csv").read_bytes() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["differences.csv", "discrepancies.csv", "report.html",
-                                                          "summary.md", "where.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagnosis.csv", "differences.csv", "discrepancies.csv",
+                                                          "evidence.csv", "report.html", "summary.md", "where.csv"]

@@ -63,6 +63,13 @@ def dL_dz(A, Y):
 
 EXAMPLE_LOSSES = {"bce": bce_losses, "cce": cce_losses, "mse": mse_losses}
 OUTPUT_DA = {"bce": dL_da, "cce": cce_dL_da, "mse": mse_dL_da}
+#: |the terms| that make dA[L] = dL/da, for its rounding budget (crosscheck/checks/budget.py):
+#: y/a + (1-y)/(1-a) for bce, y/a for cce, a + y for mse.
+OUTPUT_DA_TERMS = {
+    "bce": lambda A, Y: np.abs(Y) / np.abs(A) + np.abs(1 - Y) / np.abs(1 - A),
+    "cce": lambda A, Y: np.abs(Y) / np.abs(A),
+    "mse": lambda A, Y: np.abs(A) + np.abs(Y),
+}
 
 
 def example_losses(loss: str, A, Y):
@@ -71,14 +78,14 @@ def example_losses(loss: str, A, Y):
         return EXAMPLE_LOSSES[loss](A, Y)
 
 
-def cost(loss: str, A, Y):
+def batch_cost(loss: str, A, Y):
     """J = (1/m) sum_i L(a_i, y_i) of ``loss`` for outputs A and targets Y."""
     return example_losses(loss, A, Y).mean()
 
 
 def bce_cost(A, Y):
     """The article's J = -(1/m) sum[ y ln(a) + (1 - y) ln(1 - a) ]."""
-    return cost("bce", A, Y)
+    return batch_cost("bce", A, Y)
 
 
 def output_dA(loss: str, A, Y):

@@ -1,0 +1,458 @@
+"""Diagnosis: which slip a failing engine's values are, not only where they go wrong.
+
+Two steps, so that every path (one process, ``--workers``, shards and ``merge``, the
+plugin, ``check()``) gives the same diagnosis:
+
+- ``scenario_evidence`` runs where the engine's trace is, right after a scenario failed:
+  which real mutants of the catalogue (crosscheck/analyses/mutants.py) give the engine's
+  values on every quantity it returned, within the tolerance (and, when none does, which
+  two mutants together do), and for each failing quantity whether it is the reference
+  times one constant.  One row per failing scenario x engine (EVIDENCE_COLUMNS).
+- ``diagnose`` adds the evidence up per engine: a slip that held on every failing
+  scenario it could be tried on (and leaves the passing ones alone), a constant factor
+  with its usual cause, or else the scenario features that separate failing from passing
+  runs, with the smallest failing scenario and the command that reruns it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+
+import numpy as np
+import pandas as pd
+
+from crosscheck import reference
+from crosscheck.analyses.mutants import CATALOGUE, Mutant
+from crosscheck.checks.arrays import agrees
+from crosscheck.checks.localise import backprop_order
+from crosscheck.reference.steps import FORMULAS, Formulas
+from crosscheck.reference.trace import Trace
+
+EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs", "factors", "raises"]
+DIAGNOSIS_COLUMNS = ["engine", "kind", "finding", "held", "not_held", "where_not", "smallest_failing", "rerun"]
+#: At most this many first slips are combined with a second one per scenario.
+PAIR_STARTS = 3
+#: A matched slip is also tried on up to this many passing scenarios of the engine.
+PASSING_TRIED = 8
+
+REAL = tuple(m for m in CATALOGUE if not m.equivalent)
+
+
+def changed(m: Mutant) -> frozenset:
+    """The formulas of the backward pass that ``m`` replaces."""
+    return frozenset(f.name for f in fields(Formulas) if getattr(m.formulas, f.name) is not getattr(FORMULAS, f.name))
+
+
+def combined(first: Mutant, second: Mutant) -> Formulas | None:
+    """The formulas with both slips, or None when they replace the same formula."""
+    if changed(first) & changed(second):
+        return None
+    return replace(FORMULAS, **{f: getattr(m.formulas, f) for m in (first, second) for f in changed(m)})
+
+
+def _trace(p64, formulas: Formulas, ref: Trace):
+    """The float64 trace with ``formulas`` (the forward pass is the reference's: a slip is in
+    the backward pass), or None where the slip cannot be computed (a product whose shapes
+    do not conform on this network: it matches nothing there)."""
+    s = p64.scenario
+    try:
+        with np.errstate(all="ignore"):  # a slip may divide by zero: its inf is a value like any other
+            dA, dZ, dW, db = reference.backward(p64.parameters, ref.A, ref.Z, p64.Y, s.activations,
+                                                formulas=formulas, loss=s.loss)
+    except Exception:  # e.g. g' of the softmax output, which has a Jacobian and no g'
+        return None
+    return Trace(A=ref.A, Z=ref.Z, dA=dA, dZ=dZ, dW=dW, db=db)
+
+
+def _keys(problem, trace) -> list[tuple[str, int]]:
+    """The (quantity, layer) pairs the engine gave, in backprop order (A[L] only when a
+    user's forward gave its own)."""
+    order = backprop_order(problem.scenario.depth)
+    if trace.given is None:
+        return [k for k in order if k[0] != "A"]
+    return [k for k in order if k in trace.given]
+
+
+def _first_apart(trace, candidate, keys, tol, scales) -> tuple[str, int] | None:
+    """The first (quantity, layer) in ``keys`` where ``trace`` is not ``candidate``'s value."""
+    if candidate is None:
+        return keys[0] if keys else ("-", 0)
+    for q, l in keys:
+        if not agrees(candidate.get(q, l), trace.get(q, l), tol, scales.get((q, l))):
+            return q, l
+    return None
+
+
+def _factor(expected, actual, tol, terms) -> float | None:
+    """c when ``actual`` is c times ``expected`` within the tolerance (c != 1), else None."""
+    if actual is None or expected is None or np.shape(actual) != np.shape(expected):
+        return None
+    e, a = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    if not (np.isfinite(e).all() and np.isfinite(a).all()):
+        return None
+    norm = float(np.sum(e * e))
+    if norm == 0:
+        return None
+    c = float(np.sum(a * e)) / norm
+    if c == 0 or abs(c - 1) < 1e-6 or not agrees(c * e, a, tol, None if terms is None else abs(c) * terms):
+        return None
+    return c
+
+
+#: Constant factors by name: (the factor for a scenario, what it is, its usual cause).
+FACTORS = (
+    (lambda s: -1.0, "-1", "a sign: the opposite sign (Y - A for A - Y, or a minus sign dropped)"),
+    (lambda s: float(s.m), "m", "the batch sum instead of the mean: the 1/m left out"),
+    (lambda s: 1.0 / s.m, "1/m", "1/m applied twice (the mean of a quantity that already holds it)"),
+    (lambda s: 2.0 / s.layer_sizes[-1], "2/n_L",
+     "a mean over the n_L output units instead of the sum, without the 1/2 (Keras-style MSE)"),
+    (lambda s: 1.0 / s.layer_sizes[-1], "1/n_L", "a mean over the n_L output units instead of the sum"),
+    (lambda s: s.m / s.layer_sizes[0], "m/n_x", "divided by n_x (the input width) instead of by m"),
+    (lambda s: s.layer_sizes[0] / s.m, "n_x/m", "multiplied by n_x / m: n_x (the input width) where m belongs"),
+    (lambda s: 2.0, "2", "twice the value: the 1/2 of a squared loss, or a factor 2 of its derivative"),
+    (lambda s: 0.5, "1/2", "half the value: a 1/2 too many"),
+)
+
+
+def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
+    """What the failing engine's trace of one scenario looks like: the real mutants whose
+    values it has (``matches``), the pairs of mutants when no single one does (``pairs``),
+    the first quantity that differs from the reference (``first``), and the constant
+    factors of the failing quantities (``factors``: JSON {"dW2": c})."""
+    p64 = problem.astype(np.float64)
+    keys = _keys(problem, trace)
+    origin = _first_apart(trace, ref, keys, tol, scales)
+    traces = {m.id: _trace(p64, m.formulas, ref) for m in REAL}
+    apart = {m.id: _first_apart(trace, traces[m.id], keys, tol, scales) for m in REAL}
+    matches = [m.id for m in REAL if apart[m.id] is None]
+    pairs = []
+    if not matches and origin is not None:
+        start = keys.index(origin)
+        # first slips: those that give the engine's values past where the reference stops
+        firsts = sorted((m for m in REAL if keys.index(apart[m.id]) > start),
+                        key=lambda m: -keys.index(apart[m.id]))[:PAIR_STARTS]
+        for first in firsts:
+            for second in REAL:
+                formulas = combined(first, second) if second.id != first.id else None
+                if formulas is not None and _first_apart(trace, _trace(p64, formulas, ref), keys, tol, scales) is None:
+                    pairs.append("+".join(sorted((first.id, second.id))))
+    factors = {}
+    for q, l in keys:
+        expected, actual, terms = ref.get(q, l), trace.get(q, l), scales.get((q, l))
+        if not agrees(expected, actual, tol, terms):
+            c = _factor(expected, actual, tol, terms)
+            # the named factors this scenario's values have, each checked within the tolerance
+            named = [] if c is None else [
+                name for value, name, _ in FACTORS
+                if agrees(value(problem.scenario) * np.asarray(expected, np.float64), actual, tol,
+                          None if terms is None else abs(value(problem.scenario)) * terms)]
+            factors[f"{q}{l}"] = None if c is None else {"c": c, "named": named}
+    return {"traced": 1, "first": "" if origin is None else f"{origin[0]}[{origin[1]}]", "matches": ";".join(matches),
+            "pairs": ";".join(sorted(set(pairs))), "factors": json.dumps(factors, sort_keys=True), "raises": ""}
+
+
+def raised_evidence(problem, ref, error: str) -> dict:
+    """For a scenario the failing engine gave no values for: when it raised a ValueError (what
+    NumPy raises for products whose shapes do not conform), the real mutants that cannot be
+    computed on it either (``raises``); when it timed out, died or raised anything else, none."""
+    p64 = problem.astype(np.float64)
+    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if "raised ValueError" in error else []
+    return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
+
+
+# --- adding the evidence up -------------------------------------------------------------
+
+def _scenario(sid: str):
+    from crosscheck.scenarios import Scenario
+
+    try:
+        return Scenario.from_id(sid)
+    except ValueError:  # a --network file's scenario: no spec to read features from
+        return None
+
+
+def _mutant_text(mid: str) -> str:
+    return next(m.description for m in CATALOGUE if m.id == mid)
+
+
+def _scenarios(n: int, what: str = "failing") -> str:
+    return f"its one {what} scenario" if n == 1 else f"all {n} {what} scenarios"
+
+
+def _passing_text(held: int, them: str = "it") -> str:
+    return (f"it gives the reference's values on the {held} passing scenario{'s' if held != 1 else ''} tried"
+            if held else f"there was no passing scenario to try {them} on")
+
+
+def _passes_on(mid: str, passing: list[str], tol_of) -> tuple[int, list[str]]:
+    """(on how many of the passing scenarios the slip gives the reference's values, where not)."""
+    from crosscheck.running.runner import reference_trace
+    from crosscheck.scenarios import build_problem
+
+    formulas = next(m for m in CATALOGUE if m.id == mid).formulas if "+" not in mid else combined(
+        *(next(m for m in CATALOGUE if m.id == part) for part in mid.split("+")))
+    held, not_held = 0, []
+    for sid in passing:
+        s = _scenario(sid)
+        if s is None:
+            continue
+        problem = build_problem(s)
+        ref = reference_trace(problem)
+        from crosscheck.checks.budget import term_scales
+
+        scales = term_scales(problem, ref)
+        slip = _trace(problem.astype(np.float64), formulas, ref)
+        keys = [k for k in backprop_order(s.depth) if k[0] != "A"]
+        if slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None:
+            held += 1
+        else:
+            not_held.append(sid)
+    return held, not_held
+
+
+def _factor_finding(rows: pd.DataFrame) -> tuple[str, int, list[str]] | None:
+    """The constant factor that every failing quantity of one kind (dW, db, dZ, dA) has in
+    every failing scenario, named with its usual cause, or None."""
+    per_kind: dict[str, list] = {}
+    for row in rows.itertuples():
+        for key, found in json.loads(row.factors).items():
+            per_kind.setdefault(key.rstrip("0123456789"), []).append((row.scenario, key, found))
+    causes = {name: cause for _, name, cause in FACTORS}
+    by_factor: dict[str, list] = {}
+    for kind, items in per_kind.items():
+        if any(found is None for _, _, found in items):
+            continue
+        common = set.intersection(*(set(found["named"]) for _, _, found in items))
+        named = next((name for _, name, _ in FACTORS if name in common), None)
+        cs = [found["c"] for _, _, found in items]
+        if named is None and max(cs) - min(cs) <= 1e-3 * max(abs(c) for c in cs):
+            named = f"{np.median(cs):.4g}"
+        if named is not None:
+            layers = sorted({int(key[len(kind):]) for _, key, _ in items})
+            by_factor.setdefault(named, []).append((kind, layers, {sid for sid, _, _ in items}))
+    if not by_factor:
+        return None
+    texts = []
+    for named, kinds in by_factor.items():
+        what = " and ".join(f"{kind}[{layers[0]}]" if len(layers) == 1 else f"{kind}[l] (layers "
+                            f"{', '.join(map(str, layers))})" for kind, layers, _ in kinds)
+        scenarios = set().union(*(sids for _, _, sids in kinds))
+        texts.append(f"{what} {'is' if len(kinds) == 1 else 'are'} the reference's times {named} in every failing "
+                     f"scenario ({len(scenarios)})" + (f": {causes[named]}" if named in causes else
+                                                       ", a constant factor"))
+    return "; ".join(texts), rows["scenario"].nunique(), []
+
+
+def _features(s) -> dict[str, bool]:
+    """Yes/no features of a scenario that separate slips from one another."""
+    acts, sizes = s.activations, s.layer_sizes
+    out = {"m = 1": s.m == 1, f"dtype {s.dtype}": True, f"loss {s.loss}": True,
+           "neighbouring layers' activations differ": any(a != b for a, b in zip(acts, acts[1:])),
+           "every W[l] square": all(a == b for a, b in zip(sizes, sizes[1:])),
+           "a non-square W[l]": any(a != b for a, b in zip(sizes, sizes[1:])),
+           f"output {acts[-1]}": True}
+    for name in set(acts[:-1]):
+        out[f"a hidden {name} layer"] = True
+    for k in range(2, 7):
+        out[f"depth >= {k}"] = s.depth >= k
+        out[f"depth <= {k - 1}"] = s.depth <= k - 1
+    return out
+
+
+def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str:
+    """One or two sentences, true of the runs, on what separates the failing scenarios: a
+    feature (or two together) that every failing scenario has and no passing one, else the
+    feature that comes closest, with its counts; then where the first wrong quantity is."""
+    fs = [s for s in map(_scenario, failing) if s is not None]
+    ps = [s for s in map(_scenario, passing) if s is not None]
+    sentences = []
+    if fs:
+        table = [_features(s) for s in fs + ps]
+        names = sorted({n for f in table for n in f})
+        has = {n: np.array([f.get(n, False) for f in table]) for n in names}
+        has |= {f"no {n[2:]}" if n.startswith("a ") else f"not {n}": ~v for n, v in has.items()
+                if not n.startswith(("depth", "dtype", "loss", "output"))}
+        is_failing = np.arange(len(table)) < len(fs)
+
+        def exact(v):
+            return v[is_failing].all() and not v[~is_failing].any()
+
+        singles = [n for n, v in has.items() if exact(v)]
+        pairs = [] if singles else [(a, b) for a in has for b in has if a < b and exact(has[a] & has[b])]
+        if singles or pairs:
+            rule = singles[0] if singles else f"{pairs[0][0]} and {pairs[0][1]}"
+            sentences.append(f"it fails in every scenario with {rule} ({len(fs)}) and passes in every other scenario "
+                             f"it checked ({len(ps)})")
+        else:
+            def score(n):
+                return int(has[n][is_failing].sum()) - int(has[n][~is_failing].sum()), n
+
+            best = max(has, key=score)
+            a, b = int(has[best][is_failing].sum()), int(has[best][~is_failing].sum())
+            sentences.append(f"no feature separates them: {a} of the {len(fs)} failing scenarios have {best}, "
+                             f"and {b} of the {len(ps)} passing ones")
+    firsts = where[where["first"].astype(bool) & (where["quantity"] != "-")]
+    if len(firsts):
+        offsets = {}
+        for row in firsts.itertuples():
+            s = _scenario(row.scenario)
+            if s is not None:
+                offsets.setdefault(row.quantity, set()).add(s.depth - int(row.layer))
+        if len(offsets) == 1:
+            q, gaps = next(iter(offsets.items()))
+            at = (f"{q}[L]" if gaps == {0} else f"{q}[L-{min(gaps)}]" if len(gaps) == 1
+                  else f"{q}[l], l from L-{max(gaps)} to L-{min(gaps)}" if min(gaps) else f"{q}[l], l from L-{max(gaps)} to L")
+            sentences.append(f"the first wrong quantity is {at} in every failing scenario localised ({len(firsts)})")
+    return "; ".join(sentences) or "nothing in the scenarios' features separates the failing runs"
+
+
+def _size(sid: str):
+    s = _scenario(sid)
+    return (float("inf"),) if s is None else (sum(a * b for a, b in zip(s.layer_sizes, s.layer_sizes[1:])) * s.m,
+                                               s.depth, sid)
+
+
+def _relative(first: str, sid: str) -> str:
+    """'dW[3]' of a depth-4 scenario as 'dW[L-1]' (layers counted from the output)."""
+    s = _scenario(sid)
+    if s is None or "[" not in first:
+        return first
+    q, l = first[:-1].split("[")
+    gap = s.depth - int(l)
+    return f"{q}[L]" if gap == 0 else f"{q}[L-{gap}]"
+
+
+def _first_wrong(traced: pd.DataFrame) -> str:
+    firsts = pd.Series([_relative(row.first, row.scenario) for row in traced.itertuples() if row.first])
+    if not len(firsts):
+        return ""
+    top, n = firsts.value_counts().index[0], int(firsts.value_counts().iloc[0])
+    return f" (its first wrong quantity: {top}" + (")" if n == len(traced) else f" in {n} of them)")
+
+
+def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str]) -> dict | None:
+    """One slip of the catalogue that has the engine's values wherever it gave values, cannot
+    be computed wherever it raised, and leaves the passing scenarios tried alone."""
+    from crosscheck.scenarios import tolerance
+
+    def count(frame, column):
+        found = {}
+        for cell in frame[column]:
+            for mid in filter(None, cell.split(";")):
+                found[mid] = found.get(mid, 0) + 1
+        return found
+
+    matched, raises = count(traced, "matches"), count(raised, "raises")
+    whole = [m.id for m in REAL if matched.get(m.id, 0) == len(traced) and raises.get(m.id, 0) == len(raised)]
+    for mid in whole:
+        held, apart = _passes_on(mid, passing[:PASSING_TRIED], tolerance)
+        if apart:
+            continue
+        twins = [t for t in whole if t != mid]
+        also = (f"; where it raised a ValueError ({len(raised)}), that slip cannot be computed either (a product "
+                "whose shapes do not conform, or a g' the activation does not have)") if len(raised) else ""
+        return {"kind": "slip", "held": len(traced) + len(raised), "not_held": 0, "where_not": "", "finding": (
+            (f"its values are the slip `{mid}` on {_scenarios(len(traced))} it gave values for{_first_wrong(traced)}"
+             if len(traced) else f"it raised on {_scenarios(len(raised))}, the slip `{mid}` too")
+            + f"{also if len(traced) else ''}: {_mutant_text(mid)}; {_passing_text(held)}"
+            + (f"; slips that fit as well: {', '.join(f'`{t}`' for t in twins)}" if twins else ""))}
+    return None
+
+
+def _pair(traced: pd.DataFrame, passing: list[str]) -> dict | None:
+    """Two slips at once, where no single one has the engine's values."""
+    from crosscheck.scenarios import tolerance
+
+    counts = {}
+    for cell in traced["pairs"]:
+        for pair in filter(None, cell.split(";")):
+            counts[pair] = counts.get(pair, 0) + 1
+    for pair, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        a, b = pair.split("+")
+        alone = [row.scenario for row in traced.itertuples()
+                 if pair not in row.pairs.split(";") and {a, b} & set(row.matches.split(";"))]
+        if n + len(alone) < len(traced):
+            continue
+        held, apart = _passes_on(pair, passing[:PASSING_TRIED], tolerance)
+        if apart:
+            continue
+        return {"kind": "slips", "held": n + len(alone), "not_held": 0, "where_not": "", "finding": (
+            f"two slips at once: its values are the slips `{a}` and `{b}` together on {n} failing scenarios"
+            + (f", and one of them alone on the other {len(alone)}" if alone else "") + _first_wrong(traced)
+            + f": {_mutant_text(a)}; and {_mutant_text(b)}; " + _passing_text(held, "them").replace("it gives", "they give"))}
+    return None
+
+
+def _partial(traced: pd.DataFrame) -> dict | None:
+    """The slip that has the engine's values on at least half of the failing scenarios."""
+    counts = {}
+    for cell in traced["matches"]:
+        for mid in filter(None, cell.split(";")):
+            counts[mid] = counts.get(mid, 0) + 1
+    if not counts:
+        return None
+    mid, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    if n < len(traced) / 2:
+        return None
+    missed = [row.scenario for row in traced.itertuples() if mid not in row.matches.split(";")]
+    if not missed:  # it fits every failing scenario, but changes a passing one the engine gets right
+        return {"kind": "partial slip", "held": n, "not_held": 0, "where_not": "", "finding": (
+            f"its values are the slip `{mid}` on {_scenarios(n)} it gave values for, but that slip also changes "
+            f"passing scenarios where this engine gives the reference's values: evidence of that slip "
+            f"({_mutant_text(mid)}), not proof")}
+    return {"kind": "partial slip", "held": n, "not_held": len(missed), "where_not": ";".join(missed[:5]),
+            "finding": (f"its values are the slip `{mid}` on {n} of the {len(traced)} failing scenarios it gave "
+                        f"values for, not on the other {len(missed)} (first: `{missed[0]}`): evidence of that slip "
+                        f"({_mutant_text(mid)}), and of something more")}
+
+
+def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataFrame, rerun: str = "crosscheck run",
+             network: str | None = None) -> pd.DataFrame:
+    """One or more rows per failing engine (DIAGNOSIS_COLUMNS); none for an engine that passed."""
+    from crosscheck.engines import rerun_command
+    from crosscheck.running.statuses import FAIL, NOT_CHECKED, RUN
+
+    rows = []
+    for engine, part in observations.groupby("engine", sort=False):
+        bad = part[part["status"] == FAIL]
+        if not len(bad):
+            continue
+        failing = list(dict.fromkeys(bad["scenario"]))
+        checked = part[~((part["check"] == RUN) & part["status"].isin(NOT_CHECKED))]
+        passing = [sid for sid in dict.fromkeys(checked["scenario"]) if sid not in set(failing)]
+        ev = evidence[(evidence["engine"] == engine) & evidence["scenario"].isin(failing)]
+        smallest = min(failing, key=_size)
+        base = {"engine": engine, "smallest_failing": smallest,
+                "rerun": rerun_command(rerun, smallest, engine, network if smallest.startswith("net-") else None)}
+        traced = ev[ev["traced"].astype(str) == "1"]
+        raised = ev[ev["traced"].astype(str) != "1"]
+        tried = traced["scenario"].tolist()
+        note = (f"; {len(raised)} failing scenarios gave no values to match (it raised, timed out or died there)"
+                if len(raised) else "")
+        found = False
+        if len(ev):
+            for find in (lambda: _slip(traced, raised, passing), lambda: _pair(traced, passing),
+                         lambda: _partial(traced)):
+                finding = find()
+                if finding is not None:  # a slip says itself where it raised
+                    rows.append({**base, **finding, "finding": finding["finding"] + ("" if finding["kind"] == "slip"
+                                                                                     else note)})
+                    found = True
+                    break
+            factor = _factor_finding(traced) if len(traced) else None
+            if factor is not None:  # said beside a slip too: the factor is what the numbers show
+                rows.append({**base, "kind": "factor", "finding": factor[0] + note, "held": factor[1],
+                             "not_held": 0, "where_not": ""})
+                found = True
+        if not found:
+            rows.append({**base, "kind": "pattern", "finding": (
+                f"no slip of the catalogue and no constant factor gives its values ({len(tried)} failing scenarios "
+                f"tried); {_pattern(failing, passing, where[where['engine'] == engine])}" + note),
+                "held": len(failing), "not_held": 0, "where_not": ""})
+    return pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
+
+
+def diagnosis_lines(diagnosis: pd.DataFrame) -> list[str]:
+    """One Markdown line per finding: engine, finding, smallest failing scenario, rerun."""
+    return [f"- **{row.engine}**: {row.finding}. Smallest failing scenario: `{row.smallest_failing}`; "
+            f"rerun: `{row.rerun}`" for row in diagnosis.itertuples()]
