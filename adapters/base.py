@@ -63,7 +63,7 @@ class Engine:
         """None if the framework is installed, else why not; imports nothing."""
         if self.module is None or importlib.util.find_spec(self.module) is not None:
             return None
-        return f"{self.module} is not installed (pip install '.[{self.name}]')"
+        return f"{self.module} is not installed (pip install '.[{self.module}]')"
 
     def load(self):
         """Import the framework (once) and return it; EngineUnavailable if that fails."""

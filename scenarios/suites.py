@@ -31,7 +31,7 @@ from crosscheck.scenarios.dtypes import HALF
 from crosscheck.scenarios.spec import Scenario
 
 #: The dtypes of the smoke, default and losses suites; half precision has its own suite.
-DTYPES = ("float64", "float32")
+SUITE_DTYPES = ("float64", "float32")
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 #: The full suite also covers these (issue 4's activations); default stays fast.
@@ -113,7 +113,7 @@ def tutorial() -> tuple[Scenario, ...]:
     return tuple(
         Scenario((4, *TUTORIAL_WIDTHS[:len(hidden)], n_L), hidden + (out,), m, dtype, loss=loss)
         for out, loss, n_L in TUTORIAL_OUTPUTS for hidden in TUTORIAL_HIDDEN
-        for m, dtype in product(TUTORIAL_BATCHES, DTYPES)
+        for m, dtype in product(TUTORIAL_BATCHES, SUITE_DTYPES)
     )
 
 
@@ -123,7 +123,7 @@ VANISHING = (((8,) * 6 + (1,), ("sigmoid",) * 6), ((8,) * 6 + (1,), ("tanh",) * 
 VANISHING_BATCHES = (64, 1024)
 
 
-def vanishing(dtypes=DTYPES) -> tuple[Scenario, ...]:
+def vanishing(dtypes=SUITE_DTYPES) -> tuple[Scenario, ...]:
     """VANISHING at m = 64 and 1024 in ``dtypes``."""
     return tuple(Scenario(shape, acts, m, dtype) for shape, acts in VANISHING for m in VANISHING_BATCHES
                  for dtype in dtypes)
@@ -132,19 +132,19 @@ def vanishing(dtypes=DTYPES) -> tuple[Scenario, ...]:
 def smoke() -> tuple[Scenario, ...]:
     """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
     return tuple(
-        Scenario(shape, acts, m, dtype) for shape, acts, m in SMOKE for dtype in DTYPES
+        Scenario(shape, acts, m, dtype) for shape, acts, m in SMOKE for dtype in SUITE_DTYPES
     )
 
 
 def default() -> tuple[Scenario, ...]:
     """The main job: see the module docstring for what it covers and why."""
-    return (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), DTYPES)
+    return (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, SUITE_DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), SUITE_DTYPES)
             + tutorial() + vanishing())
 
 
 def losses() -> tuple[Scenario, ...]:
     """Every pair of LOSS_PAIRS on every network of the default suite, m = 1, 13, 1024."""
-    return _loss_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES)
+    return _loss_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, SUITE_DTYPES)
 
 
 def full() -> tuple[Scenario, ...]:
@@ -157,9 +157,9 @@ def full() -> tuple[Scenario, ...]:
     exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
     label, not a suite to pass.
     """
-    return (_matrix(FULL_SHAPES, FULL_BATCHES, DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
-            + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, DTYPES, regimes=("soft",))
-            + _loss_matrix(DEFAULT_SHAPES, (13, 1024), DTYPES, activations=ALL_HIDDEN)
+    return (_matrix(FULL_SHAPES, FULL_BATCHES, SUITE_DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
+            + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, SUITE_DTYPES, regimes=("soft",))
+            + _loss_matrix(DEFAULT_SHAPES, (13, 1024), SUITE_DTYPES, activations=ALL_HIDDEN)
             + tutorial() + vanishing() + half())
 
 
@@ -204,7 +204,7 @@ def conventions() -> tuple[Scenario, ...]:
              ((4, 5, 5, 1), ("leaky_relu", "tanh", "sigmoid")))
     saturated = (((4, 5, 1), ("tanh", "sigmoid")), ((4, 5, 1), ("relu", "sigmoid")),
                  ((4, 5, 5, 1), ("tanh", "relu", "sigmoid")))
-    return (tuple(Scenario(shape, acts, 13, dtype, regime="zeros") for shape, acts in zeros for dtype in DTYPES)
+    return (tuple(Scenario(shape, acts, 13, dtype, regime="zeros") for shape, acts in zeros for dtype in SUITE_DTYPES)
             + tuple(s for shape, acts in saturated for s in _conditioned(
                 [Scenario(shape, acts, 64, "float32", seed, regime="saturated") for seed in range(20)], 2))
             + (Scenario((4, 5, 5, 1), ("tanh", "relu", "sigmoid"), 13, "float64"),
@@ -217,7 +217,7 @@ def gelu_defaults() -> tuple[Scenario, ...]:
     its default is not, by the difference of the two forms (up to ~1e-3)."""
     shapes, acts = ((4, 6, 1), (5, 5, 5, 1)), ("gelu", "gelu_tanh")
     return tuple(Scenario(shape, (a,) * (len(shape) - 2) + (OUTPUT_ACTIVATION,), m, dtype)
-                 for shape in shapes for a in acts for m in (13, 256) for dtype in DTYPES)
+                 for shape in shapes for a in acts for m in (13, 256) for dtype in SUITE_DTYPES)
 
 
 SUITES = {"smoke": smoke, "default": default, "full": full, "losses": losses, "half": half,

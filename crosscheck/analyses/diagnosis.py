@@ -152,11 +152,13 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
 
 
 def raised_evidence(problem, ref, error: str) -> dict:
-    """For a scenario the failing engine gave no values for: when it raised a ValueError (what
-    NumPy raises for products whose shapes do not conform), the real mutants that cannot be
-    computed on it either (``raises``); when it timed out, died or raised anything else, none."""
+    """For a scenario the failing engine gave no values for: when it raised a ValueError or a
+    TypeError (what NumPy raises for products whose shapes do not conform, what calling a g'
+    an activation does not have raises), the real mutants that cannot be computed on it
+    either (``raises``); when it timed out, died or raised anything else, none."""
     p64 = problem.astype(np.float64)
-    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if "raised ValueError" in error else []
+    numpy_like = "raised ValueError" in error or "raised TypeError" in error
+    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if numpy_like else []
     return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
 
 
@@ -349,7 +351,7 @@ def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str]) -> dic
         if apart:
             continue
         twins = [t for t in whole if t != mid]
-        also = (f"; where it raised a ValueError ({len(raised)}), that slip cannot be computed either (a product "
+        also = (f"; where it raised ({len(raised)}), that slip cannot be computed either (a product "
                 "whose shapes do not conform, or a g' the activation does not have)") if len(raised) else ""
         return {"kind": "slip", "held": len(traced) + len(raised), "not_held": 0, "where_not": "", "finding": (
             (f"its values are the slip `{mid}` on {_scenarios(len(traced))} it gave values for{_first_wrong(traced)}"
@@ -383,7 +385,7 @@ def _pair(traced: pd.DataFrame, passing: list[str]) -> dict | None:
     return None
 
 
-def _partial(traced: pd.DataFrame) -> dict | None:
+def _partial(traced: pd.DataFrame, raised: pd.DataFrame) -> dict | None:
     """The slip that has the engine's values on at least half of the failing scenarios."""
     counts = {}
     for cell in traced["matches"]:
@@ -395,11 +397,14 @@ def _partial(traced: pd.DataFrame) -> dict | None:
     if n < len(traced) / 2:
         return None
     missed = [row.scenario for row in traced.itertuples() if mid not in row.matches.split(";")]
-    if not missed:  # it fits every failing scenario, but changes a passing one the engine gets right
-        return {"kind": "partial slip", "held": n, "not_held": 0, "where_not": "", "finding": (
-            f"its values are the slip `{mid}` on {_scenarios(n)} it gave values for, but that slip also changes "
-            f"passing scenarios where this engine gives the reference's values: evidence of that slip "
-            f"({_mutant_text(mid)}), not proof")}
+    if not missed:  # it fits every failing scenario with values, yet not the whole run
+        unexplained = [row.scenario for row in raised.itertuples() if mid not in row.raises.split(";")]
+        why = (f"it raised on {len(unexplained)} failing scenarios where that slip can be computed (first: "
+               f"`{unexplained[0]}`)" if unexplained else
+               "that slip also changes passing scenarios where this engine gives the reference's values")
+        return {"kind": "partial slip", "held": n, "not_held": len(unexplained), "where_not": ";".join(unexplained[:5]),
+                "finding": (f"its values are the slip `{mid}` on {_scenarios(n)} it gave values for, but {why}: "
+                            f"evidence of that slip ({_mutant_text(mid)}), not proof")}
     return {"kind": "partial slip", "held": n, "not_held": len(missed), "where_not": ";".join(missed[:5]),
             "finding": (f"its values are the slip `{mid}` on {n} of the {len(traced)} failing scenarios it gave "
                         f"values for, not on the other {len(missed)} (first: `{missed[0]}`): evidence of that slip "
@@ -432,7 +437,7 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         found = False
         if len(ev):
             for find in (lambda: _slip(traced, raised, passing), lambda: _pair(traced, passing),
-                         lambda: _partial(traced)):
+                         lambda: _partial(traced, raised)):
                 finding = find()
                 if finding is not None:  # a slip says itself where it raised
                     rows.append({**base, **finding, "finding": finding["finding"] + ("" if finding["kind"] == "slip"
