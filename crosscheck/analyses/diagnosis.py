@@ -132,8 +132,12 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
         firsts = sorted((m for m in REAL if keys.index(apart[m.id]) > start),
                         key=lambda m: -keys.index(apart[m.id]))[:PAIR_STARTS]
         for first in firsts:
-            for second in REAL:
-                formulas = combined(first, second) if second.id != first.id else None
+            # the second slip must show, alone, at the first quantity the first slip leaves unexplained
+            q, l = apart[first.id]
+            seconds = [m for m in REAL if m.id != first.id and traces[m.id] is not None
+                       and not agrees(ref.get(q, l), traces[m.id].get(q, l), tol, scales.get((q, l)))]
+            for second in seconds:
+                formulas = combined(first, second)
                 if formulas is not None and _first_apart(trace, _trace(p64, formulas, ref), keys, tol, scales) is None:
                     pairs.append("+".join(sorted((first.id, second.id))))
     factors = {}
