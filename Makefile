@@ -35,11 +35,15 @@ baseline: setup
 compare: report
 	$(BIN)/crosscheck compare reports/baseline/discrepancies.csv.gz $(OUT)/discrepancies.csv
 
+# Regenerate benchmarks/RESULTS.md: each script replaces its own section (--write).
+# About 5-8 minutes on 2 cores; tolerance_survey.py runs the default suite here
+# (--suite full, the survey behind scenarios/tolerances.py, takes hours).
+BENCH_SCRIPTS = default_suite.py speed.py overhead_breakdown.py user_code.py tolerance_survey.py
 bench: setup
-	$(BIN)/python benchmarks/default_suite.py
+	set -e; for script in $(BENCH_SCRIPTS); do $(BIN)/python benchmarks/$$script --write; done
 
 bench-speed: setup
-	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/speed.py --write
 
 clean:
 	rm -rf $(VENV) reports/latest

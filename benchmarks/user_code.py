@@ -1,12 +1,12 @@
 """What running a user's backward in a child process costs (adapters/user_code.py).
 
-    python benchmarks/user_code.py [--suite default] [--repeat 3]
+    python benchmarks/user_code.py [--suite default] [--repeat 3] [--write]
 
 Side by side, in this process, the same dictionary-contract function
 (tests/byo/course_backward.py:L_model_backward) over the suite: called in the harness's
 own process (a bare engine, as before isolation) and through the child process
 (``--backward``), and the one-time start of the child (spawn, import, load).  Prints the
-medians and the ratio; the figures go to benchmarks/RESULTS.md.
+medians and the ratio; ``--write`` puts them in benchmarks/RESULTS.md (section user_code.py).
 """
 from __future__ import annotations
 
@@ -17,15 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from crosscheck import reference
+from crosscheck.adapters.base import Engine, NotApplicable, Trace
+from crosscheck.adapters.user_backward import UserBackward, resolve, user_function
+from crosscheck.running.runner import run_all
+from crosscheck.scenarios import build_problem, suite
+from results import Section, add_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from crosscheck import reference  # noqa: E402
-from crosscheck.adapters.base import Engine, Trace  # noqa: E402
-from crosscheck.adapters.user_backward import UserBackward, resolve, user_function  # noqa: E402
-from crosscheck.running.runner import run_all  # noqa: E402
-from crosscheck.scenarios import build_problem, suite  # noqa: E402
-
 TARGET = ROOT / "tests" / "byo" / "course_backward.py"
 
 
@@ -44,8 +43,6 @@ class InProcess(Engine):
     def trace(self, problem):
         s = problem.scenario
         if s.loss != "bce":
-            from crosscheck.adapters.base import NotApplicable
-
             raise NotApplicable("bce only")
         grads = self.func({k: v.copy() for k, v in problem.parameters.items()}, problem.X.copy(),
                           problem.Y.copy(), list(s.activations))
@@ -66,7 +63,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="default")
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = add_arguments(parser).parse_args()
+    if not TARGET.exists():
+        sys.exit(f"user-code benchmark: the function it times, {TARGET.relative_to(ROOT)}, is missing")
+    out = Section(__file__, "A user's function in a child process")
     problems = [build_problem(s) for s in suite(args.suite)]
     starts, inside, child = [], [], []
     for _ in range(args.repeat):
@@ -79,10 +79,22 @@ def main() -> None:
         direct = InProcess()
         inside.append(_timed(lambda: run_all(problems, [direct], progress=False)))
     med = statistics.median
-    print(f"suite {args.suite}: {len(problems)} scenarios, medians of {args.repeat}")
-    print(f"  in the harness's process: {med(inside):.2f} s")
-    print(f"  in a child process:       {med(child):.2f} s  ({med(child) / med(inside):.2f}x)")
-    print(f"  starting the child (spawn, import, load), once per run and worker: {med(starts):.2f} s")
+    ran = sum(p.scenario.loss == "bce" for p in problems)
+    extra = (med(child) - med(inside)) / max(ran, 1)
+    out.add(f"The same dictionary-contract function ({TARGET.relative_to(ROOT)}:L_model_backward) through "
+            f"`run_all` on the {args.suite} suite ({len(problems)} scenarios, {ran} of them bce, which it "
+            f"computes), alternated, medians of {args.repeat}: called in the harness's own process (a bare "
+            "engine, as before isolation) and through the child process of `--backward` "
+            "(adapters/user_code.py).", "",
+            "| | s | / in-process |", "|---|---|---|",
+            f"| in the harness's process | {med(inside):.2f} | 1.00 |",
+            f"| in a child process | {med(child):.2f} | {med(child) / med(inside):.2f}x |",
+            f"| starting the child (spawn, import, load), once per run and worker | {med(starts):.2f} | "
+            f"{med(starts) / med(inside):.2f}x |", "",
+            f"The child costs about {extra * 1e3:.1f} ms more per scenario it runs: pickling the arrays both "
+            "ways and one pipe round trip. It is what lets the harness survive a module that stubs its "
+            "imports, loops forever or prints.")
+    out.finish(args)
 
 
 if __name__ == "__main__":
