@@ -36,8 +36,9 @@ compare: report
 	$(BIN)/crosscheck compare reports/baseline/discrepancies.csv.gz $(OUT)/discrepancies.csv
 
 # Regenerate benchmarks/RESULTS.md: each script replaces its own section (--write).
-# About 5-8 minutes on 2 cores; tolerance_survey.py runs the default suite here
-# (--suite full, the survey behind scenarios/tolerances.py, takes hours).
+# Each section says how long its script took (about 10 minutes in all on 2 busy cores);
+# tolerance_survey.py runs the default suite here (--suite full, the survey behind
+# scenarios/tolerances.py, takes hours).
 BENCH_SCRIPTS = default_suite.py speed.py overhead_breakdown.py user_code.py tolerance_survey.py
 bench: setup
 	set -e; for script in $(BENCH_SCRIPTS); do $(BIN)/python benchmarks/$$script --write; done
