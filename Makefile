@@ -38,10 +38,13 @@ compare: report
 # Regenerate benchmarks/RESULTS.md: each script replaces its own section (--write).
 # Each section says how long its script took (about 10 minutes in all on 2 busy cores);
 # tolerance_survey.py runs the default suite here (--suite full, the survey behind
-# scenarios/tolerances.py, takes hours).
-BENCH_SCRIPTS = default_suite.py speed.py overhead_breakdown.py user_code.py tolerance_survey.py
+# scenarios/tolerances.py, takes hours) and surveys fd beside the other engines.
 bench: setup
-	set -e; for script in $(BENCH_SCRIPTS); do $(BIN)/python benchmarks/$$script --write; done
+	$(BIN)/python benchmarks/default_suite.py --write
+	$(BIN)/python benchmarks/speed.py --write
+	$(BIN)/python benchmarks/overhead_breakdown.py --write
+	$(BIN)/python benchmarks/user_code.py --write
+	$(BIN)/python benchmarks/tolerance_survey.py --engines numpy,torch,jax,fd --write
 
 bench-speed: setup
 	$(BIN)/python benchmarks/speed.py --write

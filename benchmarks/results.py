@@ -24,7 +24,8 @@ from importlib import metadata
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().with_name("RESULTS.md")
-#: The scripts that write RESULTS.md, in the order `make bench` runs them.
+#: The scripts that write RESULTS.md, in the order `make bench` runs them (the Makefile
+#: names them again; tests/test_benchmark_results.py checks the two agree).
 SCRIPTS = ("default_suite.py", "speed.py", "overhead_breakdown.py", "user_code.py", "tolerance_survey.py")
 HEADER_NAME = "header"
 HEADER = f"""# Measured figures of backprop-crosscheck
@@ -33,8 +34,8 @@ Generated: do not edit by hand. Each section below is written by one script in
 `benchmarks/` when it runs with `--write`:
 {", ".join(f"`{s}`" for s in SCRIPTS)}.
 A section says the command, the machine and the date it was measured. Regenerate them
-all with `make bench` (`make bench-speed` for `speed.py` alone), or one with
-`python benchmarks/SCRIPT --write`; without `--write` a script only prints. Elsewhere
+all with `make bench` (`make bench-speed` for `speed.py` alone), or one with the
+command its section shows; without `--write` a script only prints. Elsewhere
 (README, docstrings) link here rather than copy a figure."""
 
 

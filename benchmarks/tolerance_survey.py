@@ -13,8 +13,10 @@ An engine with a tolerance of its own (``fd``, whose error is its step size's, n
 dtype's) is surveyed on its own, over absolute terms atol = 0, 1e-12, ..., 1e-6, the
 form of its tolerance.
 
-    python benchmarks/tolerance_survey.py [--suite default] [--engines numpy,torch,jax,fd] [--write]
+    python benchmarks/tolerance_survey.py [--suite default] [--engines numpy,torch,jax] [--write]
     python benchmarks/tolerance_survey.py --suite full   (the survey behind scenarios/tolerances.py; hours)
+    python benchmarks/tolerance_survey.py --engines fd   (the finite-difference engine's own tolerance)
+    python benchmarks/tolerance_survey.py --engines numpy,torch,jax,fd --write   (make bench: both)
 
 ``--write`` puts the tables in benchmarks/RESULTS.md (section tolerance_survey.py).
 """
@@ -85,7 +87,7 @@ def survey(scenarios, engines, own: bool = False):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="default")
-    parser.add_argument("--engines", "--frameworks", dest="engines", default="numpy,torch,jax,fd")
+    parser.add_argument("--engines", "--frameworks", dest="engines", default="numpy,torch,jax")
     args = add_arguments(parser).parse_args()
     engines, unavailable = resolve_engines(args.engines.split(","))
     for name, reason in unavailable.items():
