@@ -44,10 +44,11 @@ bench: setup
 	$(BIN)/python benchmarks/speed.py --write
 	$(BIN)/python benchmarks/overhead_breakdown.py --write
 	$(BIN)/python benchmarks/user_code.py --write
+	$(BIN)/python benchmarks/diagnosis.py --write
 	$(BIN)/python benchmarks/tolerance_survey.py --engines numpy,torch,jax,fd --write
 
 bench-speed: setup
 	$(BIN)/python benchmarks/speed.py --write
 
 clean:
-	rm -rf $(VENV) reports/latest
+	rm -rf $(VENV) reports/latest build *.egg-info
