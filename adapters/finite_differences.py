@@ -18,9 +18,9 @@ whatever the size) against the reference's ``<dJ/dtheta, V>``.
 Error of the stencil: truncation ``h^4 |f^(5)| / 30`` plus rounding ``~1.5 eps |f| / h``.
 The second-order stencil with h = 2^-17 failed on the default suite where dA[L] =
 1/(1 - a) is steep (truncation h^2 (f3/f1) / 6 = 1.9e-7 relative at the saturation
-margin); with h = 2^-14 the fourth-order one measures at most 1.1e-9 relative there and
-under 1e-9 absolute elsewhere (``python benchmarks/tolerance_survey.py --engines fd``),
-hence TOLERANCE: rtol 1e-7, atol 1e-8.  The engine assumes a smooth cost within 2h: the
+margin); with h = 2^-14 the fourth-order one stays two orders of magnitude inside
+TOLERANCE (rtol 1e-7, atol 1e-8): the survey's figures are in benchmarks/RESULTS.md
+(``python benchmarks/tolerance_survey.py --engines fd``).  The engine assumes a smooth cost within 2h: the
 suites keep examples 1e-3 away from ReLU kinks (at an exact kink it gives the mean of the
 one-sided slopes, a labelled convention), and moves A[L] by a step relative to a (cce's
 -ln a is steep where a softmax output is small).  ELU is only once differentiable at 0, so
