@@ -50,7 +50,19 @@ def combined(first: Mutant, second: Mutant) -> Formulas | None:
     return replace(FORMULAS, **{f: getattr(m.formulas, f) for m in (first, second) for f in changed(m)})
 
 
-def _trace(p64, formulas: Formulas, ref: Trace):
+def _derivations(formulas: Formulas) -> tuple:
+    """How dZ[L] is computed when the slip is in dA[L]: as the reference does (A - Y for a
+    canonical pair, so a slip in dA[L] stays in dA[L]) and by the chain rule from dA[L]
+    (dZ[L] = dA[L] g'(Z[L]), as the course's code does: the slip carries into dZ[L])."""
+    return (None, "chain") if formulas.output_dA is not FORMULAS.output_dA else (None,)
+
+
+def _traces(p64, formulas: Formulas, ref: Trace) -> list:
+    """The slip's traces, one per way of computing dZ[L] (``_derivations``)."""
+    return [_trace(p64, formulas, ref, d) for d in _derivations(formulas)]
+
+
+def _trace(p64, formulas: Formulas, ref: Trace, derivation=None):
     """The float64 trace with ``formulas`` (the forward pass is the reference's: a slip is in
     the backward pass), or None where the slip cannot be computed (a product whose shapes
     do not conform on this network: it matches nothing there)."""
@@ -58,7 +70,7 @@ def _trace(p64, formulas: Formulas, ref: Trace):
     try:
         with np.errstate(all="ignore"):  # a slip may divide by zero: its inf is a value like any other
             dA, dZ, dW, db = reference.backward(p64.parameters, ref.A, ref.Z, p64.Y, s.activations,
-                                                formulas=formulas, loss=s.loss)
+                                                derivation=derivation, formulas=formulas, loss=s.loss)
     except Exception:  # e.g. g' of the softmax output, which has a Jacobian and no g'
         return None
     return Trace(A=ref.A, Z=ref.Z, dA=dA, dZ=dZ, dW=dW, db=db)
@@ -122,8 +134,14 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     p64 = problem.astype(np.float64)
     keys = _keys(problem, trace)
     origin = _first_apart(trace, ref, keys, tol, scales)
-    traces = {m.id: _trace(p64, m.formulas, ref) for m in REAL}
-    apart = {m.id: _first_apart(trace, traces[m.id], keys, tol, scales) for m in REAL}
+    variants = {m.id: _traces(p64, m.formulas, ref) for m in REAL}
+    traces = {mid: found[0] for mid, found in variants.items()}
+
+    def furthest(found):  # None (a match) when one variant has the engine's values
+        aparts = [_first_apart(trace, t, keys, tol, scales) for t in found]
+        return None if None in aparts else max(aparts, key=keys.index)
+
+    apart = {m.id: furthest(variants[m.id]) for m in REAL}
     matches = [m.id for m in REAL if apart[m.id] is None]
     pairs = []
     if not matches and origin is not None:
@@ -138,7 +156,7 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
                        and not agrees(ref.get(q, l), traces[m.id].get(q, l), tol, scales.get((q, l)))]
             for second in seconds:
                 formulas = combined(first, second)
-                if formulas is not None and _first_apart(trace, _trace(p64, formulas, ref), keys, tol, scales) is None:
+                if formulas is not None and furthest(_traces(p64, formulas, ref)) is None:
                     pairs.append("+".join(sorted((first.id, second.id))))
     factors = {}
     for q, l in keys:
@@ -162,7 +180,7 @@ def raised_evidence(problem, ref, error: str) -> dict:
     either (``raises``); when it timed out, died or raised anything else, none."""
     p64 = problem.astype(np.float64)
     numpy_like = "raised ValueError" in error or "raised TypeError" in error
-    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if numpy_like else []
+    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if numpy_like else []  # both ways alike
     return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
 
 
@@ -207,9 +225,9 @@ def _passes_on(mid: str, passing: list[str], tol_of) -> tuple[int, list[str]]:
         from crosscheck.checks.budget import term_scales
 
         scales = term_scales(problem, ref)
-        slip = _trace(problem.astype(np.float64), formulas, ref)
         keys = [k for k in backprop_order(s.depth) if k[0] != "A"]
-        if slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None:
+        if any(slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None
+               for slip in _traces(problem.astype(np.float64), formulas, ref)):
             held += 1
         else:
             not_held.append(sid)
@@ -272,7 +290,9 @@ def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str
     fs = [s for s in map(_scenario, failing) if s is not None]
     ps = [s for s in map(_scenario, passing) if s is not None]
     sentences = []
-    if fs:
+    if fs and not ps:
+        sentences.append(f"it fails in every scenario it checked ({len(fs)}): no passing run to tell them apart")
+    elif fs:
         table = [_features(s) for s in fs + ps]
         names = sorted({n for f in table for n in f})
         has = {n: np.array([f.get(n, False) for f in table]) for n in names}
@@ -299,16 +319,12 @@ def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str
                              f"and {b} of the {len(ps)} passing ones")
     firsts = where[where["first"].astype(bool) & (where["quantity"] != "-")]
     if len(firsts):
-        offsets = {}
-        for row in firsts.itertuples():
-            s = _scenario(row.scenario)
-            if s is not None:
-                offsets.setdefault(row.quantity, set()).add(s.depth - int(row.layer))
-        if len(offsets) == 1:
-            q, gaps = next(iter(offsets.items()))
-            at = (f"{q}[L]" if gaps == {0} else f"{q}[L-{min(gaps)}]" if len(gaps) == 1
-                  else f"{q}[l], l from L-{max(gaps)} to L-{min(gaps)}" if min(gaps) else f"{q}[l], l from L-{max(gaps)} to L")
-            sentences.append(f"the first wrong quantity is {at} in every failing scenario localised ({len(firsts)})")
+        at = pd.Series([_relative(f"{row.quantity}[{row.layer}]", row.scenario) for row in firsts.itertuples()])
+        counts = at.value_counts()
+        top, n = counts.index[0], int(counts.iloc[0])
+        others = ", ".join(f"{q} in {int(c)}" for q, c in counts.iloc[1:4].items())
+        where_ = _scenarios(n, "localised") if n == len(firsts) else f"{n} of the {len(firsts)} failing scenarios localised"
+        sentences.append(f"the first wrong quantity is {top} in {where_}" + (f" ({others})" if others else ""))
     return "; ".join(sentences) or "nothing in the scenarios' features separates the failing runs"
 
 
@@ -349,7 +365,11 @@ def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str]) -> dic
         return found
 
     matched, raises = count(traced, "matches"), count(raised, "raises")
-    whole = [m.id for m in REAL if matched.get(m.id, 0) == len(traced) and raises.get(m.id, 0) == len(raised)]
+    # the slip in the earliest formula of the backward pass first: of two slips with the same values
+    # (dA[L]'s sign, dZ[L] = Y - A) the one upstream explains the other
+    order = [f.name for f in fields(Formulas)]
+    fitting = [m for m in REAL if matched.get(m.id, 0) == len(traced) and raises.get(m.id, 0) == len(raised)]
+    whole = [m.id for m in sorted(fitting, key=lambda m: min(order.index(f) for f in changed(m)))]
     for mid in whole:
         held, apart = _passes_on(mid, passing[:PASSING_TRIED], tolerance)
         if apart:
@@ -454,9 +474,13 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
                              "not_held": 0, "where_not": ""})
                 found = True
         if not found:
+            shapes = bad[bad["message"].astype(str).str.startswith("shape mismatch")]
+            shape_note = (f"; {len(shapes)} of its {len(bad)} failing rows are shape mismatches (first: "
+                          f"{shapes.iloc[0]['quantity']}[{shapes.iloc[0]['layer']}], {shapes.iloc[0]['message']})"
+                          if len(shapes) else "")
             rows.append({**base, "kind": "pattern", "finding": (
                 f"no slip of the catalogue and no constant factor gives its values ({len(tried)} failing scenarios "
-                f"tried); {_pattern(failing, passing, where[where['engine'] == engine])}" + note),
+                f"tried); {_pattern(failing, passing, where[where['engine'] == engine])}" + shape_note + note),
                 "held": len(failing), "not_held": 0, "where_not": ""})
     return pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
 

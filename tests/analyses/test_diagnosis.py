@@ -109,7 +109,7 @@ def test_a_slip_outside_the_catalogue_gets_a_pattern_that_is_true_of_the_runs():
     found = diagnose(result.observations, result.evidence, result.where)
     assert list(found["kind"]) == ["pattern"]
     text = found.iloc[0]["finding"]
-    assert "depth >= " in text and "db[l]" in text
+    assert "depth >= " in text and "the first wrong quantity is db[L-" in text
     # true of the runs: the depth it names holds for every failing scenario, and the counts are the runs'
     k = int(text.split("depth >= ")[1][0])
     df = result.observations
