@@ -196,7 +196,8 @@ def _scenario(sid: str):
 
 
 def _mutant_text(mid: str) -> str:
-    return next(m.description for m in CATALOGUE if m.id == mid)
+    m = next(m for m in CATALOGUE if m.id == mid)
+    return f"a slip the article itself prints ({m.equation}): {m.description}" if m.tag == "article" else m.description
 
 
 def _scenarios(n: int, what: str = "failing") -> str:
