@@ -97,9 +97,12 @@ def _first_apart(trace, candidate, keys, tol, scales) -> tuple[str, int] | None:
 
 def _factor(expected, actual, tol, terms) -> float | None:
     """c when ``actual`` is c times ``expected`` within the tolerance (c != 1), else None."""
-    if actual is None or expected is None or np.shape(actual) != np.shape(expected):
+    try:
+        e, a = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    except (TypeError, ValueError):  # None, or not numbers
         return None
-    e, a = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    if e.shape != a.shape:
+        return None
     if not (np.isfinite(e).all() and np.isfinite(a).all()):
         return None
     norm = float(np.sum(e * e))

@@ -194,7 +194,10 @@ def agrees(expected, actual, tol, terms: float | None = None) -> bool:
     row's statistics."""
     if expected is None or actual is None:
         return False
-    expected, actual = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    try:  # a user's function may return anything: what is not numbers agrees with nothing
+        expected, actual = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    except (TypeError, ValueError):
+        return False
     if expected.shape != actual.shape:
         return False
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0

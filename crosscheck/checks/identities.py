@@ -141,7 +141,7 @@ def _identity(check, quantity, layer, actual, formula, holds=True) -> Observatio
     try:
         with np.errstate(all="ignore"):
             expected, _ = formula()
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError) as exc:  # a value missing, misshapen or not numbers
         return Observation(check, quantity, layer, None, actual, f"cannot evaluate {check}: {exc}", holds)
     return Observation(check, quantity, layer, expected, actual, holds=holds)
 

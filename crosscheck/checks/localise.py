@@ -53,7 +53,7 @@ def localise(problem, trace, failing: set, tol=None, scales=None) -> list[dict]:
                 expected, inputs = own_formula(problem, trace, q, l)
             own = compare(expected, trace.get(q, l), problem.scenario.dtype, tol.rtol, tol.atol, tol.scale,
                           scales.get((q, l))).passed
-        except (AttributeError, TypeError, ValueError):  # an input is missing or misshapen
+        except (AttributeError, TypeError, ValueError, IndexError):  # an input is missing or misshapen
             own, inputs = None, []
         wrong_inputs = [f"{iq}[{il}]" for iq, il in inputs if (iq, il) in failing]
         absent = [f"{iq}[{il}]" for iq, il in _derived_from(q, l, problem.scenario.depth)

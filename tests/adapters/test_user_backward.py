@@ -116,3 +116,26 @@ def test_bad_network_file_exits_2_with_one_line(drop, change, message, tmp_path,
     assert main(["run", "--network", str(net), "--engines", "numpy", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_values_that_are_not_arrays_fail_their_rows_and_never_crash_the_harness(tmp_path, capsys):
+    """A string, a None and nested lists where arrays belong: failing rows (exit 1), a
+    diagnosis, no internal error (exit 3)."""
+    module = tmp_path / "junk.py"
+    module.write_text(
+        "import numpy as np\n\n"
+        "def backward(parameters, X, Y, activations):\n"
+        "    out = {}\n"
+        "    for l in range(1, len(activations) + 1):\n"
+        "        out[f'dW{l}'] = 'oops' if l == 1 else np.zeros_like(parameters[f'W{l}'])\n"
+        "        out[f'db{l}'] = [[0.0]] * parameters[f'b{l}'].shape[0]\n"
+        "        out[f'dZ{l}'] = None\n"
+        "    return out\n")
+    assert main(["run", "--suite", "smoke", "--backward", f"{module}:backward", "--out", str(tmp_path / "out"),
+                 "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    df = pd.read_csv(tmp_path / "out" / "discrepancies.csv")
+    mine = df[df["engine"] == "backward"]
+    assert mine.loc[~mine["passed"], "scenario"].nunique() == 20
+    assert len(pd.read_csv(tmp_path / "out" / "diagnosis.csv")) >= 1
