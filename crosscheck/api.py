@@ -31,6 +31,8 @@ class Result:
     printed_on_import: str = ""
     #: The command a failing scenario is rerun with (the function's --backward when it has a file).
     rerun: str = "crosscheck run"
+    #: The --network file the scenarios came from, if any (the rerun command names it).
+    network: str | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -58,7 +60,7 @@ class Result:
         everything passed."""
         from crosscheck.analyses.diagnosis import diagnose
 
-        return diagnose(self.table, self.run.evidence, self.run.where, self.rerun)
+        return diagnose(self.table, self.run.evidence, self.run.where, self.rerun, self.network)
 
     @property
     def where(self) -> pd.DataFrame:
@@ -170,7 +172,8 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
              "activations": ",".join(_listed(activations)) if activations else None, "timeout": timeout, "name": name}
     rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(value))}" for flag, value in flags.items()
                                        if value is not None and flags["backward"])
-    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun)
+    result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun,
+                    None if network is None else str(network))
     if out is not None:
         from crosscheck.reporting.files import write_reports
 
@@ -178,5 +181,6 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         write_reports(run, Path(out), title, unavailable,
                       {"title": title, "suite": None if network is not None else suite,
                        "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
-                       "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun})
+                       "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun,
+                       "network": result.network})
     return result

@@ -32,8 +32,6 @@ EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs",
 DIAGNOSIS_COLUMNS = ["engine", "kind", "finding", "held", "not_held", "where_not", "smallest_failing", "rerun"]
 #: At most this many first slips are combined with a second one per scenario.
 PAIR_STARTS = 3
-#: A matched slip is also tried on up to this many passing scenarios of the engine.
-PASSING_TRIED = 8
 
 REAL = tuple(m for m in CATALOGUE if not m.equivalent)
 
@@ -60,6 +58,17 @@ def _derivations(formulas: Formulas) -> tuple:
 def _traces(p64, formulas: Formulas, ref: Trace) -> list:
     """The slip's traces, one per way of computing dZ[L] (``_derivations``)."""
     return [_trace(p64, formulas, ref, d) for d in _derivations(formulas)]
+
+
+def _error(p64, formulas: Formulas, ref: Trace) -> str | None:
+    """The exception the slip raises on this network ('ValueError: matmul: ...'), or None."""
+    s = p64.scenario
+    try:
+        with np.errstate(all="ignore"):
+            reference.backward(p64.parameters, ref.A, ref.Z, p64.Y, s.activations, formulas=formulas, loss=s.loss)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
 
 
 def _trace(p64, formulas: Formulas, ref: Trace, derivation=None):
@@ -115,8 +124,10 @@ def _factor(expected, actual, tol, terms) -> float | None:
 
 
 #: Constant factors by name: (the factor for a scenario, what it is, its usual cause).
-FACTORS = (
+FACTORS = (  # the constants first: where a scenario-dependent name gives the same number, both are said
     (lambda s: -1.0, "-1", "a sign: the opposite sign (Y - A for A - Y, or a minus sign dropped)"),
+    (lambda s: 2.0, "2", "twice the value: the 1/2 of a squared loss, or a factor 2 of its derivative"),
+    (lambda s: 0.5, "1/2", "half the value: a 1/2 too many"),
     (lambda s: float(s.m), "m", "the batch sum instead of the mean: the 1/m left out"),
     (lambda s: 1.0 / s.m, "1/m", "1/m applied twice (the mean of a quantity that already holds it)"),
     (lambda s: 2.0 / s.layer_sizes[-1], "2/n_L",
@@ -124,8 +135,6 @@ FACTORS = (
     (lambda s: 1.0 / s.layer_sizes[-1], "1/n_L", "a mean over the n_L output units instead of the sum"),
     (lambda s: s.m / s.layer_sizes[0], "m/n_x", "divided by n_x (the input width) instead of by m"),
     (lambda s: s.layer_sizes[0] / s.m, "n_x/m", "multiplied by n_x / m: n_x (the input width) where m belongs"),
-    (lambda s: 2.0, "2", "twice the value: the 1/2 of a squared loss, or a factor 2 of its derivative"),
-    (lambda s: 0.5, "1/2", "half the value: a 1/2 too many"),
 )
 
 
@@ -145,7 +154,9 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
         return None if None in aparts else max(aparts, key=keys.index)
 
     apart = {m.id: furthest(variants[m.id]) for m in REAL}
-    matches = [m.id for m in REAL if apart[m.id] is None]
+    # values that are the reference's (a failure of dtype, not of values) match no slip: a slip
+    # matches only where it changes what the engine returned, as the engine's values do
+    matches = [] if origin is None else [m.id for m in REAL if apart[m.id] is None]
     pairs = []
     if not matches and origin is not None:
         start = keys.index(origin)
@@ -177,13 +188,15 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
 
 
 def raised_evidence(problem, ref, error: str) -> dict:
-    """For a scenario the failing engine gave no values for: when it raised a ValueError or a
-    TypeError (what NumPy raises for products whose shapes do not conform, what calling a g'
-    an activation does not have raises), the real mutants that cannot be computed on it
-    either (``raises``); when it timed out, died or raised anything else, none."""
+    """For a scenario the failing engine gave no values for because it raised: the real
+    mutants that raise the very same exception on it (type and message: NumPy's message
+    names the operands' shapes), ``raises``; none when it timed out or died."""
     p64 = problem.astype(np.float64)
-    numpy_like = "raised ValueError" in error or "raised TypeError" in error
-    raising = [m.id for m in REAL if _trace(p64, m.formulas, ref) is None] if numpy_like else []  # both ways alike
+    raising = []
+    for m in REAL:
+        own = _error(p64, m.formulas, ref)
+        if own is not None and f"raised {own}" in error:
+            raising.append(m.id)
     return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
 
 
@@ -207,35 +220,39 @@ def _scenarios(n: int, what: str = "failing") -> str:
     return f"its one {what} scenario" if n == 1 else f"all {n} {what} scenarios"
 
 
-def _passing_text(held: int, them: str = "it") -> str:
-    return (f"it gives the reference's values on the {held} passing scenario{'s' if held != 1 else ''} tried"
-            if held else f"there was no passing scenario to try {them} on")
+def _passing_text(tried: int, them: str = "it") -> str:
+    return (f"and it changes none of the {tried} passing scenario{'s' if tried != 1 else ''} tried: it shows where "
+            "this engine fails, and nowhere else" if tried else f"there was no passing scenario to try {them} on")
 
 
-def _passes_on(mid: str, passing: list[str], tol_of) -> tuple[int, list[str]]:
-    """(on how many of the passing scenarios the slip gives the reference's values, where not)."""
+#: A matched slip is tried on at most this many of the engine's passing scenarios.
+PASSING_SCANNED = 64
+
+
+def _shows_on_passing(mid: str, passing: list[str], quantities: set, tol_of) -> tuple[int, list[str]]:
+    """(how many passing scenarios were tried, those where the slip would change what the
+    engine returned): on a passing scenario the engine gives the reference's values, so a
+    slip that would change them there is not the engine's slip."""
+    from crosscheck.checks.budget import term_scales
     from crosscheck.running.runner import reference_trace
     from crosscheck.scenarios import build_problem
 
     formulas = next(m for m in CATALOGUE if m.id == mid).formulas if "+" not in mid else combined(
         *(next(m for m in CATALOGUE if m.id == part) for part in mid.split("+")))
-    held, not_held = 0, []
-    for sid in passing:
+    tried, shows = 0, []
+    for sid in passing[:PASSING_SCANNED]:
         s = _scenario(sid)
         if s is None:
             continue
         problem = build_problem(s)
         ref = reference_trace(problem)
-        from crosscheck.checks.budget import term_scales
-
         scales = term_scales(problem, ref)
-        keys = [k for k in backprop_order(s.depth) if k[0] != "A"]
-        if any(slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None
-               for slip in _traces(problem.astype(np.float64), formulas, ref)):
-            held += 1
-        else:
-            not_held.append(sid)
-    return held, not_held
+        keys = [k for k in backprop_order(s.depth) if k[0] in quantities]
+        tried += 1
+        if not any(slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None
+                   for slip in _traces(problem.astype(np.float64), formulas, ref)):
+            shows.append(sid)
+    return tried, shows
 
 
 def _factor_finding(rows: pd.DataFrame) -> tuple[str, int, list[str]] | None:
@@ -251,24 +268,29 @@ def _factor_finding(rows: pd.DataFrame) -> tuple[str, int, list[str]] | None:
         if any(found is None for _, _, found in items):
             continue
         common = set.intersection(*(set(found["named"]) for _, _, found in items))
-        named = next((name for _, name, _ in FACTORS if name in common), None)
+        fitting = [name for _, name, _ in FACTORS if name in common]
+        named = tuple(fitting) or None
         cs = [found["c"] for _, _, found in items]
         if named is None and max(cs) - min(cs) <= 1e-3 * max(abs(c) for c in cs):
-            named = f"{np.median(cs):.4g}"
+            named = (f"{np.median(cs):.4g}",)
         if named is not None:
             layers = sorted({int(key[len(kind):]) for _, key, _ in items})
             by_factor.setdefault(named, []).append((kind, layers, {sid for sid, _, _ in items}))
     if not by_factor:
         return None
-    texts = []
+    texts, failing = [], rows["scenario"].nunique()
     for named, kinds in by_factor.items():
         what = " and ".join(f"{kind}[{layers[0]}]" if len(layers) == 1 else f"{kind}[l] (layers "
                             f"{', '.join(map(str, layers))})" for kind, layers, _ in kinds)
         scenarios = set().union(*(sids for _, _, sids in kinds))
-        texts.append(f"{what} {'is' if len(kinds) == 1 else 'are'} the reference's times {named} in every failing "
-                     f"scenario ({len(scenarios)})" + (f": {causes[named]}" if named in causes else
-                                                       ", a constant factor"))
-    return "; ".join(texts), rows["scenario"].nunique(), []
+        where = (f"in every failing scenario ({failing})" if len(scenarios) == failing else
+                 f"in every scenario where {'it fails' if len(kinds) == 1 else 'they fail'} ({len(scenarios)} of the "
+                 f"{failing} failing)")
+        first, *others = named
+        texts.append(f"{what} {'is' if len(kinds) == 1 else 'are'} the reference's times {first} {where}"
+                     + (f": {causes[first]}" if first in causes else ", a constant factor")
+                     + "".join(f"; on these scenarios that is also {other}: {causes[other]}" for other in others))
+    return "; ".join(texts), failing, []
 
 
 def _features(s) -> dict[str, bool]:
@@ -278,6 +300,7 @@ def _features(s) -> dict[str, bool]:
            "neighbouring layers' activations differ": any(a != b for a, b in zip(acts, acts[1:])),
            "every W[l] square": all(a == b for a, b in zip(sizes, sizes[1:])),
            "a non-square W[l]": any(a != b for a, b in zip(sizes, sizes[1:])),
+           "a square W[l]": any(a == b for a, b in zip(sizes, sizes[1:])),
            f"output {acts[-1]}": True}
     for name in set(acts[:-1]):
         out[f"a hidden {name} layer"] = True
@@ -317,7 +340,8 @@ def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str
             def score(n):
                 return int(has[n][is_failing].sum()) - int(has[n][~is_failing].sum()), n
 
-            best = max(has, key=score)
+            telling = [n for n, v in has.items() if not v.all()] or list(has)  # a feature every run has tells nothing
+            best = max(telling, key=score)
             a, b = int(has[best][is_failing].sum()), int(has[best][~is_failing].sum())
             sentences.append(f"no feature separates them: {a} of the {len(fs)} failing scenarios have {best}, "
                              f"and {b} of the {len(ps)} passing ones")
@@ -356,9 +380,10 @@ def _first_wrong(traced: pd.DataFrame) -> str:
     return f" (its first wrong quantity: {top}" + (")" if n == len(traced) else f" in {n} of them)")
 
 
-def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str]) -> dict | None:
-    """One slip of the catalogue that has the engine's values wherever it gave values, cannot
-    be computed wherever it raised, and leaves the passing scenarios tried alone."""
+def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str], quantities: set) -> dict | None:
+    """One slip of the catalogue that has the engine's values wherever it gave values, raises
+    the engine's own exception wherever it raised, and changes none of the passing scenarios
+    tried (there the engine gives the reference's values)."""
     from crosscheck.scenarios import tolerance
 
     def count(frame, column):
@@ -375,21 +400,21 @@ def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str]) -> dic
     fitting = [m for m in REAL if matched.get(m.id, 0) == len(traced) and raises.get(m.id, 0) == len(raised)]
     whole = [m.id for m in sorted(fitting, key=lambda m: min(order.index(f) for f in changed(m)))]
     for mid in whole:
-        held, apart = _passes_on(mid, passing[:PASSING_TRIED], tolerance)
-        if apart:
+        tried, shows = _shows_on_passing(mid, passing, quantities, tolerance)
+        if shows:
             continue
         twins = [t for t in whole if t != mid]
-        also = (f"; where it raised ({len(raised)}), that slip cannot be computed either (a product "
-                "whose shapes do not conform, or a g' the activation does not have)") if len(raised) else ""
+        also = (f"; where it raised ({len(raised)}), that slip raises the same exception") if len(raised) else ""
         return {"kind": "slip", "held": len(traced) + len(raised), "not_held": 0, "where_not": "", "finding": (
             (f"its values are the slip `{mid}` on {_scenarios(len(traced))} it gave values for{_first_wrong(traced)}"
-             if len(traced) else f"it raised on {_scenarios(len(raised))}, the slip `{mid}` too")
-            + f"{also if len(traced) else ''}: {_mutant_text(mid)}; {_passing_text(held)}"
+             if len(traced) else f"it raised on {_scenarios(len(raised))}, and the slip `{mid}` raises the same "
+             "exception (the same operands' shapes) on each of them")
+            + f"{also if len(traced) else ''}: {_mutant_text(mid)}; {_passing_text(tried)}"
             + (f"; slips that fit as well: {', '.join(f'`{t}`' for t in twins)}" if twins else ""))}
     return None
 
 
-def _pair(traced: pd.DataFrame, passing: list[str]) -> dict | None:
+def _pair(traced: pd.DataFrame, passing: list[str], quantities: set) -> dict | None:
     """Two slips at once, where no single one has the engine's values."""
     from crosscheck.scenarios import tolerance
 
@@ -403,13 +428,13 @@ def _pair(traced: pd.DataFrame, passing: list[str]) -> dict | None:
                  if pair not in row.pairs.split(";") and {a, b} & set(row.matches.split(";"))]
         if n + len(alone) < len(traced):
             continue
-        held, apart = _passes_on(pair, passing[:PASSING_TRIED], tolerance)
-        if apart:
+        tried, shows = _shows_on_passing(pair, passing, quantities, tolerance)
+        if shows:
             continue
         return {"kind": "slips", "held": n + len(alone), "not_held": 0, "where_not": "", "finding": (
             f"two slips at once: its values are the slips `{a}` and `{b}` together on {n} failing scenarios"
             + (f", and one of them alone on the other {len(alone)}" if alone else "") + _first_wrong(traced)
-            + f": {_mutant_text(a)}; and {_mutant_text(b)}; " + _passing_text(held, "them").replace("it gives", "they give"))}
+            + f": {_mutant_text(a)}; and {_mutant_text(b)}; " + _passing_text(tried, "them").replace("it changes", "together they change"))}
     return None
 
 
@@ -463,8 +488,16 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         note = (f"; {len(raised)} failing scenarios gave no values to match (it raised, timed out or died there)"
                 if len(raised) else "")
         found = False
-        if len(ev):
-            for find in (lambda: _slip(traced, raised, passing), lambda: _pair(traced, passing),
+        if len(traced) and not len(raised) and (traced["first"] == "").all():
+            top = bad["message"].astype(str).value_counts()
+            rows.append({**base, "kind": "not the values", "held": len(traced), "not_held": 0, "where_not": "",
+                         "finding": ("its values agree with the reference's, within the tolerance, on every quantity it "
+                                     f"returned, in all {len(traced)} failing scenarios: what fails is not the values "
+                                     f"(the commonest failing row says: {top.index[0]})")})
+            found = True
+        elif len(ev):
+            quantities = set(part.loc[part["check"] == "reference", "quantity"])
+            for find in (lambda: _slip(traced, raised, passing, quantities), lambda: _pair(traced, passing, quantities),
                          lambda: _partial(traced, raised)):
                 finding = find()
                 if finding is not None:  # a slip says itself where it raised

@@ -95,7 +95,7 @@ def test_a_mean_over_output_units_is_named_as_keras_style():
     scenarios = [s for s in DEFAULT if s.loss == "mse" and s.activations[-1] == "identity"]
     found = diagnosed([Slipped("keras-mse", keras, keep=("dW", "db"))], scenarios)
     factor = found[found["kind"] == "factor"].iloc[0]["finding"]
-    assert "times 2/n_L" in factor and "Keras-style" in factor
+    assert "2/n_L" in factor and "Keras-style" in factor  # (n_L = 1 here: "times 2", which is also 2/n_L)
 
 
 def test_a_slip_outside_the_catalogue_gets_a_pattern_that_is_true_of_the_runs():
@@ -188,3 +188,34 @@ def test_every_real_mutant_planted_as_a_users_function_is_diagnosed_as_itself(m)
 
     found = check(backward, suite="default").diagnosis
     assert slip_of(found) == mid, found["finding"].tolist()
+
+
+def test_values_that_are_the_references_are_matched_to_no_slip():
+    """A correct function that hands back float64 in float32 scenarios fails by its dtype:
+    no slip is named (a slip that changes nothing the function returned fits trivially)."""
+    class WrongDtype(NumpyReference):
+        name = "float64-out"
+
+        def trace(self, problem):
+            t = super().trace(problem.astype(np.float64))
+            return Trace(**{q: {l: np.asarray(v, np.float64) for l, v in t.layers(q).items()}
+                            for q in ("A", "Z", "dA", "dZ", "dW", "db")})
+
+    found = diagnosed([WrongDtype()], [s for s in SMOKE if s.dtype == "float32"])
+    assert list(found["kind"]) == ["not the values"] and "dtype mismatch" in found.iloc[0]["finding"]
+
+
+def test_a_correct_function_that_raises_its_own_error_is_matched_to_no_slip(tmp_path):
+    """Correct, but a ValueError of its own on leaky_relu networks: no slip whose shapes happen
+    not to conform on the same networks is named; the pattern names leaky_relu."""
+    module = tmp_path / "strict.py"
+    module.write_text(
+        "from crosscheck import reference\n\n"
+        "def backward(parameters, X, Y, activations, loss):\n"
+        "    if 'leaky_relu' in activations:\n"
+        "        raise ValueError('leaky_relu is not supported yet')\n"
+        "    t = reference.trace(parameters, X, Y, activations, loss=loss)\n"
+        "    return {f'{q}{l}': v for q in ('dW', 'db') for l, v in t.layers(q).items()}\n")
+    found = check(f"{module}:backward", suite="default", dtypes="float64").diagnosis
+    assert list(found["kind"]) == ["pattern"]
+    assert "with a hidden leaky_relu layer" in found.iloc[0]["finding"]
