@@ -255,7 +255,7 @@ def _shows_on_passing(mid: str, passing: list[str], quantities: set, tol_of) -> 
     return tried, shows
 
 
-def _factor_finding(rows: pd.DataFrame) -> tuple[str, int, list[str]] | None:
+def _factor_finding(rows: pd.DataFrame, total: int | None = None) -> tuple[str, int, list[str]] | None:
     """The constant factor that every failing quantity of one kind (dW, db, dZ, dA) has in
     every failing scenario, named with its usual cause, or None."""
     per_kind: dict[str, list] = {}
@@ -283,7 +283,8 @@ def _factor_finding(rows: pd.DataFrame) -> tuple[str, int, list[str]] | None:
         what = " and ".join(f"{kind}[{layers[0]}]" if len(layers) == 1 else f"{kind}[l] (layers "
                             f"{', '.join(map(str, layers))})" for kind, layers, _ in kinds)
         scenarios = set().union(*(sids for _, _, sids in kinds))
-        where = (f"in every failing scenario ({failing})" if len(scenarios) == failing else
+        every = "every failing scenario" if total in (None, failing) else "every scenario whose values fail"
+        where = (f"in {every} ({failing})" if len(scenarios) == failing else
                  f"in every scenario where {'it fails' if len(kinds) == 1 else 'they fail'} ({len(scenarios)} of the "
                  f"{failing} failing)")
         first, *others = named
@@ -488,14 +489,17 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         note = (f"; {len(raised)} failing scenarios gave no values to match (it raised, timed out or died there)"
                 if len(raised) else "")
         found = False
-        if len(traced) and not len(raised) and (traced["first"] == "").all():
-            top = bad["message"].astype(str).value_counts()
-            rows.append({**base, "kind": "not the values", "held": len(traced), "not_held": 0, "where_not": "",
-                         "finding": ("its values agree with the reference's, within the tolerance, on every quantity it "
-                                     f"returned, in all {len(traced)} failing scenarios: what fails is not the values "
-                                     f"(the commonest failing row says: {top.index[0]})")})
+        same = traced[traced["first"] == ""]  # scenarios whose values are the reference's: not a slip
+        traced = traced[traced["first"] != ""]
+        if len(same):
+            top = bad.loc[bad["scenario"].isin(set(same["scenario"])), "message"].astype(str).value_counts()
+            rows.append({**base, "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
+                         "finding": (f"in {_scenarios(len(same)) if len(same) == len(failing) else f'{len(same)} of its failing scenarios'}"
+                                     " its values agree with the reference's, within the tolerance, on every quantity "
+                                     "it returned: what fails there is not the values (the commonest failing row says: "
+                                     f"{top.index[0]})")})
             found = True
-        elif len(ev):
+        if len(traced) or len(raised):
             quantities = set(part.loc[part["check"] == "reference", "quantity"])
             for find in (lambda: _slip(traced, raised, passing, quantities), lambda: _pair(traced, passing, quantities),
                          lambda: _partial(traced, raised)):
@@ -505,7 +509,7 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
                                                                                      else note)})
                     found = True
                     break
-            factor = _factor_finding(traced) if len(traced) else None
+            factor = _factor_finding(traced, len(failing)) if len(traced) else None
             if factor is not None:  # said beside a slip too: the factor is what the numbers show
                 rows.append({**base, "kind": "factor", "finding": factor[0] + note, "held": factor[1],
                              "not_held": 0, "where_not": ""})
