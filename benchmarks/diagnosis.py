@@ -37,12 +37,16 @@ def _g_prime(name, z):
     return {"sigmoid": a * (1 - a), "tanh": 1 - a * a, "relu": (z > 0) * 1.0,
             "leaky_relu": np.where(z > 0, 1.0, 0.01), "identity": np.ones_like(z)}[name]
 
-def backward(parameters, X, Y, activations):
-    L, m = len(activations), X.shape[1]
+def _forward(parameters, X, activations):
     A, Z = {0: X}, {}
-    for l in range(1, L + 1):
+    for l in range(1, len(activations) + 1):
         Z[l] = parameters[f"W{l}"] @ A[l - 1] + parameters[f"b{l}"]
         A[l] = _g(activations[l - 1], Z[l])
+    return A, Z
+
+def backward(parameters, X, Y, activations):
+    L, m = len(activations), X.shape[1]
+    A, Z = _forward(parameters, X, activations)
     grads, dZ = {}, A[L] - Y
     for l in range(L, 0, -1):
         grads[f"dW{l}"] = dZ @ A[l - 1].T / m
@@ -56,10 +60,7 @@ def backward(parameters, X, Y, activations):
 def batch_sums(parameters, X, Y, activations):
     """dW and db only (the contract allows it), each the batch sum instead of the mean."""
     L = len(activations)
-    A, Z = {0: X}, {}
-    for l in range(1, L + 1):
-        Z[l] = parameters[f"W{l}"] @ A[l - 1] + parameters[f"b{l}"]
-        A[l] = _g(activations[l - 1], Z[l])
+    A, Z = _forward(parameters, X, activations)
     grads, dZ = {}, A[L] - Y
     for l in range(L, 0, -1):
         grads[f"dW{l}"] = dZ @ A[l - 1].T

@@ -13,8 +13,8 @@ by value, so a function of a notebook cell works).  Nothing is written to disk u
 from __future__ import annotations
 
 import html
-import shlex
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +52,7 @@ class Result:
 
         return failures_table(self.table)
 
-    @property
+    @cached_property  # made once: the passing scenarios a slip is tried on are rebuilt for it
     def diagnosis(self) -> pd.DataFrame:
         """Per failing engine, what its values are: a slip of the mutant catalogue, a constant
         factor, or the scenario features that separate failing from passing runs, with the
@@ -133,7 +133,7 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     """
     from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
     from crosscheck.adapters.user_code import UserCodeError
-    from crosscheck.engines import EngineSpec, check_name, close
+    from crosscheck.engines import EngineSpec, check_name, close, rerun_prefix
     from crosscheck.running.runner import run_all
     from crosscheck.scenarios import DTYPES
     from crosscheck.scenarios import suite as named_suite
@@ -167,11 +167,9 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     finally:
         close(ready)
     # the command line that reruns a scenario, when the functions are files it can name
-    flags = {"backward": backward if isinstance(backward, str) else None,
-             "forward": forward if isinstance(forward, str) else None,
-             "activations": ",".join(_listed(activations)) if activations else None, "timeout": timeout, "name": name}
-    rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(value))}" for flag, value in flags.items()
-                                       if value is not None and flags["backward"])
+    rerun = "crosscheck run" if not isinstance(backward, str) else rerun_prefix(
+        backward=backward, forward=forward if isinstance(forward, str) else None,
+        activations=",".join(_listed(activations)) if activations else None, timeout=timeout, name=name)
     result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun,
                     None if network is None else str(network))
     if out is not None:
@@ -182,5 +180,5 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
                       {"title": title, "suite": None if network is not None else suite,
                        "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
                        "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun,
-                       "network": result.network})
+                       "network": result.network}, result.diagnosis)
     return result

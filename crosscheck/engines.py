@@ -98,6 +98,17 @@ def close(engines) -> None:
         engine.close()
 
 
+#: The options of a user's function, in the order a rerun command gives them.
+USER_FLAGS = ("backward", "forward", "activations", "timeout", "name")
+
+
+def rerun_prefix(**flags) -> str:
+    """``crosscheck run`` with the options of a user's function that were given (None: not
+    given), the start of every rerun command (rerun_command)."""
+    return "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(flags[flag]))}"
+                                      for flag in USER_FLAGS if flags.get(flag) is not None)
+
+
 def rerun_command(prefix: str, scenario: str, engine: str, network: str | None = None) -> str:
     """The command that reruns ``scenario`` on ``engine`` (a name as reports show it:
     ``torch@cuda``, ``mutant:ID``, a user's function's name when ``prefix`` has its

@@ -141,12 +141,10 @@ def failure_report(df) -> str:
 
 def _rerun(config) -> str:
     """The command line that reruns a failing item's scenario."""
-    import shlex
+    from crosscheck.engines import rerun_prefix
 
-    flags = [("backward", "crosscheck_backward"), ("forward", "crosscheck_forward"),
-             ("activations", "crosscheck_activations"), ("timeout", "crosscheck_timeout")]
-    return "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(config.getoption(option)))}"
-                                      for flag, option in flags if config.getoption(option) is not None)
+    return rerun_prefix(**{flag: config.getoption(f"crosscheck_{flag}")
+                           for flag in ("backward", "forward", "activations", "timeout")})
 
 
 #: Per engine label: [items that were checked (passed or failed), items seen].

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from crosscheck import reference
-from crosscheck.analyses.mutants import CATALOGUE, Mutant
+from crosscheck.analyses.mutants import CATALOGUE, Mutant, mutant
 from crosscheck.checks.arrays import agrees
 from crosscheck.checks.localise import backprop_order
 from crosscheck.reference.steps import FORMULAS, Formulas
@@ -60,29 +61,23 @@ def _traces(p64, formulas: Formulas, ref: Trace) -> list:
     return [_trace(p64, formulas, ref, d) for d in _derivations(formulas)]
 
 
-def _error(p64, formulas: Formulas, ref: Trace) -> str | None:
-    """The exception the slip raises on this network ('ValueError: matmul: ...'), or None."""
-    s = p64.scenario
-    try:
-        with np.errstate(all="ignore"):
-            reference.backward(p64.parameters, ref.A, ref.Z, p64.Y, s.activations, formulas=formulas, loss=s.loss)
-    except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    return None
-
-
-def _trace(p64, formulas: Formulas, ref: Trace, derivation=None):
-    """The float64 trace with ``formulas`` (the forward pass is the reference's: a slip is in
-    the backward pass), or None where the slip cannot be computed (a product whose shapes
-    do not conform on this network: it matches nothing there)."""
+def _backward(p64, formulas: Formulas, ref: Trace, derivation=None) -> tuple[Trace | None, str | None]:
+    """(the float64 trace with ``formulas``, None) — the forward pass is the reference's: a
+    slip is in the backward pass — or (None, the exception it raises, 'ValueError: matmul:
+    ...') where it cannot be computed on this network (shapes that do not conform, g' of a
+    softmax output): there it matches no values."""
     s = p64.scenario
     try:
         with np.errstate(all="ignore"):  # a slip may divide by zero: its inf is a value like any other
             dA, dZ, dW, db = reference.backward(p64.parameters, ref.A, ref.Z, p64.Y, s.activations,
                                                 derivation=derivation, formulas=formulas, loss=s.loss)
-    except Exception:  # e.g. g' of the softmax output, which has a Jacobian and no g'
-        return None
-    return Trace(A=ref.A, Z=ref.Z, dA=dA, dZ=dZ, dW=dW, db=db)
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return Trace(A=ref.A, Z=ref.Z, dA=dA, dZ=dZ, dW=dW, db=db), None
+
+
+def _trace(p64, formulas: Formulas, ref: Trace, derivation=None) -> Trace | None:
+    return _backward(p64, formulas, ref, derivation)[0]
 
 
 def _keys(problem, trace) -> list[tuple[str, int]]:
@@ -194,7 +189,7 @@ def raised_evidence(problem, ref, error: str) -> dict:
     p64 = problem.astype(np.float64)
     raising = []
     for m in REAL:
-        own = _error(p64, m.formulas, ref)
+        _, own = _backward(p64, m.formulas, ref)
         if own is not None and f"raised {own}" in error:
             raising.append(m.id)
     return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
@@ -202,6 +197,7 @@ def raised_evidence(problem, ref, error: str) -> dict:
 
 # --- adding the evidence up -------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _scenario(sid: str):
     from crosscheck.scenarios import Scenario
 
@@ -212,7 +208,7 @@ def _scenario(sid: str):
 
 
 def _mutant_text(mid: str) -> str:
-    m = next(m for m in CATALOGUE if m.id == mid)
+    m = mutant(mid)
     return f"a slip the article itself prints ({m.equation}): {m.description}" if m.tag == "article" else m.description
 
 
@@ -229,28 +225,34 @@ def _passing_text(tried: int, them: str = "it") -> str:
 PASSING_SCANNED = 64
 
 
-def _shows_on_passing(mid: str, passing: list[str], quantities: set, tol_of) -> tuple[int, list[str]]:
-    """(how many passing scenarios were tried, those where the slip would change what the
-    engine returned): on a passing scenario the engine gives the reference's values, so a
-    slip that would change them there is not the engine's slip."""
+@lru_cache(maxsize=PASSING_SCANNED)
+def _passing_case(s):
+    """(the float64 problem, its reference trace, its term scales) of a passing scenario: built
+    once, whichever slips are tried on it."""
     from crosscheck.checks.budget import term_scales
     from crosscheck.running.runner import reference_trace
     from crosscheck.scenarios import build_problem
 
-    formulas = next(m for m in CATALOGUE if m.id == mid).formulas if "+" not in mid else combined(
-        *(next(m for m in CATALOGUE if m.id == part) for part in mid.split("+")))
+    problem = build_problem(s)
+    ref = reference_trace(problem)
+    return problem.astype(np.float64), ref, term_scales(problem, ref)
+
+
+def _shows_on_passing(mid: str, passing: list[str], quantities: set, tol_of) -> tuple[int, list[str]]:
+    """(how many passing scenarios were tried, those where the slip would change what the
+    engine returned): on a passing scenario the engine gives the reference's values, so a
+    slip that would change them there is not the engine's slip."""
+    formulas = combined(*map(mutant, mid.split("+"))) if "+" in mid else mutant(mid).formulas
     tried, shows = 0, []
     for sid in passing[:PASSING_SCANNED]:
         s = _scenario(sid)
         if s is None:
             continue
-        problem = build_problem(s)
-        ref = reference_trace(problem)
-        scales = term_scales(problem, ref)
+        p64, ref, scales = _passing_case(s)
         keys = [k for k in backprop_order(s.depth) if k[0] in quantities]
         tried += 1
         if not any(slip is not None and _first_apart(slip, ref, keys, tol_of(s.dtype), scales) is None
-                   for slip in _traces(problem.astype(np.float64), formulas, ref)):
+                   for slip in _traces(p64, formulas, ref)):
             shows.append(sid)
     return tried, shows
 
@@ -381,20 +383,22 @@ def _first_wrong(traced: pd.DataFrame) -> str:
     return f" (its first wrong quantity: {top}" + (")" if n == len(traced) else f" in {n} of them)")
 
 
+def _tally(cells) -> dict[str, int]:
+    """How many cells (';'-separated ids: matches, pairs, raises) name each id."""
+    found: dict[str, int] = {}
+    for cell in cells:
+        for name in filter(None, cell.split(";")):
+            found[name] = found.get(name, 0) + 1
+    return found
+
+
 def _slip(traced: pd.DataFrame, raised: pd.DataFrame, passing: list[str], quantities: set) -> dict | None:
     """One slip of the catalogue that has the engine's values wherever it gave values, raises
     the engine's own exception wherever it raised, and changes none of the passing scenarios
     tried (there the engine gives the reference's values)."""
     from crosscheck.scenarios import tolerance
 
-    def count(frame, column):
-        found = {}
-        for cell in frame[column]:
-            for mid in filter(None, cell.split(";")):
-                found[mid] = found.get(mid, 0) + 1
-        return found
-
-    matched, raises = count(traced, "matches"), count(raised, "raises")
+    matched, raises = _tally(traced["matches"]), _tally(raised["raises"])
     # the slip in the earliest formula of the backward pass first: of two slips with the same values
     # (dA[L]'s sign, dZ[L] = Y - A) the one upstream explains the other
     order = [f.name for f in fields(Formulas)]
@@ -419,10 +423,7 @@ def _pair(traced: pd.DataFrame, passing: list[str], quantities: set) -> dict | N
     """Two slips at once, where no single one has the engine's values."""
     from crosscheck.scenarios import tolerance
 
-    counts = {}
-    for cell in traced["pairs"]:
-        for pair in filter(None, cell.split(";")):
-            counts[pair] = counts.get(pair, 0) + 1
+    counts = _tally(traced["pairs"])
     for pair, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         a, b = pair.split("+")
         alone = [row.scenario for row in traced.itertuples()
@@ -441,10 +442,7 @@ def _pair(traced: pd.DataFrame, passing: list[str], quantities: set) -> dict | N
 
 def _partial(traced: pd.DataFrame, raised: pd.DataFrame) -> dict | None:
     """The slip that has the engine's values on at least half of the failing scenarios."""
-    counts = {}
-    for cell in traced["matches"]:
-        for mid in filter(None, cell.split(";")):
-            counts[mid] = counts.get(mid, 0) + 1
+    counts = _tally(traced["matches"])
     if not counts:
         return None
     mid, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))

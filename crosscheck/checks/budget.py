@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from crosscheck.reference.losses import OUTPUT_DA_TERMS
 from crosscheck.reference.trace import Trace
 from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
-from crosscheck.reference.losses import OUTPUT_DA_TERMS
 
 
 def inner_dimension(s, quantity: str, layer: int) -> int:

@@ -2,7 +2,6 @@
 and the report folder."""
 from __future__ import annotations
 
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -98,11 +97,9 @@ def _problems(args):
 
 
 def main(args) -> int:
-    import pandas as pd
-
     from crosscheck.adapters import DEVICES
-    from crosscheck.analyses.diagnosis import diagnosis_lines
-    from crosscheck.engines import EngineSpec, close
+    from crosscheck.analyses.diagnosis import diagnose, diagnosis_lines
+    from crosscheck.engines import USER_FLAGS, EngineSpec, close, rerun_prefix
     from crosscheck.reporting.files import write_reports
     from crosscheck.reporting.tables import headline, identity_table, not_returned_lines
     from crosscheck.running.runner import run_all
@@ -166,19 +163,19 @@ def main(args) -> int:
     meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
             "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable,
             "asked": list(asked), "printed_on_import": printed_on_import}
+    meta["rerun"], meta["network"] = rerun_prefix(**{f: getattr(args, f) for f in USER_FLAGS}), args.network
+    # a shard leaves the diagnosis to merge, which sees the whole suite
+    found = None if args.shard else diagnose(df, result.evidence, result.where, meta["rerun"], args.network)
     try:
-        rerun = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(getattr(args, flag)))}"
-                                           for flag in ("backward", "forward", "activations", "timeout", "name")
-                                           if getattr(args, flag) is not None)
-        meta["rerun"], meta["network"] = rerun, args.network
-        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta)
+        paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta,
+                              found)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     judged = () if args.shard else asked  # an engine that checks nothing in one shard: the merge says
     ok = passed(df, judged)
     emit(coloured(headline(df, unavailable, judged)))
-    if "diagnosis" in paths:
-        for line in diagnosis_lines(pd.read_csv(paths["diagnosis"], keep_default_na=False)):
+    if found is not None:
+        for line in diagnosis_lines(found):
             emit(line.replace("**", "").replace("`", ""))
     if args.quiet:
         return EXIT_PASS if ok else EXIT_FAIL

@@ -43,17 +43,22 @@ def write_files(out: Path, texts: dict[str, str]) -> None:
         _write_atomic(out / name, text)
 
 
-def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None) -> dict[str, Path]:
-    """Write discrepancies.csv, differences.csv, where.csv, summary.md, report.html (and
-    run.json, what `crosscheck merge` needs to know about the run) into ``out``, each file
-    atomically."""
+def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict | None = None,
+                  diagnosis=None) -> dict[str, Path]:
+    """Write discrepancies.csv, differences.csv, where.csv, evidence.csv, diagnosis.csv,
+    summary.md, report.html (and run.json, what `crosscheck merge` needs to know about the
+    run) into ``out``, each file atomically; ``diagnosis``: the run's, when the caller has
+    made it already (analyses/diagnosis.py: diagnose)."""
     df = result.observations
     meta_ = meta or {}
     shard = bool(meta_.get("shard"))
     asked = () if shard else tuple(meta_.get("asked") or ())  # a shard: merge judges
     # a shard's diagnosis would see only its own scenarios: merge diagnoses the whole suite
-    diagnosis = None if shard else diagnose(df, result.evidence, result.where, meta_.get("rerun") or "crosscheck run",
-                                            meta_.get("network"))
+    if shard:
+        diagnosis = None
+    elif diagnosis is None:  # made here unless the caller has it already
+        diagnosis = diagnose(df, result.evidence, result.where, meta_.get("rerun") or "crosscheck run",
+                             meta_.get("network"))
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
              "evidence": "evidence.csv", "summary": "summary.md", "html": "report.html"}
     texts = {

@@ -12,7 +12,7 @@ import pytest
 from crosscheck import check, reference
 from crosscheck.adapters.numpy_reference import NumpyReference
 from crosscheck.analyses.diagnosis import REAL, combined, diagnose
-from crosscheck.analyses.mutants import MutantEngine, mutant
+from crosscheck.analyses.mutants import mutant
 from crosscheck.cli import main
 from crosscheck.engines import resolve_engines
 from crosscheck.reference.trace import Trace
