@@ -27,7 +27,7 @@ from crosscheck.analyses.mutants import CATALOGUE, Mutant, mutant
 from crosscheck.checks.arrays import agrees
 from crosscheck.checks.localise import backprop_order
 from crosscheck.reference.steps import FORMULAS, Formulas
-from crosscheck.reference.trace import Trace
+from crosscheck.reference.trace import QUANTITIES, Trace
 
 EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs", "factors", "raises"]
 DIAGNOSIS_COLUMNS = ["engine", "kind", "finding", "held", "not_held", "where_not", "smallest_failing", "rerun"]
@@ -133,6 +133,22 @@ FACTORS = (  # the constants first: where a scenario-dependent name gives the sa
 )
 
 
+def _as_float64(trace: Trace, keys) -> Trace:
+    """The engine's values at ``keys`` as float64 arrays, converted once for the many
+    comparisons that follow (``agrees`` would convert them for each); what is not numbers
+    stays as it is, and agrees with nothing."""
+    layers = {q: {} for q in QUANTITIES}
+    for q, l in keys:
+        value = trace.get(q, l)
+        if value is not None:
+            try:
+                value = np.asarray(value, np.float64)
+            except (TypeError, ValueError):
+                pass
+            layers[q][l] = value
+    return Trace(**layers, given=trace.given)
+
+
 def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     """What the failing engine's trace of one scenario looks like: the real mutants whose
     values it has (``matches``), the pairs of mutants when no single one does (``pairs``),
@@ -140,6 +156,7 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     factors of the failing quantities (``factors``: JSON {"dW2": c})."""
     p64 = problem.astype(np.float64)
     keys = _keys(problem, trace)
+    trace = _as_float64(trace, keys)
     origin = _first_apart(trace, ref, keys, tol, scales)
     variants = {m.id: _traces(p64, m.formulas, ref) for m in REAL}
     traces = {mid: found[0] for mid, found in variants.items()}
