@@ -19,9 +19,10 @@ LEAKY_RELU_SLOPE = 0.01
 
 
 def sigmoid(z):
-    """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for large |z|: with e = e^-|z|,
+    1 / (1 + e) for z >= 0 and e / (1 + e) below (one division for both)."""
     ez = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
+    return np.where(z >= 0, 1, ez) / (1 + ez)
 
 
 def sigmoid_prime(z, a=None):
@@ -133,15 +134,16 @@ def gelu_tanh_prime(z, a=None):
 
 
 def softmax(z):
-    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, over the units (axis 0) of each example."""
-    e = np.exp(z - np.max(z, axis=0, keepdims=True))
-    return e / np.sum(e, axis=0, keepdims=True)
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, over the units (axis 0 of Z; axis -2, so that a
+    stack of networks' Z, as finite differences evaluates them, works too) of each example."""
+    e = np.exp(z - np.max(z, axis=-2, keepdims=True))
+    return e / np.sum(e, axis=-2, keepdims=True)
 
 
 def softmax_vjp(dA, z, a=None):
     """dZ = J^T dA per example, J = diag(a) - a a^T:  dZ = a * (dA - sum_k a_k dA_k)."""
     a = softmax(z) if a is None else a
-    return a * (dA - np.sum(a * dA, axis=0, keepdims=True))
+    return a * (dA - np.sum(a * dA, axis=-2, keepdims=True))
 
 
 @dataclass(frozen=True)

@@ -28,17 +28,17 @@ def is_canonical(loss: str, output_activation: str) -> bool:
 
 def bce_losses(A, Y):
     """L(a_i, y_i) = -[y ln(a) + (1 - y) ln(1 - a)], one per column (example) of A and Y."""
-    return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=0)
+    return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=-2)
 
 
 def cce_losses(A, Y):
     """L(a_i, y_i) = -sum_k y_k ln(a_k), one per column."""
-    return -np.sum(Y * np.log(A), axis=0)
+    return -np.sum(Y * np.log(A), axis=-2)
 
 
 def mse_losses(A, Y):
     """L(a_i, y_i) = 1/2 sum_k (a_k - y_k)^2, one per column."""
-    return 0.5 * np.sum((A - Y) ** 2, axis=0)
+    return 0.5 * np.sum((A - Y) ** 2, axis=-2)
 
 
 def dL_da(A, Y):

@@ -28,6 +28,9 @@ def forward(parameters, X, activations, offsets=None):
 
     ``offsets`` maps ``("Z", l)`` or ``("A", l)`` to an array added to that quantity
     right after it is computed; finite differences use it to perturb Z[l] and A[l].
+    A parameter or an offset may be a stack (a leading dimension, one network each: finite
+    differences evaluates its perturbed networks together); the arrays from there on are
+    stacks too, each network's the same arithmetic as on its own.
     """
     offsets = offsets or {}
     L = depth(parameters)
@@ -39,8 +42,11 @@ def forward(parameters, X, activations, offsets=None):
 
     A, Z = {0: shifted(X, ("A", 0))}, {}
     for l in range(1, L + 1):
-        Z[l] = parameters[f"W{l}"] @ A[l - 1]
-        Z[l] += parameters[f"b{l}"]  # in place: Z[l] is a new array, and the pass is memory-bound
+        Z[l], b = parameters[f"W{l}"] @ A[l - 1], parameters[f"b{l}"]
+        if b.ndim > Z[l].ndim:  # a stack of b[l] (finite differences): Z[l] grows a dimension
+            Z[l] = Z[l] + b
+        else:  # in place: Z[l] is a new array, and the pass is memory-bound
+            Z[l] += b
         Z[l] = shifted(Z[l], ("Z", l))
         A[l] = shifted(activation(activations[l - 1]).g(Z[l]), ("A", l))
     return A, Z

@@ -82,3 +82,51 @@ def test_a_large_network_runs_in_projection_mode():
     assert len(t.projections) == 4 * s.depth + 1 and not t.dW
     for q, l, expected, actual in t.projections:
         np.testing.assert_allclose(actual, expected, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol, err_msg=f"{q}[{l}]")
+
+
+def _one_at_a_time(problem):
+    """fd's full mode as it was before its perturbations were stacked: one forward pass per
+    perturbation (the stacked passes must give these numbers bit for bit)."""
+    from crosscheck import reference
+    from crosscheck.reference.losses import example_losses
+
+    s, P, X, Y = problem.scenario, problem.parameters, problem.X, problem.Y
+
+    def losses(offsets=None, params=P):
+        A, _ = reference.forward(params, X, s.activations, offsets)
+        return example_losses(s.loss, A[s.depth], Y)
+
+    A, Z = reference.forward(P, X, s.activations)
+    out = {"dW": {}, "db": {}, "dZ": {}, "dA": {}}
+    for l in range(1, s.depth + 1):
+        for q in ("W", "b"):
+            value = P[f"{q}{l}"]
+            grad = np.empty(value.shape)
+            for idx in np.ndindex(*value.shape):
+                e = np.zeros_like(value)
+                e[idx] = 1
+                grad[idx] = fd_module.central(lambda t: losses(params={**P, f"{q}{l}": value + t * e}).mean())
+            out[f"d{q}"][l] = grad
+    for q, layers in (("Z", range(1, s.depth + 1)), ("A", range(0, s.depth + 1))):
+        for l in layers:
+            value = (Z if q == "Z" else A)[l]
+            logarithmic = q == "A" and l == s.depth and s.loss in ("bce", "cce")
+            scale = np.clip(np.abs(value), fd_module.OUTPUT_STEP_FLOOR, 1) if logarithmic else None
+            grad = np.empty(value.shape)
+            for k in range(value.shape[0]):
+                e = np.zeros(value.shape)
+                e[k] = 1 if scale is None else scale[k]
+                grad[k] = fd_module.central(lambda t: losses({(q, l): t * e})) / (1 if scale is None else scale[k])
+            out[f"d{q}"][l] = grad
+    return out
+
+
+@pytest.mark.parametrize("scenario", SMALL[-4:] + [Scenario.from_id("relu-tanh-sigmoid_5-5-5-1_m1024_float64_s0")],
+                         ids=lambda s: s.id)
+def test_stacked_perturbations_give_the_one_at_a_time_numbers_bit_for_bit(scenario, monkeypatch):
+    monkeypatch.setattr(fd_module, "STACK_VALUES", 3 * max(scenario.layer_sizes) * scenario.m)  # chunks of 3
+    problem = build_problem(scenario)
+    stacked, single = FiniteDifferences().trace(problem), _one_at_a_time(problem)
+    for q, layers in single.items():
+        for l, expected in layers.items():
+            assert np.array_equal(getattr(stacked, q)[l], expected), f"{q}[{l}]"

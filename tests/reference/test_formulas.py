@@ -125,3 +125,35 @@ def test_course_grads_dictionary_keys():
     grads = reference.gradients(params, rng.standard_normal((2, 5)), np.ones((1, 5)), ["relu", "sigmoid"])
     assert {"dW1", "db1", "dW2", "db2", "dZ1", "dZ2", "dA0", "dA1", "dA2"} == set(grads)
     assert grads["dW1"].shape == (3, 2) and grads["db1"].shape == (3, 1) and grads["dA0"].shape == (2, 5)
+
+
+def test_a_stack_of_networks_goes_forward_as_each_network_alone():
+    """reference.forward with a stacked parameter and a stacked offset (finite differences'
+    perturbed networks): each network's A and Z are the ones it gets on its own, bit for bit."""
+    from crosscheck.scenarios import Scenario, build_problem
+
+    for scenario in (Scenario((4, 5, 3), ("tanh", "softmax"), 13, loss="cce"),
+                     Scenario((4, 5, 5, 1), ("relu", "sigmoid", "sigmoid"), 7)):
+        p = build_problem(scenario)
+        rng = np.random.default_rng(0)
+        W2 = p.parameters["W2"] + rng.standard_normal((3,) + p.parameters["W2"].shape) * 1e-3
+        b1 = p.parameters["b1"] + rng.standard_normal((3,) + p.parameters["b1"].shape) * 1e-3
+        offset = rng.standard_normal((3, 5, scenario.m)) * 1e-3
+        for name, stack, offsets in (("W2", W2, None), ("b1", b1, None), (None, None, {("Z", 1): offset})):
+            params = {**p.parameters, name: stack} if name else p.parameters
+            A, Z = reference.forward(params, p.X, scenario.activations, offsets)
+            for k in range(3):
+                one = {**p.parameters, name: stack[k]} if name else p.parameters
+                A1, Z1 = reference.forward(one, p.X, scenario.activations, {("Z", 1): offset[k]} if offsets else None)
+                assert all(np.array_equal(A[l][k] if A[l].ndim == 3 else A[l], A1[l]) for l in A1), (name, k)
+                assert all(np.array_equal(Z[l][k] if Z[l].ndim == 3 else Z[l], Z1[l]) for l in Z1), (name, k)
+
+
+def test_sigmoid_with_one_division_is_the_two_division_form_bit_for_bit():
+    rng = np.random.default_rng(1)
+    for dtype in (np.float64, np.float32, np.float16):
+        z = (rng.standard_normal(20_000) * rng.choice([1, 10, 100, 1000], 20_000)).astype(dtype)
+        z = np.concatenate([z, np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype)])
+        ez = np.exp(-np.abs(z))
+        two = np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
+        assert sigmoid(z).dtype == two.dtype and np.array_equal(sigmoid(z), two, equal_nan=True)
