@@ -91,6 +91,11 @@ class Engine:
     def configure(self, framework) -> None:
         """Settings the engine needs once its framework is imported (e.g. JAX x64)."""
 
+    def prepare(self, items) -> None:
+        """The scenarios (or problems) about to run, in order, before the first ``trace``: an
+        engine may start work ahead of them (jax compiles its programs in a thread). It
+        must not change what ``trace`` returns."""
+
     def trace(self, problem) -> Trace:
         """A, Z, dA, dZ, dW, db for every layer, in the scenario's dtype (or raise
         Unsupported / NotApplicable for a scenario the engine does not run)."""

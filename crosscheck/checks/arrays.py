@@ -33,6 +33,10 @@ class Comparison(NamedTuple):
     atol: float
     passed: bool
     message: str
+    #: max|expected| (NaN if expected has a NaN) and its finite elements' max: for the
+    #: runner's budget units and blind-row test (not report columns); NaN when not compared.
+    expected_max: float = float("nan")
+    expected_finite_max: float = float("nan")
 
 
 def _ordered(x: np.ndarray) -> np.ndarray:
@@ -40,7 +44,7 @@ def _ordered(x: np.ndarray) -> np.ndarray:
     negative floats to -(their magnitude bits), positive ones to +(their magnitude bits)."""
     width = 8 * x.dtype.itemsize
     i = x.view({16: np.int16, 32: np.int32, 64: np.int64}[width])
-    magnitude = (i & ((1 << (width - 1)) - 1)).astype(np.int64)
+    magnitude = (i & ((1 << (width - 1)) - 1)).astype(np.int64, copy=False)
     return np.where(i < 0, -magnitude, magnitude)  # -0.0 and +0.0 both map to 0
 
 
@@ -49,11 +53,13 @@ def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype) -> np.ndarray:
     dtype = numpy_dtype(str(dtype))
     a = _ordered(np.asarray(expected, dtype=np.float64).astype(dtype, copy=False))
     b = _ordered(np.asarray(actual).astype(dtype, copy=False))
-    # a - b may wrap around when the signs differ; the distance is then |a| + |b|, in float64
-    opposite = (a < 0) != (b < 0)
     with np.errstate(over="ignore"):
-        near = np.abs(a - b).astype(np.float64)
-    return np.where(opposite, np.abs(a.astype(np.float64)) + np.abs(b.astype(np.float64)), near)
+        distance = np.abs(a - b).astype(np.float64)
+    # a - b may wrap around when the signs differ; the distance is then |a| + |b|, in float64
+    opposite = np.flatnonzero((a < 0) != (b < 0))
+    if opposite.size:
+        distance[opposite] = np.abs(a[opposite].astype(np.float64)) + np.abs(b[opposite].astype(np.float64))
+    return distance
 
 
 def _fmt_shape(shape) -> str:
@@ -134,6 +140,7 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
     # the absolute term: ``scale`` times the array's scale (its terms' when given, else
     # max|expected|), never below atol
     biggest = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
+    peaks = np.maximum.reduceat(magnitude, starts)
     given = np.array([np.nan if pairs[i][2] is None else pairs[i][2] for i in ready], dtype=np.float64)
     atols = np.maximum(atol, scale * np.where(np.isnan(given), biggest, np.fmax(given, biggest)))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -175,6 +182,7 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
             max_ulp=float(max_ulp[k]), mismatched=bad, worst_index=str(worst),
             expected_at_worst=float(expected[j]), actual_at_worst=float(a64[j]),
             rtol=rtol, atol=atol_k, passed=bad == 0 and not notes[k], message=message,
+            expected_max=float(peaks[k]), expected_finite_max=float(biggest[k]),
         )
     return results
 

@@ -24,11 +24,13 @@ def inner_dimension(s, quantity: str, layer: int) -> int:
 
 
 
-def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float) -> float:
-    """max_abs_err in units of k * u * max|expected| (NaN when there is nothing to scale by)."""
+def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float, scale: float = float("nan")) -> float:
+    """max_abs_err in units of k * u * max|expected| (NaN when there is nothing to scale by);
+    ``scale``: max|expected| when the caller has it (compare_many's ``expected_max``)."""
     if expected is None or not np.size(expected) or quantity not in ("A", "Z", "dA", "dZ", "dW", "db"):
         return float("nan")
-    scale = float(np.max(np.abs(expected)))
+    if np.isnan(scale):
+        scale = float(np.max(np.abs(expected)))
     if not np.isfinite(scale) or scale == 0:
         return float("nan")
     return max_abs_err / (inner_dimension(s, quantity, layer) * UNIT_ROUNDOFF[s.dtype] * scale)

@@ -76,10 +76,9 @@ def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
             "status": status, "message": message}
 
 
-def _blind(result: dict, expected) -> float | None:
-    """max|expected| when the row's absolute term covers every value (a zero would pass), else None."""
-    magnitude = np.abs(np.asarray(expected, np.float64))
-    biggest = float(magnitude[np.isfinite(magnitude)].max()) if magnitude.size else 0.0
+def _blind(result: dict, biggest: float) -> float | None:
+    """max|expected| (``biggest``, its finite elements') when the row's absolute term covers
+    every value (a zero would pass), else None."""
     return biggest if biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest else None
 
 
@@ -116,6 +115,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
     rows = []
     for obs, result in zip(observations, compare_many(pairs, s.dtype, tol.rtol, tol.atol, tol.scale, terms)):
         result = result._asdict() | ({"message": obs.note} if obs.expected is None else {})
+        peak, finite_peak = result.pop("expected_max"), result.pop("expected_finite_max")
         if obs.actual is None and obs.expected is not None:
             result |= {"shape": "", "message": _missing_message(trace, obs.quantity, obs.layer)}
         elif trace.given is not None and obs.quantity == "dA" and np.shape(obs.actual) != np.shape(obs.expected) \
@@ -131,7 +131,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else FAIL
-        covered = _blind(result, obs.expected) if status == PASS and obs.holds and obs.expected is not None else None
+        covered = _blind(result, finite_peak) if status == PASS and obs.holds and obs.expected is not None else None
         if covered is not None:
             status = BLIND
             result["message"] = (f"inconclusive in {s.dtype}: the tolerance's absolute term {result['atol']:.3g} is as "
@@ -143,7 +143,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
                      # fd's error is its step size's, not a rounding budget's: no err_ku for it
                      "err_ku": float("nan") if engine.tolerance else
-                     budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"])})
+                     budget_units(s, obs.quantity, obs.layer, obs.expected, result["max_abs_err"], peak)})
     failing = [i for i, (obs, row) in enumerate(zip(observations, rows)) if row["status"] == FAIL and obs.holds]
     if failing and trace.projections is None:
         _label_conventions(problem, engine.conventions, trace, [rows[i] for i in failing], ref)
@@ -207,6 +207,12 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
     ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
     """
     rows, differences, where, printed, evidence = [], [], [], [], []
+    items = list(items)
+    for engine in engines:
+        try:
+            engine.prepare(items)
+        except Exception:  # work ahead is only ahead: trace reports the engine's own errors
+            pass
     for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
