@@ -41,6 +41,7 @@ class TorchBCELoss(torch_autograd.TorchAutograd):
 class JaxNoX64(jax_grad.JaxGrad):
     name = "jax-no-x64"
     devices = ("cpu",)
+    compiles_ahead = False  # its x64 setting is trace's own, not the background thread's
 
     def trace(self, problem) -> Trace:
         jax = self.load()

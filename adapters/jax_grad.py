@@ -1,10 +1,13 @@
 """``jax.grad`` of J with respect to the parameters and to zero arrays added to X, Z[l], A[l].
 
 The gradient function is ``jax.jit``-compiled, as people train with it; the activation
-of each layer is chosen inside it with ``jax.lax.switch`` on a traced index, so one
-compilation serves every activation pattern of a shape.  Compiled programs are kept in
-JAX's persistent compilation cache (``CROSSCHECK_JAX_CACHE``, default
-``~/.cache/backprop-crosscheck/jax``; ``off`` disables it).
+of each layer is chosen inside it by a traced index (``jnp.where`` over the candidates),
+so one compilation serves every activation pattern of a shape.  Compiled programs are kept
+in JAX's persistent compilation cache (``CROSSCHECK_JAX_CACHE``, default
+``~/.cache/backprop-crosscheck/jax``; ``off`` disables it), beside them the traced and
+lowered programs (``jax.export``), so that a later run does not trace and lower them
+again; and the programs a run needs are compiled ahead, in a background thread
+(adapters/jax_programs.py).
 
 JAX computes in float32 unless x64 is enabled, even when handed float64 arrays; the
 adapter enables x64 when it loads, so a float64 scenario really runs in float64.
@@ -16,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from crosscheck.adapters import jax_programs
 from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
-from crosscheck.scenarios.dtypes import DTYPES
+from crosscheck.scenarios.dtypes import DTYPES, numpy_dtype
+from crosscheck.scenarios.problem import Problem
 
 
 def cache_dir() -> str | None:
@@ -29,8 +34,8 @@ def cache_dir() -> str | None:
     return value or str(base / "backprop-crosscheck" / "jax")
 
 
-#: The activations of the default suites: one program switches among these only (a switch
-#: over more branches costs compile time for every shape); softmax outputs get their own.
+#: The activations of the default suites: one program chooses among these only (more
+#: candidates cost compile time for every shape); softmax outputs get their own.
 CLASSIC = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 CLASSIC_SOFTMAX = CLASSIC + ("softmax",)
 
@@ -52,17 +57,33 @@ def _activations(jax) -> dict:
     }
 
 
-def _gradient_function(jax, g: dict):
-    """jit(grad(J)) with the layer's activation chosen among ``g`` by a traced index."""
+def _gradient_function(jax, g: dict, where: bool):
+    """jit(grad(J)) with the layer's activation chosen among ``g`` by a traced index: with
+    ``where``, every candidate computed and the chosen one's value kept by jnp.where (its
+    gradient gets the cotangent, the others exact zeros), else ``lax.switch``.
+
+    jnp.where gives lax.switch's numbers bit for bit for the CLASSIC candidates (the default
+    suite's 532 scenarios, and tests/adapters/test_jax_programs.py) in a program about half
+    the size, faster to compile and to load; with every activation XLA fuses the
+    derivatives of GELU, SiLU, ELU and softplus differently (dW one ulp apart), so that
+    program keeps lax.switch."""
     jnp = jax.numpy
     branches = list(g.values())
 
-    def cost(P, eZ, eA, X, Y, g_index, loss):
+    def chosen(index, z):
+        if not where:
+            return jax.lax.switch(index, branches, z)
+        a = branches[0](z)
+        for i, branch in enumerate(branches[1:], 1):
+            a = jnp.where(index == i, branch(z), a)
+        return a
+
+    def cost(P, eZ, eA, X, Y, g_index, loss):  # A, Z: lists (A[0] = X), as jax.export serialises them
         L, m = len(eZ), X.shape[1]
-        A, Z = {0: X + eA[0]}, {}
+        A, Z = [X + eA[0]], []
         for l in range(1, L + 1):
-            Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1]
-            A[l] = jax.lax.switch(g_index[l - 1], branches, Z[l]) + eA[l]
+            Z.append(P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1])
+            A.append(chosen(g_index[l - 1], Z[l - 1]) + eA[l])
         return written_cost(jnp, loss, A[L], Y, m), (A, Z)
 
     return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True), static_argnames=("loss",)), tuple(g)
@@ -97,9 +118,13 @@ class JaxGrad(Engine):
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
         g = self.activations(jax)
-        self._programs = [_gradient_function(jax, {n: g[n] for n in names}) for names in (CLASSIC, CLASSIC_SOFTMAX)]
-        self._programs.append(_gradient_function(jax, g))
+        self._programs = [_gradient_function(jax, {n: g[n] for n in names}, where=True)
+                          for names in (CLASSIC, CLASSIC_SOFTMAX)]
+        self._programs.append(_gradient_function(jax, g, where=False))
         self._signatures = set()
+        self._exported = self._ahead = None
+        if directory and self.device == "cpu" and jax_programs.exportable():
+            self._exported = jax_programs.ExportedPrograms(jax, directory, jax_programs.engine_salt(self))
 
     #: Compiled programs kept in memory before the jit caches are cleared: every one holds
     #: mapped code, and thousands of shapes (``crosscheck fuzz``) exhaust the process's maps
@@ -119,23 +144,92 @@ class JaxGrad(Engine):
         """(the compiled gradient, its activation names): the small one when it will do."""
         return next(p for p in self._programs if set(activations) <= set(p[1]))
 
-    def trace(self, problem) -> Trace:
-        self.load()
-        self._count_signature(problem)
-        s = problem.scenario
-        L, m, dtype = s.depth, s.m, problem.X.dtype
-        eZ = [np.zeros((n, m), dtype) for n in s.layer_sizes[1:]]
-        eA = [np.zeros((n, m), dtype) for n in s.layer_sizes]
+    #: Whether ``prepare`` compiles the run's programs ahead, in a background thread
+    #: (adapters/jax_programs.py); a subclass that changes JAX's settings inside ``trace``
+    #: (jax-no-x64) turns it off, as the thread would compile under the global settings.
+    compiles_ahead = True
+
+    def _arguments(self, s, X, Y, parameters):
+        """(gradient function, its activation names, its arguments) for scenario ``s``; the
+        arrays may be jax.ShapeDtypeStruct (to compile ahead) or the problem's."""
+        m, dtype = s.m, X.dtype
+        zeros = (lambda shape: np.zeros(shape, dtype)) if isinstance(X, np.ndarray) else \
+            (lambda shape: self.load().ShapeDtypeStruct(shape, dtype))
+        eZ = [zeros((n, m)) for n in s.layer_sizes[1:]]
+        eA = [zeros((n, m)) for n in s.layer_sizes]
         grad, names = self.program(s.activations)
         g_index = np.array([names.index(a) for a in s.activations], np.int32)
-        args = (problem.parameters, eZ, eA, problem.X, problem.Y, g_index)
-        if self.device != "cpu":  # committed inputs: the compiled program runs on that device
-            args = self.load().device_put(args, self._device)
-        (dP, deZ, deA), (A, Z) = grad(*args, loss=s.loss)
+        if not isinstance(X, np.ndarray):
+            g_index = self.load().ShapeDtypeStruct(g_index.shape, g_index.dtype)
+        return grad, names, (parameters, eZ, eA, X, Y, g_index)
+
+    def prepare(self, items) -> None:
+        """Start compiling the programs of ``items`` (scenarios or problems, in run order), at
+        most MAX_PROGRAMS of them, in a background thread (CPU only)."""
+        if not self.compiles_ahead or self.device != "cpu":
+            return
+        jax = self.load()
+        self.close()
+        spec = lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype)  # noqa: E731
+        plan, uses = {}, {}
+        for item in items:
+            problem = item if isinstance(item, Problem) else None
+            s = problem.scenario if problem else item
+            if s.dtype not in self.dtypes:
+                continue
+            if problem is not None:
+                X, Y, P = spec(problem.X), spec(problem.Y), {k: spec(v) for k, v in problem.parameters.items()}
+            else:
+                dtype = numpy_dtype(s.dtype)
+                sizes = s.layer_sizes
+                X, Y = jax.ShapeDtypeStruct((sizes[0], s.m), dtype), jax.ShapeDtypeStruct((sizes[-1], s.m), dtype)
+                P = {}
+                for l in range(1, len(sizes)):
+                    P[f"W{l}"] = jax.ShapeDtypeStruct((sizes[l], sizes[l - 1]), dtype)
+                    P[f"b{l}"] = jax.ShapeDtypeStruct((sizes[l], 1), dtype)
+            grad, names, args = self._arguments(s, X, Y, P)
+            k = self._key(args, s.loss, names)
+            if k not in plan and len(plan) >= self.MAX_PROGRAMS:
+                continue
+            plan.setdefault(k, self._compiler(grad, names, args, s.loss))
+            uses[k] = uses.get(k, 0) + 1
+        self._ahead = jax_programs.Ahead([(k, compile_, uses[k]) for k, compile_ in plan.items()])
+
+    def _key(self, args, loss, names) -> str:
+        return jax_programs.key(self.load(), type(self).__qualname__, args, loss, names)
+
+    def _compiler(self, grad, names, args, loss):
+        def compile_():
+            function = self._exported.function(grad, args, loss, names) if self._exported else grad
+            lowered = function.lower(*args) if self._exported else function.lower(*args, loss=loss)
+            return lowered.compile()
+        return compile_
+
+    def close(self) -> None:
+        if getattr(self, "_ahead", None) is not None:
+            self._ahead.close()
+            self._ahead = None
+
+    def trace(self, problem) -> Trace:
+        self.load()
+        s = problem.scenario
+        L, m = s.depth, s.m
+        grad, names, args = self._arguments(s, problem.X, problem.Y, problem.parameters)
+        compiled = self._ahead.take(self._key(args, s.loss, names)) if self._ahead is not None else None
+        if compiled is not None:
+            (dP, deZ, deA), (A, Z) = compiled(*args)
+        else:
+            self._count_signature(problem)
+            if self.device != "cpu":  # committed inputs: the compiled program runs on that device
+                args = self.load().device_put(args, self._device)
+            if self._exported is not None:
+                (dP, deZ, deA), (A, Z) = self._exported(grad, args, s.loss, names)
+            else:
+                (dP, deZ, deA), (A, Z) = grad(*args, loss=s.loss)
         layers = range(1, L + 1)
         return Trace(
-            A={l: np.asarray(a) for l, a in A.items()},
-            Z={l: np.asarray(z) for l, z in Z.items()},
+            A={l: np.asarray(a) for l, a in enumerate(A)},
+            Z={l: np.asarray(z) for l, z in zip(layers, Z)},
             dA={l: per_example(np.asarray(d), m) for l, d in enumerate(deA)},
             dZ={l: per_example(np.asarray(d), m) for l, d in zip(layers, deZ)},
             dW={l: np.asarray(dP[f"W{l}"]) for l in layers},
