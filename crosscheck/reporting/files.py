@@ -16,6 +16,7 @@ from crosscheck.analyses.diagnosis import diagnose
 from crosscheck.reporting.environment import environment
 from crosscheck.reporting.html import report_html
 from crosscheck.reporting.markdown import summary_markdown
+from crosscheck.reporting.tables import views
 
 
 def _umask() -> int:
@@ -61,18 +62,20 @@ def write_reports(result, out: Path, title: str, unavailable: dict, meta: dict |
                              meta_.get("network"))
     names = {"csv": "discrepancies.csv", "differences": "differences.csv", "where": "where.csv",
              "evidence": "evidence.csv", "summary": "summary.md", "html": "report.html"}
+    shared = views(df, unavailable, result.where, asked)  # what summary.md and report.html both show
     texts = {
         names["csv"]: df.to_csv(index=False, lineterminator="\n"),
         names["differences"]: result.differences.to_csv(index=False, lineterminator="\n"),
         names["where"]: result.where.to_csv(index=False, lineterminator="\n"),
         names["evidence"]: result.evidence.to_csv(index=False, lineterminator="\n"),
-        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked, diagnosis),
+        names["summary"]: summary_markdown(df, title, unavailable, result.differences, result.where, asked, diagnosis,
+                                            shared),
     }
     if diagnosis is not None:
         names["diagnosis"] = "diagnosis.csv"
         texts["diagnosis.csv"] = diagnosis.to_csv(index=False, lineterminator="\n")
     texts[names["html"]] = report_html(result, title, unavailable, environment(), meta_.get("rerun"), asked,
-                                       meta_.get("network"), diagnosis)
+                                       meta_.get("network"), diagnosis, shared)
     log = printed_log(result.printed, (meta or {}).get("printed_on_import", ""))
     if log:
         names["log"] = USER_LOG

@@ -15,8 +15,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from crosscheck.reporting.tables import failing_runs_table, headline, identity_table
-from crosscheck.running.verdict import passed
+from crosscheck.reporting.tables import Views, views
 from crosscheck.scenarios import Scenario
 
 QUANTITY_ORDER = ["A", "Z", "dA", "dZ", "dW", "db"]
@@ -44,19 +43,43 @@ window.addEventListener('load', function(){
 """
 
 
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    import matplotlib.pyplot as plt
+#: The resolution of every plot, and the margins (inches) of the error plots, whose labels are fixed.
+DPI = 90
+ERROR_MARGINS = {"left": 1.05, "right": 0.15, "bottom": 0.6, "top": 0.15}
 
-    plt.close(fig)
+
+def _figure(width: float, height: float):
+    """A figure of its own (matplotlib's object API, not pyplot: no global state, no backend
+    switched in the caller's session); ``savefig`` renders it with Agg."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=DPI)
+
+
+def _png(fig) -> str:
+    """The figure as an embedded PNG.  Drawn once: the layout is set when the figure is made
+    (no ``bbox_inches="tight"``, which lays the whole figure out a second time)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
-def _heatmaps(df: pd.DataFrame) -> list[str]:
-    import matplotlib.pyplot as plt
+def _text_width(texts, size) -> float:
+    """The width in inches of the widest of ``texts`` in the default font at ``size`` (points,
+    or a size name such as "large", as matplotlib's own labels have it)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
 
-    ref = df[(df["check"] == "reference") & (df["layer"] >= 0)]
+    measure, prop = TextToPath(), FontProperties(size=size)
+    return max((measure.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts), default=0.0) / 72
+
+
+def _reference_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of both plots: agreement with the reference, per layer."""
+    return df[(df["check"] == "reference") & (df["layer"] >= 0)]
+
+
+def _heatmaps(ref: pd.DataFrame) -> list[str]:
     out = []
     for dtype, part in ref.groupby("dtype", sort=True):
         table = part.groupby(["engine", "quantity", "layer"])["max_ulp"].max().reset_index()
@@ -64,14 +87,29 @@ def _heatmaps(df: pd.DataFrame) -> list[str]:
                          key=lambda ql: (QUANTITY_ORDER.index(ql[0]) if ql[0] in QUANTITY_ORDER else 99, ql[1]))
         engines = list(dict.fromkeys(part["engine"]))
         grid = np.full((len(engines), len(columns)), np.nan)
-        for row in table.itertuples():
-            grid[engines.index(row.engine), columns.index((row.quantity, row.layer))] = row.max_ulp
-        fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(columns)), 0.5 * len(engines) + 1.6))
-        image = ax.imshow(np.log10(1 + grid), aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(columns)), [f"{q}[{l}]" for q, l in columns], rotation=90, fontsize=8)
+        grid[[engines.index(e) for e in table["engine"]],
+             [columns.index(ql) for ql in zip(table["quantity"], table["layer"])]] = table["max_ulp"].to_numpy()
+        labels = [f"{q}[{l}]" for q, l in columns]
+        title = f"worst error against the float64 reference, log10(1 + ulp), {dtype}"
+        # the layout in inches, from the widths of the labels (as bbox_inches="tight" would find
+        # them, without laying the figure out twice): the engines' names left of the cells, the
+        # columns' names (upright) below, the title above, the colour bar and its labels right
+        # (the title is centred over the cells: where it is the wider, the cells move right)
+        axes_w, axes_h = max(4.0, 0.28 * len(columns)), 0.4 * len(engines) + 1.2
+        half_title = _text_width([title], "large") / 2 + 0.15
+        left = max(_text_width(engines, "medium") + 0.25, half_title - axes_w / 2)
+        bottom, top = _text_width(labels, 8) + 0.2, 0.45
+        bar_gap, bar_w, bar_labels = 0.2, 0.2, 0.6
+        width = max(left + axes_w + bar_gap + bar_w + bar_labels, left + axes_w / 2 + half_title)
+        height = bottom + axes_h + top
+        fig = _figure(width, height)
+        ax = fig.add_axes((left / width, bottom / height, axes_w / width, axes_h / height))
+        bar = fig.add_axes(((left + axes_w + bar_gap) / width, bottom / height, bar_w / width, axes_h / height))
+        image = ax.imshow(np.log10(1 + grid), aspect="auto", cmap="viridis", interpolation="nearest")
+        ax.set_xticks(range(len(columns)), labels, rotation=90, fontsize=8)
         ax.set_yticks(range(len(engines)), engines)
-        ax.set_title(f"worst error against the float64 reference, log10(1 + ulp), {dtype}")
-        fig.colorbar(image, ax=ax)
+        ax.set_title(title)
+        fig.colorbar(image, cax=bar)
         out.append(_png(fig))
     return out
 
@@ -84,18 +122,26 @@ def _width(scenario_id: str) -> float:
     return max(sizes[:-1])
 
 
-def _error_plots(df: pd.DataFrame) -> list[str]:
-    import matplotlib.pyplot as plt
-
-    ref = df[(df["check"] == "reference") & (df["layer"] >= 0)].copy()
-    ref["width"] = ref["scenario"].map(_width)
+def _error_plots(ref: pd.DataFrame) -> list[str]:
+    widths = {sid: _width(sid) for sid in ref["scenario"].unique()}  # once per scenario, not per row
+    ref = ref.assign(width=ref["scenario"].map(widths))
     out = []
+    width, height = 13, 3.4
+    m = ERROR_MARGINS
     for dtype, part in ref.groupby("dtype", sort=True):
-        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
+        fig = _figure(width, height)
+        fig.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width, bottom=m["bottom"] / height,
+                            top=1 - m["top"] / height, wspace=0.08)
+        axes = fig.subplots(1, 3, sharey=True)
+        engines = list(dict.fromkeys(part["engine"]))
         for ax, (column, label) in zip(axes, [("m", "batch size m"), ("depth", "depth L"), ("width", "widest layer")]):
             plotted = False
-            for engine, rows in part.groupby("engine", sort=False):
-                worst = rows.groupby(column)["max_rel_err"].max()
+            # one grouping per panel; an engine whose rows all lack the value (a --network file has
+            # no width) has no points, as it had none when grouped engine by engine
+            worst_of = {engine: rows.droplevel(0) for engine, rows
+                        in part.groupby(["engine", column], sort=True)["max_rel_err"].max().groupby(level=0)}
+            for engine in engines:
+                worst = worst_of.get(engine, pd.Series(dtype=float))
                 worst = worst[np.isfinite(worst) & (worst > 0)]
                 ax.plot(worst.index, worst.values, marker="o", label=engine)
                 plotted |= len(worst) > 0
@@ -117,19 +163,20 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str | None = None,
-                asked=(), network: str | None = None, diagnosis=None) -> str:
+                asked=(), network: str | None = None, diagnosis=None, shared: Views | None = None) -> str:
     """The page for a run; ``rerun`` is the start of the command that reruns a failing
     scenario (its --backward and the options that go with it), ``network`` the --network
-    file; ``diagnosis`` (analyses/diagnosis.py) opens the page."""
-    import matplotlib
-
+    file; ``diagnosis`` (analyses/diagnosis.py) opens the page; ``shared``: the views that
+    summary.md shows too (tables.views), when the caller has made them already."""
     from crosscheck.engines import rerun_command
 
-    matplotlib.use("Agg")
     df = result.observations
+    if shared is None:
+        shared = views(df, unavailable, result.where, asked)
     failed = df[~df["passed"].astype(bool)]
-    verdict = "pass" if passed(df, asked) else "fail"
-    runs = failing_runs_table(df, result.where)
+    ref = _reference_rows(df)
+    verdict = "pass" if shared.passed else "fail"
+    runs = shared.runs
     shown = runs.head(MAX_ROWS).copy()
     shown["rerun"] = [rerun_command(rerun or "crosscheck run", row.scenario, row.engine,
                                     network if row.scenario.startswith("net-") else None)
@@ -142,11 +189,11 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
             for row in diagnosis.itertuples()) + "</ul>"]
     body = [
         f"<h1>backprop-crosscheck: {html.escape(title)}</h1>",
-        f'<pre class="{verdict}">{html.escape(headline(df, unavailable, asked))}</pre>',
+        f'<pre class="{verdict}">{html.escape(shared.headline)}</pre>',
         *found,
-        "<h2>The article's identities on each engine's own values</h2>", _table(identity_table(df)),
-        "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *_heatmaps(df),
-        "<h2>Error against batch size, depth and width</h2>", *_error_plots(df),
+        "<h2>The article's identities on each engine's own values</h2>", _table(shared.identities),
+        "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *_heatmaps(ref),
+        "<h2>Error against batch size, depth and width</h2>", *_error_plots(ref),
         f"<h2>Failing scenarios ({len(runs)}; {len(failed)} failing rows)</h2>",
         "<p>One row per failing scenario x engine, with its first wrong quantity"
         + (f"; the first {MAX_ROWS}" if len(runs) > MAX_ROWS else "") + ". Every failing row is in discrepancies.csv.</p>",

@@ -11,13 +11,12 @@ from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITY_TEXT
 from crosscheck.checks.localise import WHERE_COLUMNS
 from crosscheck.reporting.tables import (
+    Views,
     difference_table,
     expected_table,
-    failing_runs_table,
-    headline,
-    identity_table,
     not_applicable_lines,
     not_returned_lines,
+    views,
     where_lines,
     worst_table,
 )
@@ -32,11 +31,12 @@ def _md(df: pd.DataFrame) -> str:
 
 
 def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None,
-                     asked=(), diagnosis=None) -> str:
+                     asked=(), diagnosis=None, shared: Views | None = None) -> str:
     """summary.md: headline; the diagnosis of every failing engine; (a) identities x engines;
     (b) worst per engine x quantity x dtype; (c) failing scenarios x engines, each with its
     first wrong quantity (the first MAX_FAILURES, then a count); where it goes wrong; the
-    course's gradient-check difference."""
+    course's gradient-check difference.  ``shared``: the views of ``df`` that report.html shows
+    too (tables.views), when the caller has made them already."""
     extra = [] if where is None else [
         "## Where it goes wrong", "",
         "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
@@ -51,21 +51,24 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "differences.csv.", "",
         _md(difference_table(differences)), "",
     ]
-    runs = failing_runs_table(df, where if where is not None else pd.DataFrame(columns=WHERE_COLUMNS))
+    if shared is None:
+        shared = views(df, unavailable, where if where is not None else pd.DataFrame(columns=WHERE_COLUMNS), asked)
+    runs = shared.runs
+    notes = not_returned_lines(df) + not_applicable_lines(df)
     return "\n".join([
         f"# backprop-crosscheck: {title}", "",
-        "```", headline(df, unavailable, asked), "```", "",
+        "```", shared.headline, "```", "",
         *([] if diagnosis is None or not len(diagnosis) else [
             "## Diagnosis", "",
             "What each failing engine's values are: a slip of the mutant catalogue they match (checked on every "
             "failing scenario and on passing ones), a constant factor, or the features that separate its failing "
             "scenarios from the passing ones. All of it in diagnosis.csv.", "",
             *diagnosis_lines(diagnosis), ""]),
-        *[f"- {line}" for line in not_returned_lines(df) + not_applicable_lines(df)],
-        *([""] if not_returned_lines(df) or not_applicable_lines(df) else []),
+        *[f"- {line}" for line in notes],
+        *([""] if notes else []),
         "## The article's identities on each engine's own values", "",
         "; ".join(f"`{check}`: {text}" for check, text in IDENTITY_TEXT.items()) + ".", "",
-        _md(identity_table(df)), "",
+        _md(shared.identities), "",
         *([] if not df["status"].isin(EXPECTED).any() else [
             "## Differences that are expected", "",
             "Negative controls: `A-Y` on an output/loss pair where it must not hold (the `chain` row of the "

@@ -3,6 +3,8 @@
 it goes wrong and the course's gradient-check difference."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
@@ -217,3 +219,18 @@ def failing_runs_table(df: pd.DataFrame, where: pd.DataFrame) -> pd.DataFrame:
                      "first failing row": where_, "message": top["message"]})
     return pd.DataFrame(rows, columns=["scenario", "engine", "failing rows", "first wrong", "first failing row",
                                        "message"])
+
+
+@dataclass(frozen=True)
+class Views:
+    """What summary.md and report.html both show, made once for a report folder."""
+
+    headline: str
+    passed: bool
+    identities: pd.DataFrame
+    runs: pd.DataFrame
+
+
+def views(df: pd.DataFrame, unavailable: dict, where: pd.DataFrame, asked=()) -> Views:
+    """The headline, the verdict, the identity table and the failing runs of ``df``."""
+    return Views(headline(df, unavailable, asked), passed(df, asked), identity_table(df), failing_runs_table(df, where))
