@@ -158,31 +158,36 @@ def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list
     at_max = np.flatnonzero(abs_err == max_abs[segment])  # ascending: the first per segment is argmax
     _, first = np.unique(segment[at_max], return_index=True)
     worst_flat = at_max[first]
+    # Python numbers once for the whole chunk (tolist), not one NumPy scalar per array and statistic
+    worst_list, start_list, bad_list, size_list = worst_flat.tolist(), starts.tolist(), n_bad.tolist(), sizes.tolist()
+    atol_list, abs_list, rel_list, ulp_list = atols.tolist(), max_abs.tolist(), max_rel.tolist(), max_ulp.tolist()
+    peak_list, biggest_list = peaks.tolist(), biggest.tolist()
+    expected_worst, actual_worst = expected[worst_flat].tolist(), a64[worst_flat].tolist()
     for k, i in enumerate(ready):
         shape = results[i][0].shape
-        j = int(worst_flat[k])
-        worst = tuple(int(v) for v in np.unravel_index(j - int(starts[k]), shape))
-        bad, n, atol_k = int(n_bad[k]), int(sizes[k]), float(atols[k])
+        j = worst_list[k]
+        worst = tuple(int(v) for v in np.unravel_index(j - start_list[k], shape))
+        bad, n, atol_k = bad_list[k], size_list[k], atol_list[k]
         message = ""
         if bad:
-            segment_values = a64[int(starts[k]):int(starts[k]) + n]
+            segment_values = a64[start_list[k]:start_list[k] + n]
             nonfinite = [f"{c} {what}" for c, what in ((int(np.isnan(segment_values).sum()), "NaN"),
                                                        (int(np.isinf(segment_values).sum()), "inf")) if c]
             message = (
                 (f"{', '.join(nonfinite)} among the values; " if nonfinite else "")
                 + f"{bad} of {n} elements ({100.0 * bad / n:.1f}%) outside rtol={rtol:g}, atol={atol_k:g};"
-                f" greatest |diff| {float(abs_err[j]):.3g} at {worst}"
-                f" (actual {float(a64[j]):.9g}, expected {float(expected[j]):.9g})"
+                f" greatest |diff| {abs_list[k]:.3g} at {worst}"
+                f" (actual {actual_worst[k]:.9g}, expected {expected_worst[k]:.9g})"
             )
         if notes[k]:
             message = (f"{notes[k]}; the values agree within the {dtype} tolerance" if not bad
                        else f"{notes[k]}; and the values differ: {message}")
         results[i] = Comparison(
-            shape=_fmt_shape(shape), numel=n, max_abs_err=float(max_abs[k]), max_rel_err=float(max_rel[k]),
-            max_ulp=float(max_ulp[k]), mismatched=bad, worst_index=str(worst),
-            expected_at_worst=float(expected[j]), actual_at_worst=float(a64[j]),
+            shape=_fmt_shape(shape), numel=n, max_abs_err=abs_list[k], max_rel_err=rel_list[k],
+            max_ulp=ulp_list[k], mismatched=bad, worst_index=str(worst),
+            expected_at_worst=expected_worst[k], actual_at_worst=actual_worst[k],
             rtol=rtol, atol=atol_k, passed=bad == 0 and not notes[k], message=message,
-            expected_max=float(peaks[k]), expected_finite_max=float(biggest[k]),
+            expected_max=peak_list[k], expected_finite_max=biggest_list[k],
         )
     return results
 
