@@ -30,3 +30,13 @@ def engine(request, loaded_engines):
     if isinstance(found, str):
         pytest.skip(f"engine {request.param} unavailable: {found}")
     return found
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """``crosscheck run --suite smoke -q`` with the default engines, run once and shared by the
+    tests that only read it: (exit code, report folder).  Read it; never write into it."""
+    from crosscheck.cli import main
+
+    out = tmp_path_factory.mktemp("smoke-run")
+    return main(["run", "--suite", "smoke", "--out", str(out), "-q"]), out

@@ -47,11 +47,27 @@ def _args(kind, tmp_path):
     return KINDS[kind] + (["--backward", slipped(tmp_path / "learner")] if kind == "backward" else [])
 
 
+@pytest.fixture(scope="module")
+def single_run(tmp_path_factory):
+    """``single_run(kind)``: (run arguments, exit code, report folder) of one plain
+    single-process ``crosscheck run`` of that kind, run once and shared by the tests that
+    compare other paths with it (they only read its folder)."""
+    done = {}
+
+    def single(kind):
+        if kind not in done:
+            folder = tmp_path_factory.mktemp(kind)
+            args = _args(kind, folder) + ["--no-progress"]
+            done[kind] = args, main(["run", *args, "--out", str(folder / "single")]), folder / "single"
+        return done[kind]
+
+    return single
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_path_gives_the_single_run_verdict_and_rows(kind, tmp_path):
-    args = _args(kind, tmp_path) + ["--no-progress"]
-    single = main(["run", *args, "--out", str(tmp_path / "single")])
-    rows = failing(tmp_path / "single")
+def test_every_path_gives_the_single_run_verdict_and_rows(kind, single_run, tmp_path):
+    args, single, folder = single_run(kind)
+    rows = failing(folder)
     assert single == 1 and rows
     assert main(["run", *args, "--workers", "2", "--out", str(tmp_path / "workers")]) == 1
     assert failing(tmp_path / "workers") == rows
@@ -70,15 +86,17 @@ def test_every_path_gives_the_single_run_verdict_and_rows(kind, tmp_path):
     assert code == 1 and failed == {(framework, scenario) for scenario, framework, *_ in rows}
 
 
-def test_the_api_gives_the_rows_of_the_command_line(tmp_path):
+def test_the_api_gives_the_rows_of_the_command_line(single_run):
     from crosscheck import check
 
-    target = slipped(tmp_path / "learner")
-    assert main(["run", *KINDS["backward"], "--backward", target, "--out", str(tmp_path / "cli"), "--no-progress"]) == 1
+    # `crosscheck run --suite smoke --dtypes float64 --backward TARGET --no-progress`, shared
+    args, code, cli = single_run("backward")
+    target = args[args.index("--backward") + 1]
+    assert code == 1
     result = check(target, dtypes="float64", engines="numpy")
     api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
               .itertuples(index=False, name=None))
-    assert not result.passed and api == failing(tmp_path / "cli")
+    assert not result.passed and api == failing(cli)
 
 
 def test_workers_keep_a_mutant_asked_for_alone(tmp_path, capsys):
@@ -135,13 +153,15 @@ def _reruns(folder: Path) -> list[str]:
     ("backward", KINDS["backward"]),
     ("fd", ["--suite", "smoke", "--dtypes", "float64", "--engines", "fd"]),
 ])
-def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, tmp_path, monkeypatch):
+def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, single_run, tmp_path, monkeypatch):
     if kind == "fd":  # an fd that fails: its own tolerance made far too tight
         monkeypatch.setattr(fd_module.FiniteDifferences, "tolerance", Tolerance(1e-15, 1e-18))
-    if kind == "backward":
-        args = args + ["--backward", slipped(tmp_path / "learner")]
-    assert main(["run", *args, "--out", str(tmp_path / "run"), "--no-progress"]) == 1
-    rows, commands = failing(tmp_path / "run"), _reruns(tmp_path / "run")
+        assert main(["run", *args, "--out", str(tmp_path / "run"), "--no-progress"]) == 1
+        folder = tmp_path / "run"
+    else:  # the same `crosscheck run ARGS --no-progress` (with --backward for backward), shared
+        shared, code, folder = single_run(kind)
+        assert shared[:len(args)] == args and code == 1
+    rows, commands = failing(folder), _reruns(folder)
     assert commands
     for i, command in enumerate(commands[:3]):
         argv = shlex.split(command)

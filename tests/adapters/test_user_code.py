@@ -47,6 +47,16 @@ def planted(tmp_path, old=SLIP, new="    dW = np.dot(dZ,A_prev.T)", module="cour
     return folder / module
 
 
+@pytest.fixture(scope="module")
+def slipped_smoke(tmp_path_factory):
+    """The course's module with 1/m dropped from dW (``planted``), through ``crosscheck run
+    --backward ... --suite smoke`` once: (target, (code, df, folder)), shared by the tests that
+    only read it."""
+    folder = tmp_path_factory.mktemp("slipped")
+    target = f"{planted(folder)}:L_model_backward"
+    return target, run(folder, target, "--suite", "smoke", out="one")
+
+
 @pytest.mark.slow
 def test_the_course_module_as_written_passes_and_says_how_many_scenarios_it_checked(tmp_path, capsys):
     code, df, out = run(tmp_path, f"{CLIENTS}/course_dnn.py:L_model_backward")
@@ -70,6 +80,7 @@ def test_the_course_module_as_written_passes_and_says_how_many_scenarios_it_chec
         s.id for s in applicable}  # the gradient-check table counts only what it ran
 
 
+@pytest.mark.slow  # the default suite: its m values (1, 13, 64, 1024) are the claim
 def test_dropping_one_over_m_in_linear_backward_fails_with_dW_localised(tmp_path):
     code, df, out = run(tmp_path, f"{planted(tmp_path)}:L_model_backward")
     user = mine(df)
@@ -152,6 +163,7 @@ def test_a_float64_answer_for_float32_data_fails_but_says_the_values_agree(tmp_p
     assert code == 0 and mine(df, "backward")["passed"].all()
 
 
+@pytest.mark.slow  # the default suite
 def test_a_textbook_two_layer_softmax_classifier_is_checked_by_the_default_suite(tmp_path, capsys):
     code, df, _ = run(tmp_path, f"{CLIENTS}/two_layer_classifier.py:backward")
     user = mine(df, "backward")
@@ -198,9 +210,8 @@ def test_activations_restrict_any_function_up_front(tmp_path):
     assert user.loc[user["status"] == "not applicable", "message"].str.contains("--activations tanh,sigmoid").all()
 
 
-def test_workers_give_the_single_process_verdict_and_rows(tmp_path):
-    target = f"{planted(tmp_path)}:L_model_backward"
-    one = run(tmp_path, target, "--suite", "smoke", out="one")
+def test_workers_give_the_single_process_verdict_and_rows(slipped_smoke, tmp_path):
+    target, one = slipped_smoke  # `crosscheck run --backward TARGET --suite smoke`, shared
     two = run(tmp_path, target, "--suite", "smoke", "--workers", "2", out="two")
     assert one[0] == two[0] == 1
     columns = ["scenario", "engine", "check", "quantity", "layer", "status", "passed"]
@@ -255,13 +266,13 @@ def test_check_takes_a_notebook_function_and_writes_nothing(tmp_path, monkeypatc
     assert len(result.table) and result.failures.empty and result.where.empty
 
 
-def test_check_finds_the_slip_and_gives_the_verdict_of_the_command_line(tmp_path):
+def test_check_finds_the_slip_and_gives_the_verdict_of_the_command_line(slipped_smoke, tmp_path):
     from crosscheck import check
 
     result = check(notebook_cell("1"), out=tmp_path / "api")
     assert not result.passed and set(result.failures["quantity"]) == {"dW"}
     assert (tmp_path / "api" / "summary.md").exists() and "FAIL" in repr(result)
-    code, df, _ = run(tmp_path, f"{planted(tmp_path)}:L_model_backward", "--suite", "smoke")
+    _, (code, df, _) = slipped_smoke  # `crosscheck run --backward <planted 1/m slip> --suite smoke`, shared
     assert code == 1
     rows = lambda t: [tuple(map(str, r)) for r in t[["scenario", "check", "quantity", "layer"]].itertuples(index=False)]  # noqa: E731
     assert rows(result.failures) == rows(mine(df)[~mine(df)["passed"].astype(bool)])

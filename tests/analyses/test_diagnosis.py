@@ -53,19 +53,20 @@ class Slipped(NumpyReference):
         return Trace(A=t.A, Z=t.Z, **kept, given=frozenset((q, l) for q in self.keep for l in t.layers(q)))
 
 
-def test_correct_engines_get_no_diagnosis(tmp_path):
+def test_correct_engines_get_no_diagnosis(smoke_run):
     engines, _ = resolve_engines(["numpy", "torch", "jax", "fd"])
     assert diagnosed(engines).empty
-    assert main(["run", "--suite", "smoke", "--out", str(tmp_path), "-q"]) == 0
-    assert "## Diagnosis" not in (tmp_path / "summary.md").read_text()
-    assert pd.read_csv(tmp_path / "diagnosis.csv").empty
+    code, out = smoke_run  # `crosscheck run --suite smoke -q` (conftest.py, shared)
+    assert code == 0
+    assert "## Diagnosis" not in (out / "summary.md").read_text()
+    assert pd.read_csv(out / "diagnosis.csv").empty
 
 
 @pytest.mark.parametrize("bug, slip", [
     ("wrong-layer-derivative", "article-g'[L]-for-layer-L-1"),
     ("Y-A", "Y-minus-A"),
     ("no-1/m-on-dW", "dW-missing-1/m"),
-    ("tanh-prime-from-Z", "tanh'-as-1-Z^2"),
+    pytest.param("tanh-prime-from-Z", "tanh'-as-1-Z^2", marks=pytest.mark.slow),  # on the default suite
 ])
 def test_slips_written_independently_of_the_catalogue_are_named(bug, slip):
     """tests/checks/planted.py writes each slip its own way, not with the catalogue's formulas."""
@@ -98,6 +99,7 @@ def test_a_mean_over_output_units_is_named_as_keras_style():
     assert "2/n_L" in factor and "Keras-style" in factor  # (n_L = 1 here: "times 2", which is also 2/n_L)
 
 
+@pytest.mark.slow  # the default suite: the pattern is a claim about its scenarios
 def test_a_slip_outside_the_catalogue_gets_a_pattern_that_is_true_of_the_runs():
     """db from dA instead of dZ in the layers below L-2: no mutant is that; depth tells it apart."""
     def db_from_dA(s):

@@ -20,6 +20,7 @@ def test_every_reference_gradient_of_the_smoke_suite_is_second_order():
     assert len(second) > 0.7 * len(table) and second["order"].between(1.9, 2.1).all()
 
 
+@pytest.mark.slow  # the default suite's float64 m = 13 networks (106) once per real mutant
 @pytest.mark.parametrize("m", [m for m in CATALOGUE if not m.equivalent], ids=lambda m: m.id)
 def test_each_real_mutant_fails_the_taylor_test_on_the_default_suite(m):
     scenarios = [s for s in suite("default") if s.dtype == "float64" and s.m == 13]
