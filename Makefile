@@ -22,8 +22,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 report: setup
 	$(BIN)/crosscheck run --suite $(SUITE) --out $(OUT)
 
+# The tests on every core (pytest-xdist); the ones that run whole suites (marked slow) only
+# where CI is set, as CI sets it (.ci/run): `make test CI=1` runs them here too.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto $(if $(CI),,-m "not slow")
 
 # Re-record the committed baseline (after a change you mean to keep).
 baseline: setup
