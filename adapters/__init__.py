@@ -1,5 +1,6 @@
 """Engines behind one interface: ``numpy`` (the reference formulas), ``torch``, ``jax``,
-``fd`` (central differences of the cost, no autodiff; float64 scenarios only).
+``tensorflow``, ``autograd`` (HIPS), ``mlx``, ``fd`` (central differences of the cost, no
+autodiff; float64 scenarios only).
 
 Importing this package imports no framework: each adapter module is imported when the
 engine is asked for, and the framework itself when the engine first runs.
@@ -15,6 +16,9 @@ ENGINES = {
     "numpy": "crosscheck.adapters.numpy_reference:NumpyReference",
     "torch": "crosscheck.adapters.torch_autograd:TorchAutograd",
     "jax": "crosscheck.adapters.jax_grad:JaxGrad",
+    "tensorflow": "crosscheck.adapters.tensorflow_tape:TensorflowTape",
+    "autograd": "crosscheck.adapters.hips_autograd:HipsAutograd",
+    "mlx": "crosscheck.adapters.mlx_grad:MlxGrad",
     "fd": "crosscheck.adapters.finite_differences:FiniteDifferences",
 }
 

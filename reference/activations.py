@@ -189,8 +189,11 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-def activation(name: str) -> Activation:
-    """The activation called ``name``; ValueError naming the accepted ones otherwise."""
+def activation(name) -> Activation:
+    """The activation called ``name`` (an Activation itself is returned as it is: a
+    convention's variant of one); ValueError naming the accepted ones otherwise."""
+    if isinstance(name, Activation):
+        return name
     try:
         return ACTIVATIONS[name]
     except KeyError:

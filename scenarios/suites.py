@@ -177,7 +177,8 @@ def half() -> tuple[Scenario, ...]:
 
 
 #: The engines the convention pack is meant for (docs/conventions.md).
-CONVENTION_ENGINES = ("numpy", "numpy-chain", "torch", "torch-bceloss", "jax", "jax-no-x64", "fd")
+CONVENTION_ENGINES = ("numpy", "numpy-chain", "torch", "torch-bceloss", "jax", "jax-no-x64", "tensorflow", "autograd",
+                      "mlx", "fd")
 
 
 def _conditioned(candidates, n: int) -> list[Scenario]:

@@ -14,6 +14,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 from tests.support import ALL_ENGINES
 
 
+#: Words of a skip that says something is not installed: where CI is set (CI installs every
+#: engine, .ci/run), such a skip is a failure, so that no engine's tests go missing there.
+MISSING = ("not installed", "unavailable", "could not import", "needs torch")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if any(word in reason for word in MISSING):
+            report.outcome, report.longrepr = "failed", f"skipped where CI is set: {reason}"
+
+
 @pytest.fixture(scope="session")
 def loaded_engines():
     """name -> loaded engine, or the reason it is unavailable (a str)."""

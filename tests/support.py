@@ -14,7 +14,7 @@ CLIENTS = TESTS / "clients"
 BYO = TESTS / "byo"
 COURSE_BACKWARD = BYO / "course_backward.py"
 
-ENGINE_NAMES = ("numpy", "torch", "jax")
+ENGINE_NAMES = ("numpy", "torch", "jax", "tensorflow", "autograd", "mlx")
 #: Every engine the session fixture loads (fd: the finite-difference oracle).
 ALL_ENGINES = ENGINE_NAMES + ("fd",)
 
@@ -25,3 +25,18 @@ def run_pytest(folder, *args):
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
                           cwd=folder, capture_output=True, text=True, timeout=600)
     return done.returncode, done.stdout + done.stderr
+
+
+def declined(engine, scenario) -> str | None:
+    """Why ``engine`` reports ``scenario`` unsupported by design, or None: MLX computes exp and
+    erf of float64 arrays to a float32-like accuracy, so it declines float64 networks built on
+    them (adapters/mlx_grad.py)."""
+    if type(engine).name == "mlx" and scenario.dtype == "float64":
+        return engine.float64_unsupported(scenario.activations)
+    return None
+
+
+def assert_declined(df, reason: str) -> None:
+    """The run's rows are one ``unsupported`` row that gives ``reason``, and it passes."""
+    assert len(df) == 1 and df["status"].iloc[0] == "unsupported" and bool(df["passed"].iloc[0]), df.to_string()
+    assert reason in df["message"].iloc[0] and "relative error" in reason, df["message"].iloc[0]

@@ -1,7 +1,7 @@
 """Convention differences: where an engine legitimately differs from the reference.
 
 A ``Convention`` names a choice (relu'(0), the chain rule at a saturated output, BCELoss's
-clamping, JAX without x64), says when it can apply, and computes what the reference
+clamping, JAX without x64, autograd's np.maximum at a tie, TensorFlow's float32 leaky slope), says when it can apply, and computes what the reference
 would give *under that choice* (``alternative``: quantity -> layer -> array).  A failing
 row is labelled ``convention`` only when the engine's value agrees with that alternative
 (finite values within the tolerance, inf and NaN at the same places): the explanation is
@@ -16,6 +16,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.arrays import agrees
+from crosscheck.reference.activations import LEAKY_RELU_SLOPE, Activation
 from crosscheck.reference.steps import FORMULAS
 from crosscheck.reference.trace import Trace
 from crosscheck.scenarios.problem import KINKED
@@ -126,8 +127,19 @@ def _slope_one_at_zero(name: str, how: str, reference_takes: str) -> Convention:
     )
 
 
+def _float32_slope(problem, trace, ref) -> dict:
+    """The float64 reference with leaky_relu's slope float32(0.01) (0.009999999776482582)."""
+    p, s = problem.astype(np.float64), problem.scenario
+    slope = float(np.float32(LEAKY_RELU_SLOPE))
+    leaky = Activation("leaky_relu", lambda z: np.where(z > 0, z, slope * z),
+                       lambda z, a=None: np.where(z > 0, 1, slope).astype(z.dtype))
+    activations = [leaky if name == "leaky_relu" else name for name in s.activations]
+    return reference.trace(p.parameters, p.X, p.Y, activations, loss=s.loss)
+
+
 CONVENTIONS = (
-    _slope_one_at_zero("leaky_relu", "jnp.where(z >= 0, ...)", "like torch, takes 0.01"),
+    _slope_one_at_zero("leaky_relu", "jax.nn.leaky_relu's jnp.where(z >= 0, ...), MLX's mx.maximum(0.01 z, z)",
+                       "like torch, takes 0.01"),
     _slope_one_at_zero("relu", "z >= 0", "like torch and jax.nn.relu, takes 0"),
     Convention(
         "kink: mean of one-sided slopes",
@@ -137,6 +149,22 @@ CONVENTIONS = (
         lambda p, t, ref: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
         # across a kink the difference is only first order: its error is O(h) (h = 2^-14), not O(h^4)
         lambda p: Tolerance(1e-3, 1e-4),
+    ),
+    Convention(
+        "np.maximum's tie",
+        "autograd's gradient of np.maximum(a, b) gives half to each argument where they are equal: relu = "
+        "np.maximum(z, 0) has relu'(0) = 0.5 and leaky_relu = np.maximum(0.01 z, z) has 0.505 at z = 0 exactly, "
+        "the mean of the one-sided slopes; the reference takes 0 and 0.01",
+        lambda p, claims, t: "np.maximum's tie" in claims and _exact_zeros(p, t),
+        lambda p, t, ref: _with_g_prime(p, {"relu": 0.5, "leaky_relu": 0.505}),
+    ),
+    Convention(
+        "float32 leaky_relu slope",
+        "TensorFlow keeps leaky_relu's alpha as a float32 attribute of the op: in a float64 network the slope is "
+        "float32(0.01) = 0.009999999776482582, not 0.01, about 2.2e-8 off in relative terms on the negative side",
+        lambda p, claims, t: "float32 leaky_relu slope" in claims and p.scenario.dtype == "float64"
+        and "leaky_relu" in p.scenario.activations,
+        _float32_slope,
     ),
     Convention(
         "saturated sigmoid, chain rule",

@@ -7,7 +7,7 @@ import pytest
 from crosscheck.adapters import QUANTITIES
 from crosscheck.running.runner import reference_trace, run
 from crosscheck.scenarios import Scenario, build_problem, suite
-from tests.support import ENGINE_NAMES
+from tests.support import ENGINE_NAMES, assert_declined, declined
 
 SMOKE = suite("smoke")
 
@@ -25,6 +25,8 @@ def expected_rows(s: Scenario) -> set:
 @pytest.mark.parametrize("scenario", SMOKE, ids=lambda s: s.id)
 def test_engine_passes_every_check(engine, scenario):
     df = run([scenario], [engine], progress=False)
+    if reason := declined(engine, scenario):
+        return assert_declined(df, reason)
     failed = df[~df["passed"]]
     assert failed.empty, "\n" + failed[["check", "quantity", "layer", "message"]].to_string()
     got = set(zip(df["check"], df["quantity"], df["layer"]))
@@ -35,6 +37,8 @@ def test_engine_passes_every_check(engine, scenario):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_engine_output_dtype_is_the_scenario_dtype(engine, dtype):
     s = Scenario((3, 4, 1), ("tanh", "sigmoid"), 5, dtype)
+    if declined(engine, s):  # MLX in float64: a network it computes in float64
+        s = Scenario((3, 4, 1), ("tanh", "identity"), 5, dtype, loss="mse")
     trace = engine.trace(build_problem(s))
     for q in QUANTITIES:
         for l, value in trace.layers(q).items():
@@ -53,6 +57,10 @@ def test_float64_is_really_computed_in_float64(engine):
 
 
 MORE = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
+#: TensorFlow 2.21's float64 GELU, a finding (docs/checks.md "Findings"): tf.nn.gelu's erf form
+#: is 0.5 z erfc(-z / sqrt 2), and TF's float64 erfc is off by up to 4.4e-7 relative in its tail
+#: (erfc(3.5)); its tanh form's 1 + tanh(...) amplifies tanh's 6-ulp float64 error near -1.
+TF_FLOAT64_FINDINGS = ("gelu", "gelu_tanh")
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES, indirect=True)
@@ -60,8 +68,15 @@ MORE = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
 @pytest.mark.parametrize("activation", MORE)
 def test_every_engine_computes_the_newer_activations_exactly(engine, dtype, activation):
     """Each engine asks for the named function (gelu: erf form; gelu_tanh: tanh form)."""
-    s = Scenario((4, 6, 5, 1), (activation, "tanh", "sigmoid"), 33, dtype)
+    s = Scenario((4, 6, 5, 1), (activation, "tanh", "identity"), 33, dtype, loss="mse")
     df = run([s], [engine], progress=False)
+    if reason := declined(engine, s):
+        return assert_declined(df, reason)
+    if (engine.name, dtype) == ("tensorflow", "float64") and activation in TF_FLOAT64_FINDINGS:
+        failed = df[~df["passed"]]  # a finding, reported: TensorFlow's float64 is not float64-accurate here
+        assert set(failed["status"]) == {"fail"} and ("reference", "A", 1) in set(
+            zip(failed["check"], failed["quantity"], failed["layer"])), df.to_string()
+        return
     assert df["passed"].all(), df[~df["passed"]][["check", "quantity", "layer", "message"]].to_string()
 
 
@@ -83,6 +98,8 @@ def test_relying_on_the_frameworks_default_gelu_fails_the_other_form(loaded_engi
 def test_soft_labels_keep_A_minus_Y(engine, dtype):
     s = Scenario.from_id(f"relu-tanh-sigmoid_5-5-5-1_m257_{dtype}_s4_soft")
     df = run([s], [engine], progress=False)
+    if reason := declined(engine, s):
+        return assert_declined(df, reason)
     assert df["passed"].all() and ("A-Y", "dZ", 3) in set(zip(df["check"], df["quantity"], df["layer"]))
 
 

@@ -1,0 +1,91 @@
+"""TensorFlow: ``tf.GradientTape`` of J with respect to the parameters, X, Z[l] and A[l].
+
+The forward pass runs eagerly in TensorFlow's own ops (``tf.nn``), as a TF 2 user writes
+it; one ``tape.gradient`` call gives every derivative.  TensorFlow computes float64 in
+float64 (no switch, unlike JAX), and runs float16 and bfloat16 on the CPU.
+
+Defaults checked, as for GELU (docs/checks.md "Engines"): ``tf.nn.gelu`` defaults to the
+exact erf form (``approximate=False``) and ``tf.nn.leaky_relu`` to a slope of **0.2**, not
+the reference's 0.01; both are asked for by name here.  Its ``alpha`` is a float32
+attribute of the op, though, even in a float64 network: the slope is float32(0.01), and the
+float64 rows of a leaky_relu network are labelled with the convention "float32 leaky_relu
+slope" when, and only when, they are the reference's under that slope
+(crosscheck/checks/conventions.py).
+"""
+from __future__ import annotations
+
+import os
+import types
+
+from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.scenarios.dtypes import DTYPES
+
+
+def _activations(tf) -> dict:
+    nn = tf.nn
+    return {
+        "sigmoid": tf.math.sigmoid,
+        "tanh": tf.math.tanh,
+        "relu": nn.relu,
+        "leaky_relu": lambda z: nn.leaky_relu(z, alpha=0.01),  # TF's default alpha is 0.2
+        "identity": tf.identity,  # a tensor of its own, so dA[l] and dZ[l] are both read
+        "softplus": nn.softplus,
+        "silu": lambda z: nn.silu(z, beta=1.0),
+        "elu": nn.elu,  # alpha 1, TF's only one
+        "gelu": lambda z: nn.gelu(z, approximate=False),  # the erf form (TF's default), by name
+        "gelu_tanh": lambda z: nn.gelu(z, approximate=True),
+        "softmax": lambda z: nn.softmax(z, axis=0),  # over the units of each example (column)
+    }
+
+
+class TensorflowTape(Engine):
+    """Forward pass in eager TensorFlow on the CPU; every derivative from one GradientTape."""
+
+    name = "tensorflow"
+    module = "tensorflow"
+    dtypes = DTYPES
+    conventions = ("float32 leaky_relu slope",)
+
+    def load(self):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's start-up notices are not findings
+        return super().load()
+
+    def configure(self, tf) -> None:
+        # written_cost's sum and log, as TF names them (tf.experimental.numpy's log turns a
+        # bfloat16 tensor into float64 first)
+        self.namespace = types.SimpleNamespace(sum=tf.math.reduce_sum, log=tf.math.log)
+        tf.config.set_visible_devices([], "GPU")  # the CPU, as the engine says
+        tf.config.experimental.enable_op_determinism()  # the same scenario, the same numbers
+
+    def activations(self, tf) -> dict:
+        """Activation name -> the TensorFlow function the engine runs for it."""
+        return _activations(tf)
+
+    def trace(self, problem) -> Trace:
+        tf = self.load()
+        s, g = problem.scenario, self.activations(tf)
+        L, m = s.depth, s.m
+        constant = lambda x: tf.constant(x, dtype=tf.dtypes.as_dtype(s.dtype))  # noqa: E731 (bfloat16: ml_dtypes)
+        X, Y = constant(problem.X), constant(problem.Y)
+        P = {k: constant(v) for k, v in problem.parameters.items()}
+        layers = range(1, L + 1)
+        with tf.GradientTape() as tape:
+            tape.watch([X, *P.values()])
+            A, Z = {0: X}, {}
+            for l in layers:
+                Z[l] = tf.matmul(P[f"W{l}"], A[l - 1]) + P[f"b{l}"]
+                A[l] = g[s.activations[l - 1]](Z[l])
+            J = written_cost(self.namespace, s.loss, A[L], Y, m)
+        inputs = [A[l] for l in range(L + 1)] + [Z[l] for l in layers]
+        inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
+        grads = [t.numpy() for t in tape.gradient(J, inputs)]
+        dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
+        return Trace(
+            A={l: a.numpy() for l, a in A.items()},
+            Z={l: z.numpy() for l, z in Z.items()},
+            dA={l: per_example(d, m) for l, d in enumerate(dA_)},
+            dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
+            dW=dict(zip(layers, dW_)),
+            db=dict(zip(layers, db_)),
+        )
+

@@ -1,0 +1,148 @@
+"""TensorFlow, HIPS autograd and MLX: what each does differently is shown, labelled only
+where it is exactly a named convention, and never passed in a lower precision."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from crosscheck.running.runner import reference_trace, run
+from crosscheck.running.statuses import CONVENTION
+from crosscheck.scenarios import Scenario, build_problem
+from crosscheck.scenarios.dtypes import numpy_dtype
+
+#: A float64 network every engine computes in float64 (no exp or erf: MLX runs it too).
+PLAIN64 = Scenario((5, 5, 5, 1), ("tanh", "relu", "identity"), 64, "float64", loss="mse")
+LEAKY64 = Scenario((4, 6, 1), ("leaky_relu", "sigmoid"), 16, "float64")
+ZEROS = Scenario.from_id("tanh-relu-sigmoid_4-5-5-1_m13_float64_s0_zeros")
+
+
+@pytest.mark.parametrize("engine", ["tensorflow", "autograd", "mlx"], indirect=True)
+def test_float64_is_really_computed_in_float64(engine):
+    problem = build_problem(PLAIN64)
+    ref, trace = reference_trace(problem), engine.trace(problem)
+    for l in range(1, 4):
+        assert trace.dW[l].dtype == np.float64
+        assert np.abs(trace.dW[l] - ref.dW[l]).max() < 1e-12 * np.abs(ref.dW[l]).max(), f"dW[{l}]"
+
+
+@pytest.mark.parametrize("engine", ["mlx"], indirect=True)
+def test_mlx_declines_float64_networks_on_its_float32_like_exp_with_the_measured_error(engine):
+    assert engine.accuracy["exp"] > 1e-9  # MLX 0.32's CPU: about 5e-7 (a float32-like exp)
+    df = run([LEAKY64], [engine], progress=False)
+    assert len(df) == 1 and df["status"].iloc[0] == "unsupported"
+    message = df["message"].iloc[0]
+    assert f"{engine.accuracy['exp']:.1e} relative error" in message and "sigmoid rests on it" in message
+    assert engine.float64_unsupported(PLAIN64.activations) is None  # tanh, relu, identity: float64-accurate
+
+
+def test_mlx_turning_float64_into_float32_fails_and_is_never_a_pass(loaded_engines):
+    """``mx.array(x)`` of a float64 array is float32: an engine that converts that way returns
+    float32 for a float64 scenario, and every row says so and fails."""
+    from crosscheck.adapters.mlx_grad import MlxGrad
+
+    if isinstance(loaded_engines["mlx"], str):
+        pytest.skip(f"engine mlx unavailable: {loaded_engines['mlx']}")
+
+    class MlxDefaultConversion(MlxGrad):
+        name = "mlx-default-conversion"
+
+        def to_mlx(self, x, dtype):
+            return self.load().array(x)  # no dtype: MLX's default
+
+    df = run([PLAIN64], [MlxDefaultConversion()], progress=False)
+    gradients = df[df["quantity"].isin(["dW", "db"])]
+    assert len(gradients) and not gradients["passed"].any()
+    assert gradients["message"].str.contains("dtype mismatch: returned float32 for a float64 scenario").all()
+
+
+@pytest.mark.parametrize("engine", ["tensorflow"], indirect=True)
+def test_tensorflow_float64_leaky_relu_is_the_reference_under_a_float32_slope(engine):
+    df = run([LEAKY64], [engine], progress=False)
+    labelled = df[df["status"] == CONVENTION]
+    assert df["passed"].all() and len(labelled)
+    assert labelled["message"].str.startswith("convention (float32 leaky_relu slope)").all()
+    float32_run = run([Scenario((4, 6, 1), ("leaky_relu", "sigmoid"), 16, "float32")], [engine], progress=False)
+    assert (float32_run["status"] == "pass").all()  # in float32 the slope is the float32 0.01 anyway
+
+
+def test_a_leaky_slope_other_than_float32s_is_not_explained_away(loaded_engines):
+    """TensorFlow's own default slope, 0.2 (a user who trusts it), fails; the float32 slope,
+    in an engine that does not claim the convention, fails too."""
+    from crosscheck.adapters.tensorflow_tape import TensorflowTape
+
+    if isinstance(loaded_engines["tensorflow"], str):
+        pytest.skip(f"engine tensorflow unavailable: {loaded_engines['tensorflow']}")
+
+    class TfLeakyDefault(TensorflowTape):
+        name = "tensorflow-leaky-default"
+
+        def activations(self, tf):
+            return {**super().activations(tf), "leaky_relu": tf.nn.leaky_relu}
+
+    class Unclaimed(TensorflowTape):
+        name = "tensorflow-unclaimed"
+        conventions = ()
+
+    for engine in (TfLeakyDefault(), Unclaimed()):
+        df = run([LEAKY64], [engine], progress=False)
+        failed = df[~df["passed"]]
+        assert len(failed) and (failed["status"] == "fail").all(), engine.name
+
+
+@pytest.mark.parametrize("engine", ["autograd"], indirect=True)
+def test_autograd_np_maximum_splits_the_gradient_at_a_tie_and_is_labelled(engine):
+    df = run([ZEROS], [engine], progress=False)
+    labelled = df[df["status"] == CONVENTION]
+    assert df["passed"].all() and len(labelled)
+    assert labelled["message"].str.startswith("convention (np.maximum's tie)").all()
+
+
+def test_another_slope_at_the_tie_is_not_explained_away(loaded_engines):
+    from crosscheck.adapters.hips_autograd import HipsAutograd
+
+    if isinstance(loaded_engines["autograd"], str):
+        pytest.skip(f"engine autograd unavailable: {loaded_engines['autograd']}")
+
+    class TieAtPointThree(HipsAutograd):
+        name = "autograd-tie-0.3"
+
+        def activations(self, autograd):
+            np_ = autograd.numpy  # 0.6 of the tie's 0.5 plus 0.4 of where's 0: relu'(0) = 0.3
+            relu = lambda z: 0.6 * np_.maximum(z, 0) + 0.4 * np_.where(z > 0, z, 0)  # noqa: E731
+            return {**super().activations(autograd), "relu": relu}
+
+    df = run([ZEROS], [TieAtPointThree()], progress=False)
+    assert (df["status"] == "fail").any()
+
+
+@pytest.mark.parametrize("engine", ["tensorflow", "mlx"], indirect=True)
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_runs_in_the_half_dtype(engine, dtype):
+    s = Scenario((4, 6, 1), ("tanh", "sigmoid"), 16, dtype)
+    df = run([s], [engine], progress=False)
+    assert df["passed"].all(), df[~df["passed"]][["check", "quantity", "layer", "message"]].to_string()
+    trace = engine.trace(build_problem(s))
+    assert all(v.dtype == numpy_dtype(dtype) for v in trace.dW.values())
+
+
+@pytest.mark.parametrize("engine", ["autograd"], indirect=True)
+def test_autograd_declines_half_precision(engine):
+    df = run([Scenario((4, 6, 1), ("tanh", "sigmoid"), 16, "float16")], [engine], progress=False)
+    assert list(df["status"]) == ["unsupported"] and "float64, float32" in df["message"].iloc[0]
+
+
+def test_each_frameworks_defaults_are_what_the_engines_say():
+    """The defaults the engine modules name, as the frameworks have them (checked as for GELU)."""
+    import inspect
+
+    tf = pytest.importorskip("tensorflow")
+    nn = pytest.importorskip("mlx.nn")
+    assert inspect.signature(tf.nn.leaky_relu).parameters["alpha"].default == 0.2  # not the reference's 0.01
+    assert inspect.signature(tf.nn.gelu).parameters["approximate"].default is False  # the erf form
+    assert inspect.signature(nn.leaky_relu).parameters["negative_slope"].default == 0.01
+    mx = pytest.importorskip("mlx.core")
+    z = np.linspace(-3, 3, 7, dtype=np.float32)
+    exact = z * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z])) / 2
+    assert np.allclose(np.array(nn.gelu(mx.array(z))), exact, rtol=0, atol=1e-5)  # the erf form (tanh's: 4e-4 off)
