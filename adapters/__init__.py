@@ -38,10 +38,15 @@ DEVICES = ("cpu", "cuda")
 
 
 def get_engine(name: str, device: str = "cpu") -> Engine:
-    """A new adapter for engine ``name`` on ``device``; ValueError naming what is accepted."""
+    """A new adapter for engine ``name`` on ``device``: a built-in (ENGINES, VARIANTS: these
+    win), else a ``module.path:Class`` or an entry point of ``backprop_crosscheck.engines``
+    (adapters/external.py).  external.EngineNotFound (a ValueError) naming what is accepted;
+    ValueError for a device the engine does not run on."""
     known = {**ENGINES, **VARIANTS}
     if name not in known:
-        raise ValueError(f"unknown engine {name!r}; accepted: {', '.join(known)}")
+        from crosscheck.adapters import external
+
+        return external.build(name, device, list(known))
     module, cls = known[name].split(":")
     return getattr(importlib.import_module(module), cls)(device)
 

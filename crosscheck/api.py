@@ -125,7 +125,8 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
 
     ``backward``: ``FUNC(parameters, X, Y, activations[, loss]) -> grads``, or the course's
     ``L_model_backward(AL, Y, caches)`` with ``forward`` (default: the ``L_model_forward``
-    its module or notebook defines).  ``engines``: engines to run beside it (default:
+    its module or notebook defines).  ``engines``: engines to run beside it, by the names
+    ``crosscheck run --engines`` takes (an entry point's, ``module.path:Class`` too; default:
     none; ``frameworks``: its older name, kept as an alias); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
     instead of the suite; ``out``: a folder for the reports (default: nothing written);
     ``activations``: only networks of these apply (a course forward is probed otherwise);
@@ -145,7 +146,7 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         raise ValueError(str(exc)) from None
     if engines is not None and frameworks is not None:
         raise ValueError("engines and frameworks are one argument (frameworks: its older name); give one")
-    names = [check_name(n) for n in _listed(frameworks if engines is None else engines) or []]  # built-in, variant, mutant:ID
+    names = [check_name(n) for n in _listed(frameworks if engines is None else engines) or []]  # the registry's names (crosscheck/engines.py)
     if network is not None:
         from crosscheck.scenarios.network_file import load_network
 

@@ -1,19 +1,25 @@
 """The one engine registry: every engine kind is named one way and built in one place.
 
-Names: a built-in engine (``numpy``, ``torch``, ``jax``, ``fd``), a variant
-(adapters.VARIANTS), ``mutant:ID`` (a formula mutant of crosscheck/analyses/mutants.py), each on
-the devices asked for (``torch@cuda`` in reports); a user's function is a resolved
-``adapters.user_backward.UserFunction``.  The command line (one process, ``--workers``,
-``--shard``), ``fuzz``, the pytest plugin and ``crosscheck.check`` all build their engines
-from an ``EngineSpec``, so a name means the same engine everywhere; ``rerun_command``
-turns a report row back into the command that reproduces it.
+Names: a built-in engine (adapters.ENGINES: ``numpy``, ``torch``, ``jax``, ``fd``, ...), a
+variant (adapters.VARIANTS), ``mutant:ID`` (a formula mutant of crosscheck/analyses/mutants.py),
+and engines from outside the package (adapters/external.py): an entry point of the group
+``backprop_crosscheck.engines`` by its name, or ``module.path:Class`` itself; each on the
+devices asked for (``torch@cuda`` in reports).  A built-in name always means the built-in
+(an entry point of the same name is not run, with a warning); the default engines are
+ENGINES alone.  A user's function is a resolved ``adapters.user_backward.UserFunction``.
+The command line (one process, ``--workers``, ``--shard``), ``fuzz``, the pytest plugin and
+``crosscheck.check`` all build their engines from an ``EngineSpec``, so a name means the
+same engine everywhere (a spawned worker resolves the same names on the same sys.path);
+``rerun_command`` turns a report row back into the command that reproduces it.
 """
 from __future__ import annotations
 
 import shlex
+import sys
 from dataclasses import dataclass
 
 from crosscheck.adapters import EngineUnavailable, get_engine
+from crosscheck.adapters.external import EngineNotFound
 
 MUTANT = "mutant:"
 
@@ -21,36 +27,61 @@ MUTANT = "mutant:"
 def resolve_engines(names, devices=("cpu",)):
     """(engines that can run, {name: reason} for those that cannot); imports frameworks.
 
-    Each engine runs on each device it supports (the numpy engine on the CPU only).
+    Each engine runs on each device it supports (the numpy engine on the CPU only).  A name
+    that gives no engine raises EngineNotFound (a ValueError: check_name first).
     """
+    from crosscheck.adapters import ENGINES, VARIANTS
+
     ready, unavailable = [], {}
     for name in names:
+        builtin = name in ENGINES or name in VARIANTS
         for device in devices:
+            where = name if device == "cpu" else f"{name}@{device}"
             try:
                 engine = get_engine(name, device)
+            except EngineNotFound:
+                raise
             except ValueError:  # numpy on cuda: the NumPy engine runs once, on the CPU
+                continue
+            except EngineUnavailable as exc:  # a third-party class that cannot be made here
+                unavailable[where] = str(exc)
                 continue
             try:
                 engine.load()
             except EngineUnavailable as exc:
                 unavailable[engine.name] = str(exc)
+            except Exception as exc:  # a third-party engine's own load: unavailable, not a crash
+                if builtin:
+                    raise
+                unavailable[engine.name] = f"load() raised {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
             else:
                 ready.append(engine)
     return ready, unavailable
 
 
+_WARNED: set = set()
+
+
 def check_name(name: str) -> str:
-    """``name`` if it names an engine, else ValueError listing what is accepted."""
-    from crosscheck.adapters import ENGINES, VARIANTS
+    """``name`` if it names an engine (importing the module of a ``module:Class`` or an entry
+    point's), else ValueError (EngineNotFound) with one line: what is accepted, or why the
+    class could not be loaded.  A built-in name that an entry point also claims: the
+    built-in, and a warning on stderr (once per process)."""
+    from crosscheck.adapters import ENGINES, VARIANTS, external
 
     if name in ENGINES or name in VARIANTS:
+        warning = external.shadowing(name) if name not in _WARNED else None
+        if warning:
+            _WARNED.add(name)
+            print(f"crosscheck: warning: {warning}", file=sys.stderr)
         return name
     if name.startswith(MUTANT):
         from crosscheck.analyses.mutants import mutant
 
         mutant(name[len(MUTANT):])  # ValueError naming the catalogue's ids
         return name
-    raise ValueError(f"unknown engine {name!r}; accepted: {', '.join({**ENGINES, **VARIANTS})}, mutant:ID")
+    external.engine_class(name, [*ENGINES, *VARIANTS])
+    return name
 
 
 @dataclass(frozen=True)

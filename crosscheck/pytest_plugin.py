@@ -19,7 +19,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("crosscheck", "backprop-crosscheck")
     group.addoption("--crosscheck-suite", default=None, help="run this suite's scenarios as test items")
     group.addoption("--crosscheck-engines", "--crosscheck-frameworks", dest="crosscheck_engines", default=None,
-                    help="comma-separated engines (default: every built-in engine, numpy,torch,jax,fd; with --crosscheck-backward: none)")
+                    help="comma-separated engines, as crosscheck run --engines takes them: built-in, variant, "
+                    "mutant:ID, an entry point's name, module.path:Class (default: every built-in engine; with "
+                    "--crosscheck-backward: none)")
     group.addoption("--crosscheck-dtypes", default=None, help="comma-separated dtypes (default: all)")
     group.addoption("--crosscheck-backward", default=None, metavar="FILE.py:FUNC",
                     help="also check your own backward function as an engine (the dictionary contract or the "
@@ -39,7 +41,7 @@ def _engines(config) -> list[str]:
     given = config.getoption("crosscheck_engines")
     if given is None:
         return [] if config.getoption("crosscheck_backward") else list(ENGINES)
-    try:  # the one registry's names: built-in, variant, mutant:ID
+    try:  # the one registry's names: built-in, variant, mutant:ID, entry point, module:Class
         return [check_name(n.strip()) for n in given.split(",") if n.strip()]
     except ValueError as exc:
         raise pytest.UsageError(f"--crosscheck-engines: {exc}") from None

@@ -1,12 +1,17 @@
 """One engine registry (crosscheck/engines.py): every engine kind through every path gives
 the verdict and the failing rows of a single-process run; nothing checked is never a
-PASS; a crash is exit 3; the rerun commands the reports print reproduce their rows."""
+PASS; a crash is exit 3; the rerun commands the reports print reproduce their rows.
+Engines from outside the package (an installed entry point, ``module:Class``) are kinds
+too: tests/engine_package is installed with pip for this module's tests."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +20,11 @@ import pytest
 from crosscheck.adapters import finite_differences as fd_module
 from crosscheck.cli import main
 from crosscheck.scenarios.tolerances import Tolerance
-from tests.support import CLIENTS
+from tests.support import CLIENTS, COURSE_BACKWARD, TESTS
 from tests.support import run_pytest as _pytest
+
+#: A third-party engine package: toy_engines.py (ToyEngine, ToySlip) and its entry points.
+ENGINE_PACKAGE = TESTS / "engine_package"
 
 KEY = ["scenario", "engine", "check", "quantity", "layer"]
 
@@ -40,7 +48,34 @@ KINDS = {
     "mutant": ["--suite", "smoke", "--dtypes", "float64", "--engines", "numpy,mutant:tanh'-as-1-Z^2"],
     "variant": ["--suite", "gelu-defaults", "--dtypes", "float64", "--engines", "torch-gelu-default"],
     "backward": ["--suite", "smoke", "--dtypes", "float64"],
+    # tests/engine_package: the correct engine beside the slip, by their entry points' names
+    "entry-point": ["--suite", "smoke", "--dtypes", "float64", "--engines", "toy,toy-slip"],
+    "module-class": ["--suite", "smoke", "--dtypes", "float64", "--engines", "toy_engines:ToySlip"],
 }
+
+
+@pytest.fixture(scope="module")
+def toy_package(tmp_path_factory):
+    """tests/engine_package really installed (pip, offline, into a folder of its own), that
+    folder on sys.path and PYTHONPATH (subprocesses: the plugin's pytest) while this
+    module's tests run: the entry points ``toy`` and ``toy-slip``, the module toy_engines."""
+    from crosscheck.adapters import external
+
+    root = tmp_path_factory.mktemp("toy-package")
+    shutil.copytree(ENGINE_PACKAGE, root / "source")  # setuptools writes build/ into the tree it builds
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--no-index", "--target", str(root / "site"), str(root / "source")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "toy" not in external.entry_points()  # not found before its folder is on the path
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(root / "site"))
+        mp.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(root / "site"), os.environ.get("PYTHONPATH")])))
+        # found in this process once the folder is on sys.path (importlib.metadata's caches)
+        found = {n: f"{p.module}:{p.attr}" for n, p in external.entry_points().items() if n.startswith("toy")}
+        assert found == {"toy": "toy_engines:ToyEngine", "toy-slip": "toy_engines:ToySlip"}
+        yield root / "site"
+    sys.modules.pop("toy_engines", None)
 
 
 def _args(kind, tmp_path):
@@ -48,7 +83,7 @@ def _args(kind, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def single_run(tmp_path_factory):
+def single_run(tmp_path_factory, toy_package):
     """``single_run(kind)``: (run arguments, exit code, report folder) of one plain
     single-process ``crosscheck run`` of that kind, run once and shared by the tests that
     compare other paths with it (they only read its folder)."""
@@ -151,6 +186,8 @@ def _reruns(folder: Path) -> list[str]:
     ("mutant", KINDS["mutant"]),
     ("variant", KINDS["variant"]),
     ("backward", KINDS["backward"]),
+    ("entry-point", KINDS["entry-point"]),
+    ("module-class", KINDS["module-class"]),
     ("fd", ["--suite", "smoke", "--dtypes", "float64", "--engines", "fd"]),
 ])
 def test_the_rerun_commands_of_report_html_reproduce_their_rows(kind, args, single_run, tmp_path, monkeypatch):
@@ -196,3 +233,212 @@ def test_check_takes_every_engine_name_of_the_registry(tmp_path):
     target = slipped(tmp_path / "learner")
     result = check(target, engines="mutant:tanh'-as-1-Z^2", dtypes="float64")
     assert not result.passed and set(result.table["engine"]) == {"mutant:tanh'-as-1-Z^2", "L_model_backward"}
+
+
+# Engines from outside the package (adapters/external.py): tests/engine_package, installed.
+
+SCENARIO = "relu-sigmoid_3-5-1_m13_float64_s0"
+
+
+@pytest.mark.parametrize("kind", ["entry-point", "module-class"])
+def test_check_runs_third_party_engines_with_the_rows_of_the_command_line(kind, single_run):
+    from crosscheck import check
+
+    args, code, cli = single_run(kind)
+    engines = args[args.index("--engines") + 1]
+    result = check(f"{COURSE_BACKWARD}:L_model_backward", dtypes="float64", engines=engines)  # a correct function
+    api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
+              .itertuples(index=False, name=None))
+    assert code == 1 and not result.passed and api == failing(cli)
+    assert set(result.table["engine"]) == {*engines.split(","), "L_model_backward"}
+
+
+def test_the_correct_third_party_engine_passes_by_either_name(toy_package, tmp_path, capsys):
+    argv = ["run", "--suite", "smoke", "--engines", "toy,toy_engines:ToyEngine", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "toy: 20 scenarios checked, 0 failed" in out and "toy_engines:ToyEngine: 20 scenarios checked, 0 failed" in out
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-engines", "toy")
+    assert code == 0 and "20 passed" in out
+
+
+def test_the_default_engines_stay_the_built_in_ones(toy_package, tmp_path, monkeypatch):
+    import crosscheck.cli.run
+    from crosscheck import adapters
+
+    # ENGINES cut to numpy (no framework to import): toy and toy-slip are installed, and not run
+    monkeypatch.setattr(crosscheck.cli.run, "ENGINES", {"numpy": adapters.ENGINES["numpy"]})
+    assert main(["run", "--scenario", SCENARIO, "--out", str(tmp_path), "-q"]) == 0
+    df = pd.read_csv(tmp_path / "discrepancies.csv")
+    assert set(df["engine"]) == {"numpy"}
+
+
+def test_a_module_in_the_working_directory_is_found_by_the_console_script_and_its_workers(single_run, tmp_path):
+    script = Path(sys.executable).with_name("crosscheck")
+    if not script.is_file():
+        pytest.skip(f"no console script at {script}")
+    args, _, folder = single_run("module-class")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # not the installed copy: the cwd's
+    (tmp_path / "work").mkdir()
+    shutil.copy(ENGINE_PACKAGE / "toy_engines.py", tmp_path / "work")
+
+    def crosscheck(*argv, cwd):
+        return subprocess.run([str(script), *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+    done = crosscheck("run", *args, "--workers", "2", "--out", str(tmp_path / "out"), cwd=tmp_path / "work")
+    assert done.returncode == 1, done.stderr
+    assert failing(tmp_path / "out") == failing(folder)
+    # elsewhere the module is not on the path: one line, exit 2
+    done = crosscheck("run", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == ("crosscheck: error: engine 'toy_engines:ToySlip': no module named 'toy_engines' on the "
+                           "Python path (the current directory, PYTHONPATH, installed packages)\n")
+
+
+@pytest.mark.parametrize("name", ["toy-slip", "toy_engines:ToySlip"])
+def test_fuzz_takes_third_party_engines_and_its_rerun_line_reproduces(name, toy_package, tmp_path, capsys):
+    correct = "toy" if name == "toy-slip" else "toy_engines:ToyEngine"
+    assert main(["fuzz", "--engines", correct, "--examples", "20"]) == 0
+    assert capsys.readouterr().out.startswith(f"20 scenarios, 0 failures ({correct}; seed 0)")
+    assert main(["fuzz", "--engines", name, "--examples", "20"]) == 1
+    out = capsys.readouterr().out
+    assert f"  {name} reference dW[" in out
+    rerun = shlex.split(out.split("rerun: ", 1)[1].splitlines()[0])
+    assert rerun[:2] == ["crosscheck", "run"] and rerun[rerun.index("--engines") + 1] == name
+    assert main([*rerun[1:], "--out", str(tmp_path), "--no-progress", "-q"]) == 1
+
+
+def test_compare_reads_the_rows_of_third_party_engines(toy_package, tmp_path, capsys, monkeypatch):
+    args = ["run", "--suite", "smoke", "--dtypes", "float64", "--engines", "toy_engines:ToyEngine", "-q"]
+    assert main([*args, "--out", str(tmp_path / "before")]) == 0
+    import toy_engines
+
+    monkeypatch.setattr(toy_engines.ToyEngine, "dW", toy_engines.ToySlip.dW)  # the same name, now slipped
+    assert main([*args, "--out", str(tmp_path / "after")]) == 1
+    before, after = tmp_path / "before" / "discrepancies.csv", tmp_path / "after" / "discrepancies.csv"
+    capsys.readouterr()
+    assert main(["compare", str(before), str(before)]) == 0
+    assert main(["compare", str(before), str(after)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"now fails\s+sigmoid_4-1_m13_float64_s0\s+toy_engines:ToyEngine\s+reference\s+dW", out), out
+
+
+def test_the_toy_engines_need_only_the_public_names_of_crosscheck():
+    import ast
+
+    import crosscheck
+
+    tree = ast.parse((ENGINE_PACKAGE / "toy_engines.py").read_text())
+    modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "crosscheck"
+             for a in n.names}
+    assert modules == {"numpy", "crosscheck"} and names and names <= set(crosscheck.__all__)
+
+
+def test_the_readme_shows_the_toy_engine_and_its_entry_point_as_the_package_has_them():
+    readme = (TESTS.parent / "README.md").read_text()
+    extending = readme[readme.index("## Extending"):]
+    snippets = re.findall(r"```(?:python|toml)\n(.*?)```", extending.split("\n## ", 1)[0], re.S)
+    sources = (ENGINE_PACKAGE / "toy_engines.py").read_text() + (ENGINE_PACKAGE / "pyproject.toml").read_text()
+    lines = [line.split("  #")[0].strip() for s in snippets for line in s.splitlines()]
+    assert len(snippets) == 2 and all(line in sources for line in lines if line not in ("", "..."))
+
+
+@pytest.fixture
+def not_engines(tmp_path, monkeypatch):
+    """A folder on sys.path (and PYTHONPATH) with modules that give no engine, and an
+    installed distribution whose entry points give none, one of them named numpy."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "needs_a_dependency.py").write_text("import a_dependency_that_is_not_installed\n")
+    (folder / "raises_on_import.py").write_text("raise RuntimeError('configured wrong\\nsecond line')\n")
+    (folder / "not_engines.py").write_text(
+        "from crosscheck import Engine\n\n\nclass NotAnEngine:\n    pass\n\n\nclass Mine(Engine):\n    pass\n\n\n"
+        "class NeedsASize(Engine):\n    def __init__(self, device, size):\n        super().__init__(device)\n\n\n"
+        "class LoadFails(Engine):\n    def load(self):\n        raise OSError('no licence server')\n")
+    dist = folder / "broken_engines-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-engines\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[backprop_crosscheck.engines]\nbroken = no_such_module_anywhere:Engine\n"
+                                           "not-one = not_engines:NotAnEngine\nnumpy = not_engines:Mine\n")
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setattr(crosscheck.engines, "_WARNED", set())
+    yield folder
+    for module in ("not_engines", "needs_a_dependency", "raises_on_import"):
+        sys.modules.pop(module, None)
+
+
+import crosscheck.engines  # noqa: E402  (the fixture above resets its warnings)
+
+LOADING = "(the current directory, PYTHONPATH, installed packages)"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("no_such_module_anywhere:Toy",
+     f"engine 'no_such_module_anywhere:Toy': no module named 'no_such_module_anywhere' on the Python path {LOADING}"),
+    ("needs_a_dependency:Toy", "engine 'needs_a_dependency:Toy': importing needs_a_dependency failed: "
+                               "ModuleNotFoundError: No module named 'a_dependency_that_is_not_installed'"),
+    ("raises_on_import:Toy", "engine 'raises_on_import:Toy': importing raises_on_import failed: RuntimeError: "
+                             "configured wrong"),
+    ("not_engines:Missing", "engine 'not_engines:Missing': module not_engines has no 'Missing'; its engines: Mine, "
+                            "NeedsASize, LoadFails"),
+    ("not_engines:NotAnEngine", "engine 'not_engines:NotAnEngine': not_engines.NotAnEngine is not a subclass of "
+                                "crosscheck.Engine"),
+    ("broken", "entry point engine 'broken' (no_such_module_anywhere:Engine, from broken-engines 1.0): no module named "
+               f"'no_such_module_anywhere' on the Python path {LOADING}"),
+    ("not-one", "entry point engine 'not-one' (not_engines:NotAnEngine, from broken-engines 1.0): "
+                "not_engines.NotAnEngine is not a subclass of crosscheck.Engine"),
+    ("not_engines:NeedsASize", "engine not_engines:NeedsASize is unavailable: NeedsASize('cpu') raised TypeError: "),
+    ("not_engines:LoadFails", "engine not_engines:LoadFails is unavailable: load() raised OSError: no licence server"),
+])
+def test_a_name_that_gives_no_engine_exits_2_with_one_line(name, message, not_engines, tmp_path, capsys):
+    assert main(["run", "--scenario", SCENARIO, "--engines", name, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"crosscheck: error: {message}") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_unknown_engine_line_lists_the_entry_points_found(toy_package, not_engines, tmp_path, capsys):
+    from crosscheck.adapters import ENGINES, VARIANTS
+
+    assert main(["run", "--scenario", SCENARIO, "--engines", "mxnet", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("crosscheck: error: unknown engine 'mxnet'; accepted: ")
+    listed = err.strip().split("; accepted: ")[1].split(", ")
+    # the built-ins, then the entry points (numpy's is shadowed: once), then the two forms
+    assert listed[:len(ENGINES) + len(VARIANTS)] == [*ENGINES, *VARIANTS] and len(set(listed)) == len(listed)
+    assert {"toy", "toy-slip", "broken", "not-one"} <= set(listed) and listed[-2:] == ["mutant:ID", "module.path:Class"]
+
+
+def test_every_path_rejects_a_name_that_gives_no_engine_with_the_same_line(not_engines, tmp_path, capsys):
+    from crosscheck import check
+
+    line = ("engine 'raises_on_import:Toy': importing raises_on_import failed: RuntimeError: configured wrong")
+    for argv in (["run", "--scenario", SCENARIO, "--out", str(tmp_path)],
+                 ["run", "--scenario", SCENARIO, "--workers", "2", "--out", str(tmp_path)],
+                 ["run", "--scenario", SCENARIO, "--shard", "1/1", "--out", str(tmp_path)],
+                 ["fuzz", "--examples", "1"]):
+        for option in ("--engines", "--frameworks"):
+            assert main([*argv, option, "raises_on_import:Toy"]) == 2
+            assert capsys.readouterr().err == f"crosscheck: error: {line}\n"
+    with pytest.raises(ValueError) as raised:
+        check(f"{COURSE_BACKWARD}:L_model_backward", engines="numpy,raises_on_import:Toy")
+    assert str(raised.value) == line
+    code, out = _pytest(tmp_path, "--crosscheck-suite", "smoke", "--crosscheck-engines", "raises_on_import:Toy")
+    assert code == 4 and f"--crosscheck-engines: {line}" in out and "Traceback" not in out
+    done = subprocess.run([sys.executable, "-m", "crosscheck", "run", "--engines", "raises_on_import:Toy"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr == f"crosscheck: error: {line}\n"
+
+
+def test_a_built_in_name_wins_over_an_entry_point_of_that_name_with_a_warning(not_engines, tmp_path, capsys):
+    assert main(["run", "--scenario", SCENARIO, "--engines", "numpy", "--out", str(tmp_path / "a"), "-q"]) == 0
+    assert capsys.readouterr().err == (
+        "crosscheck: warning: the entry point engine 'numpy' (not_engines:Mine, from broken-engines 1.0) is shadowed "
+        "by the built-in numpy, which runs; name it not_engines:Mine to run it\n")
+    # named by its module:Class it runs, and fails (Mine has no trace); the warning was given once
+    assert main(["run", "--scenario", SCENARIO, "--engines", "numpy,not_engines:Mine", "--out", str(tmp_path / "b"),
+                 "-q"]) == 1
+    assert capsys.readouterr().err == ""
+    assert set(pd.read_csv(tmp_path / "b" / "discrepancies.csv")["engine"]) == {"numpy", "not_engines:Mine"}

@@ -48,7 +48,8 @@ def names(text: str, accepted, what: str) -> list[str]:
 
 
 def engine_names(text: str) -> list[str]:
-    """Comma-separated engine names (crosscheck/engines.py: built-in, variant, mutant:ID)."""
+    """Comma-separated engine names (crosscheck/engines.py: built-in, variant, mutant:ID, an
+    entry point's name, module.path:Class), each checked; UsageError with one line."""
     from crosscheck.engines import check_name
 
     chosen = [n.strip() for n in text.split(",") if n.strip()]

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
     fz = sub.add_parser("fuzz", help=HELP)
     fz.add_argument("--examples", type=int, default=200, help="scenarios to try (default 200)")
     fz.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
-    engines_option(fz, f"comma-separated engines (default: {','.join(ENGINES)})")
+    engines_option(fz, "comma-separated engines, as crosscheck run takes them (an entry point's name, "
+                       f"module.path:Class too; default: {','.join(ENGINES)})")
     fz.add_argument("--dtypes", default=None,
                     help=f"comma-separated, from {','.join(DTYPES)} (default: float64,float32)")
     fz.add_argument("--mutant", default=None, help="plant this mutant of crosscheck/analyses/mutants.py as the engine")

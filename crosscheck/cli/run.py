@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
     what = run.add_mutually_exclusive_group()
     what.add_argument("--suite", default="default", help=f"one of {', '.join(SUITES)} (default: default)")
     what.add_argument("--scenario", help="one scenario id, e.g. relu-sigmoid_4-5-1_m16_float32_s0")
-    engines_option(run, f"comma-separated engines: {','.join(ENGINES)}, a variant, mutant:ID "
+    engines_option(run, f"comma-separated engines: {','.join(ENGINES)}, a variant, mutant:ID, an installed "
+                        "entry point's name (group backprop_crosscheck.engines), module.path:Class "
                         f"(default: all of {','.join(ENGINES)} that are installed; with --backward or --mutant: "
                         "numpy beside a --backward, the mutant alone)")
     run.add_argument("--dtypes", default=None, help=f"comma-separated, from {','.join(DTYPES)} (default: all)")
