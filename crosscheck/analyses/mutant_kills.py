@@ -18,13 +18,20 @@ def network_size(s: Scenario) -> tuple:
     return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n))), s.m, s.dtype != "float64", s.id
 
 
-def mutation_table(scenarios, catalogue=None, progress: bool | None = None) -> pd.DataFrame:
-    """One row per mutant: killed?, by how many scenarios, the smallest one, its first failing row."""
+def mutation_table(scenarios, catalogue=None, progress: bool | None = None, host=None) -> pd.DataFrame:
+    """One row per mutant: killed?, by how many scenarios, the smallest one, its first failing row.
+
+    ``host``: an engine to plant each mutant in (analyses/planted.py) instead of the NumPy
+    reference's code."""
+    from crosscheck.analyses.planted import HostTraces, PlantedMutant
+
     catalogue = mutants.CATALOGUE if catalogue is None else catalogue
     by_id = {s.id: s for s in scenarios}
+    traces = HostTraces(host) if host is not None else None
     rows = []
     for m in tqdm(catalogue, desc="mutants", disable=None if progress is None else not progress, leave=False):
-        df = run(scenarios, [mutants.MutantEngine(m)], progress=False)
+        engine = PlantedMutant(m, traces) if traces is not None else mutants.MutantEngine(m)
+        df = run(scenarios, [engine], progress=False)
         failed = df[~df["passed"]]
         killers = sorted(failed["scenario"].unique(), key=lambda i: network_size(by_id[i]))
         first = ""

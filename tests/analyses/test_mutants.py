@@ -10,7 +10,7 @@ import pytest
 import crosscheck.analyses.mutants
 from crosscheck import reference
 from crosscheck.analyses.mutant_kills import mutation_table
-from crosscheck.analyses.mutants import CATALOGUE, Mutant, MutantEngine
+from crosscheck.analyses.mutants import CATALOGUE, Mutant, MutantEngine, mutant
 from crosscheck.cli import main
 from crosscheck.reference.steps import FORMULAS
 from crosscheck.running.runner import run
@@ -74,3 +74,50 @@ def test_cli_mutants_exits_0_when_all_die(tmp_path, capsys, monkeypatch):
     assert main(["mutants", "--suite", "smoke", "--out", str(tmp_path), "--no-progress"]) == 0
     text = (tmp_path / "summary.md").read_text()
     assert "1 of 1 mutants killed" in text and "Equivalent mutants" in text
+
+
+#: Every engine but the reference's own code, each with each mutant planted in its place.
+HOSTS = ("torch", "jax", "tensorflow", "autograd", "mlx")
+SMOKE = suite("smoke")
+
+
+@pytest.mark.parametrize("engine", HOSTS, indirect=True)
+def test_every_real_mutant_planted_in_an_engine_is_killed_and_the_equivalent_ones_change_nothing(engine):
+    """The checks catch each slip in rows that carry the engine's own rounding and conventions."""
+    table = mutation_table(SMOKE, progress=False, host=engine)
+    real = table[table["equivalent"] == ""]
+    assert real["killed"].all(), real.loc[~real["killed"], "id"].tolist()
+    assert not table.loc[table["equivalent"] != "", "killed"].any()
+
+
+@pytest.mark.parametrize("engine", ["tensorflow"], indirect=True)
+def test_a_planted_mutant_is_the_engine_s_values_plus_the_mutant_s_change(engine):
+    from crosscheck.analyses.planted import HostTraces, PlantedMutant
+
+    s = Scenario((4, 3, 1), ("tanh", "sigmoid"), 13, "float32")
+    p = build_problem(s)
+    own, planted = engine.trace(p), PlantedMutant(mutant("dW-missing-1/m"), HostTraces(engine)).trace(p)
+    assert np.array_equal(planted.dZ[1], own.dZ[1]) and planted.dW[1].dtype == own.dW[1].dtype
+    p64 = p.astype(np.float64)
+    right = reference.trace(p64.parameters, p64.X, p64.Y, s.activations)
+    expected = (own.dW[1].astype(np.float64) + (right.dW[1] * s.m - right.dW[1])).astype(np.float32)
+    assert np.allclose(planted.dW[1], expected, rtol=1e-6)  # dW * m instead of dW, on the engine's dW
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["tensorflow", "autograd", "mlx"], indirect=True)
+def test_the_default_suite_kills_every_real_mutant_planted_in_the_newer_engines(engine, tmp_path, capsys):
+    assert main(["mutants", "--suite", "default", "--planted-in", engine.name, "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert f"22 of 22 mutants killed in {engine.name}, 0 survived" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value, message", [
+    ("nope", "unknown engine 'nope'"),
+    ("torch,jax", "one engine, not 2"),
+    ("mutant:dW-missing-1/m", "a mutant cannot host another one"),
+])
+def test_planted_in_takes_one_engine_with_a_one_line_error_otherwise(value, message, tmp_path, capsys):
+    assert main(["mutants", "--suite", "smoke", "--planted-in", value, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

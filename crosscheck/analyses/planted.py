@@ -1,0 +1,67 @@
+"""A formula mutant planted in another engine's place: that engine's own results, changed
+by exactly what the mutant's formula changes.
+
+``crosscheck mutants --planted-in ENGINE`` asks whether the checks would catch each slip of
+the catalogue in rows that carry ``ENGINE``'s rounding, dtypes and conventions (TensorFlow's,
+MLX's, a third-party engine's), not only in the NumPy reference's own: each mutant's change
+is its float64 trace minus the float64 reference's, added to the engine's values in float64
+and rounded back to the engine's dtype (a slip that changes a shape gives its own array,
+in the engine's dtype).  An equivalent mutant changes nothing, so its rows are the engine's own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from crosscheck import reference
+from crosscheck.adapters.base import Engine
+from crosscheck.reference.trace import QUANTITIES, Trace
+
+
+class HostTraces:
+    """One engine's traces, each scenario's computed once for every mutant planted in it (or
+    the exception it raised, raised again)."""
+
+    def __init__(self, engine: Engine):
+        self.engine, self._done = engine, {}
+
+    def trace(self, problem) -> Trace:
+        key = problem.scenario.id
+        if key not in self._done:
+            try:
+                self._done[key] = self.engine.trace(problem), None
+            except Exception as exc:  # Unsupported, NotApplicable, a crash: the host's own status
+                self._done[key] = None, exc
+        trace, exc = self._done[key]
+        if exc is not None:
+            raise exc
+        return trace
+
+
+class PlantedMutant(Engine):
+    """Mutant ``m`` in the place of the engine behind ``host`` (a HostTraces)."""
+
+    def __init__(self, m, host: HostTraces):
+        super().__init__()
+        engine = host.engine
+        self.mutant, self.host = m, host
+        self.name = f"{engine.name}+mutant:{m.id}"
+        self.dtypes, self.tolerance, self.compares = engine.dtypes, engine.tolerance, engine.compares
+        self.conventions = engine.conventions  # the host's own, which must not explain a slip away
+
+    def trace(self, problem) -> Trace:
+        own = self.host.trace(problem)
+        s, p = problem.scenario, problem.astype(np.float64)
+        with np.errstate(all="ignore"):
+            right = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+            wrong = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, formulas=self.mutant.formulas)
+            planted = {}
+            for q in QUANTITIES:
+                planted[q] = {}
+                for l, value in own.layers(q).items():
+                    value, bad, good = np.asarray(value), wrong.get(q, l), right.get(q, l)
+                    if np.shape(bad) != np.shape(good):  # a slip of shape (db without keepdims): the slip's own array
+                        planted[q][l] = np.asarray(bad).astype(value.dtype)
+                        continue
+                    change = np.asarray(bad, np.float64) - np.asarray(good, np.float64)
+                    planted[q][l] = (value.astype(np.float64) + change.reshape(value.shape)).astype(value.dtype)
+        return Trace(**planted)
