@@ -14,11 +14,45 @@ slope" when, and only when, they are the reference's under that slope
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 import types
 
 from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
 from crosscheck.scenarios.dtypes import DTYPES
+
+
+#: Lines TensorFlow's C++ start-up writes to stderr whatever TF_CPP_MIN_LOG_LEVEL says: notices
+#: about logging, oneDNN and CPU instructions, not findings (the report's environment names oneDNN).
+NOTICES = ("All log messages before absl::InitializeLog", "oneDNN custom operations are on",
+           "cpu_feature_guard", "To enable the following instructions", "rebuild TensorFlow with")
+
+
+@contextlib.contextmanager
+def _start_up_notices_dropped():
+    """File descriptor 2 into a temporary file while TensorFlow starts; every line of it but
+    the NOTICES goes on to stderr afterwards."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (a notebook's): nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [line for line in caught.read().decode(errors="replace").splitlines(keepends=True)
+                    if not any(notice in line for notice in NOTICES)]
+            if kept:
+                sys.stderr.write("".join(kept))
 
 
 def _activations(tf) -> dict:
@@ -47,8 +81,11 @@ class TensorflowTape(Engine):
     conventions = ("float32 leaky_relu slope",)
 
     def load(self):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's start-up notices are not findings
-        return super().load()
+        if self._framework is not None:
+            return self._framework
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        with _start_up_notices_dropped():
+            return super().load()
 
     def configure(self, tf) -> None:
         # written_cost's sum and log, as TF names them (tf.experimental.numpy's log turns a

@@ -44,4 +44,17 @@ def environment() -> dict[str, str]:
         env["jax devices"] = ", ".join(str(d) for d in jax.devices())
         env["jax x64"] = str(jax.config.jax_enable_x64)
         env["jax default matmul precision"] = str(jax.config.jax_default_matmul_precision)
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        env["tensorflow"] = tf.__version__
+        env["tensorflow oneDNN (TF_ENABLE_ONEDNN_OPTS)"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")
+    autograd = sys.modules.get("autograd")
+    if autograd is not None:
+        from importlib.metadata import version
+
+        env["autograd"] = version("autograd")
+    mx = sys.modules.get("mlx.core")
+    if mx is not None:
+        env["mlx"] = mx.__version__
+        env["mlx default device"] = str(mx.default_device())
     return env

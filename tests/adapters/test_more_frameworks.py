@@ -146,3 +146,16 @@ def test_each_frameworks_defaults_are_what_the_engines_say():
     z = np.linspace(-3, 3, 7, dtype=np.float32)
     exact = z * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z])) / 2
     assert np.allclose(np.array(nn.gelu(mx.array(z))), exact, rtol=0, atol=1e-5)  # the erf form (tanh's: 4e-4 off)
+
+
+def test_tensorflow_start_up_notices_are_dropped_and_other_stderr_is_kept(capfd):
+    import os
+
+    from crosscheck.adapters.tensorflow_tape import _start_up_notices_dropped
+
+    with _start_up_notices_dropped():
+        os.write(2, b"I0000 port.cc:153] oneDNN custom operations are on. You may see ...\n")
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"a real error from the framework\n")
+    err = capfd.readouterr().err
+    assert err == "a real error from the framework\n"
