@@ -33,6 +33,8 @@ class Result:
     rerun: str = "crosscheck run"
     #: The --network file the scenarios came from, if any (the rerun command names it).
     network: str | None = None
+    #: The tolerance overrides it was checked under, {dtype: Tolerance} (``check(tolerances=...)``).
+    tolerances: dict = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -43,7 +45,7 @@ class Result:
         """Every check passed, and the function was checked on at least one scenario."""
         from crosscheck.running.verdict import passed
 
-        return passed(self.table, self.asked)
+        return passed(self.table, self.asked, self.run.known)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -59,8 +61,10 @@ class Result:
         smallest failing scenario and its rerun command (diagnosis.csv's rows); empty when
         everything passed."""
         from crosscheck.analyses.diagnosis import diagnose
+        from crosscheck.scenarios.tolerances import overridden
 
-        return diagnose(self.table, self.run.evidence, self.run.where, self.rerun, self.network)
+        with overridden(self.tolerances):  # a slip is tried under the tolerances the run was judged by
+            return diagnose(self.table, self.run.evidence, self.run.where, self.rerun, self.network)
 
     @property
     def where(self) -> pd.DataFrame:
@@ -85,7 +89,18 @@ class Result:
     def headline(self) -> str:
         from crosscheck.reporting.tables import headline
 
-        return headline(self.table, self.unavailable, self.asked)
+        return headline(self.table, self.unavailable, self.asked, self.run.known)
+
+    @property
+    def known(self) -> pd.DataFrame:
+        """With ``known_failures``: one row per entry, its fields, reason and outcome (known,
+        fixed, or matches no row); the rows it labelled have status ``known`` in ``table``."""
+        from crosscheck.running.known import entries_table
+
+        if self.run.known is None:
+            return pd.DataFrame(columns=["entry", "where", "scenario", "engine", "check", "quantity", "layer",
+                                         "reason", "outcome"])
+        return entries_table(self.run.known)
 
     def __repr__(self) -> str:
         counts = self.counts.set_index("engine")
@@ -118,9 +133,45 @@ def _listed(value) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
 
 
+def _known_failures(value, strict: bool):
+    """``check``'s known_failures: a file's path, or a list of entries as mappings."""
+    from crosscheck.running.known import KnownFailuresError, from_entries, load
+
+    if value is None:
+        if strict:
+            raise ValueError("strict_known goes with known_failures (a .toml or .csv file)")
+        return None
+    if isinstance(value, (str, Path)) or hasattr(value, "__fspath__"):
+        try:
+            return load(value, strict)
+        except KnownFailuresError as exc:
+            raise ValueError(f"known_failures {exc}") from None
+    if isinstance(value, dict) or not hasattr(value, "__iter__"):
+        raise ValueError(f"known_failures: a .toml or .csv file, or a list of entries (mappings); not {value!r}")
+    try:
+        return from_entries(list(value), strict, name="known_failures")
+    except KnownFailuresError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _tolerances(value, force: bool):
+    """``check``'s tolerances -> ({dtype: Tolerance}, {dtype: "option"}); ValueError, one line."""
+    from crosscheck.config import Config, tolerance_table
+
+    if value is None:
+        return {}, {}
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, dict):
+        value = [f"{dtype}={pair if isinstance(pair, str) else ','.join(map(str, pair))}"
+                 for dtype, pair in value.items()]
+    return tolerance_table(Config(), list(value), force, force_hint="force_tolerance=True")
+
+
 def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=None, network=None, out=None,
           *, activations=None, timeout: float | None = None, name: str | None = None,
-          progress: bool | None = None, frameworks=None) -> Result:
+          progress: bool | None = None, frameworks=None, known_failures=None, strict_known: bool = False,
+          tolerances=None, force_tolerance: bool = False) -> Result:
     """Check a backward function (a function object or "FILE.py:FUNC") on a suite.
 
     ``backward``: ``FUNC(parameters, X, Y, activations[, loss]) -> grads``, or the course's
@@ -130,7 +181,13 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     none; ``frameworks``: its older name, kept as an alias); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
     instead of the suite; ``out``: a folder for the reports (default: nothing written);
     ``activations``: only networks of these apply (a course forward is probed otherwise);
-    ``timeout``: seconds per scenario.  ValueError with one line for bad input.
+    ``timeout``: seconds per scenario; ``known_failures``: a known-failures file (.toml or
+    .csv, as ``--known-failures``) or a list of its entries as mappings: the failing rows it
+    lists pass with status ``known``; ``strict_known``: an entry that is fixed or matches no
+    row fails the result; ``tolerances``: overrides of the measured tolerance table, as
+    ``--tolerance`` takes them: ``{"float32": (1e-3, 1e-8)}`` (or ``"1e-3,1e-8"``), or
+    ``["float32=1e-3,1e-8"]``; one looser than the sanity bound needs ``force_tolerance``
+    (docs/tolerances.md#overrides).  ValueError with one line for bad input.
     """
     from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
     from crosscheck.adapters.user_code import UserCodeError
@@ -138,7 +195,10 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     from crosscheck.running.runner import run_all
     from crosscheck.scenarios import DTYPES
     from crosscheck.scenarios import suite as named_suite
+    from crosscheck.scenarios.tolerances import overridden
 
+    known = _known_failures(known_failures, strict_known)  # a bad file: before anything runs
+    table, sources = _tolerances(tolerances, force_tolerance)
     try:
         spec, printed = resolve(user_function(backward, forward, name, _listed(activations),
                                               DEFAULT_TIMEOUT if timeout is None else timeout))
@@ -164,16 +224,22 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     engine_spec = EngineSpec(tuple(names), ("cpu",), spec)
     ready, unavailable = engine_spec.build()
     try:
-        run = run_all(items, ready, progress)
+        with overridden(table):
+            run = run_all(items, ready, progress)
     finally:
         close(ready)
+    if known is not None:  # the one place every path labels known failures (running/known.py)
+        from crosscheck.running.known import apply
+
+        run = apply(run, known)
     # the command line that reruns a scenario, when the functions are files it can name
     rerun = "crosscheck run" if not isinstance(backward, str) else rerun_prefix(
         backward=backward, forward=forward if isinstance(forward, str) else None,
         activations=",".join(_listed(activations)) if activations else None, timeout=timeout, name=name)
     result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun,
-                    None if network is None else str(network))
+                    None if network is None else str(network), table)
     if out is not None:
+        from crosscheck.config import tolerance_record
         from crosscheck.reporting.files import write_reports
 
         title = f"--network {network}" if network is not None else f"suite {suite}"
@@ -181,5 +247,6 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
                       {"title": title, "suite": None if network is not None else suite,
                        "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
                        "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun,
-                       "network": result.network}, result.diagnosis)
+                       "network": result.network, "tolerances": tolerance_record(table, sources),
+                       **({"known_failures": known.meta()} if known is not None else {})}, result.diagnosis)
     return result

@@ -9,6 +9,13 @@ check fails, with a message in the manner of ``torch.testing.assert_close`` (mis
 elements, greatest absolute and relative difference and where, the tolerance) naming the
 scenario, engine, check, quantity and layer.  An engine that is not installed skips its
 items with the reason.  Works with pytest-xdist: collection is deterministic.
+
+With ``--crosscheck-known-failures FILE`` (crosscheck/running/known.py), an item whose every
+failing row the file lists is xfailed with the entries' reasons; an item whose rows that an
+entry matches all pass is XPASS, and with ``--crosscheck-strict-known`` XPASS(strict), a
+failure, where the entry matches no other item.  The entries are judged on the whole session,
+as ``crosscheck run`` judges them: under strict, an entry that is fixed or matches no row
+fails the session.
 """
 from __future__ import annotations
 
@@ -32,6 +39,106 @@ def pytest_addoption(parser):
                     help="comma-separated: only networks of these activations apply to --crosscheck-backward")
     group.addoption("--crosscheck-timeout", default=None, type=float,
                     help="seconds one scenario of --crosscheck-backward may take (default 10)")
+    group.addoption("--crosscheck-known-failures", default=None, metavar="FILE",
+                    help="a .toml or .csv file of rows known to fail, each with a reason, as crosscheck run "
+                    "--known-failures takes it: items whose failures it lists are xfailed")
+    group.addoption("--crosscheck-strict-known", action="store_true", default=False,
+                    help="an entry of --crosscheck-known-failures that is fixed (XPASS) or matches no row fails "
+                    "the session")
+    group.addoption("--crosscheck-tolerance", action="append", default=None, metavar="DTYPE=RTOL,ATOL",
+                    help="use this rtol and atol for DTYPE instead of the measured table, as crosscheck run "
+                    "--tolerance (repeatable)")
+    group.addoption("--crosscheck-force-tolerance", action="store_true", default=False,
+                    help="accept a --crosscheck-tolerance looser than the sanity bound")
+    for name, text in INI.items():  # pytest's own ini files: [tool.pytest.ini_options], pytest.ini, ...
+        parser.addini(name, text, type="linelist" if name == "crosscheck_tolerances" else "string")
+
+
+#: The ini values of the plugin (pytest's ini files); an option on the command line wins over
+#: them, and they win over the project's [tool.crosscheck] table (crosscheck/config.py).
+INI = {
+    "crosscheck_suite": "as --crosscheck-suite: run this suite's scenarios as test items",
+    "crosscheck_engines": "as --crosscheck-engines",
+    "crosscheck_dtypes": "as --crosscheck-dtypes",
+    "crosscheck_tolerances": "lines DTYPE=RTOL,ATOL, as --crosscheck-tolerance",
+    "crosscheck_known_failures": "as --crosscheck-known-failures (relative to the ini file's folder)",
+    "crosscheck_backward": "as --crosscheck-backward (FILE.py:FUNC, relative to the ini file's folder)",
+    "crosscheck_forward": "as --crosscheck-forward (FILE.py:FUNC, relative to the ini file's folder)",
+}
+_SETTINGS = pytest.StashKey[dict]()
+
+
+def _ini(config, name: str, path: bool = False):
+    """The ini value ``name`` (None when unset); a path's file relative to the ini file's folder."""
+    value = config.getini(name)
+    if not value:
+        return None
+    if path and config.inipath is not None:
+        from pathlib import Path
+
+        file, sep, func = value.rpartition(":") if name != "crosscheck_known_failures" else (value, "", "")
+        value = str(Path(config.inipath).parent / file) + sep + func
+    return value
+
+
+def pytest_configure(config):
+    """With a suite asked for (--crosscheck-suite, or pytest's ini crosscheck_suite): each
+    option not given takes the ini value, else the [tool.crosscheck] table's (found from the
+    invocation folder upwards, as crosscheck run finds it); the tolerance overrides are
+    checked here (a usage error) and in force while a crosscheck item runs."""
+    from crosscheck.config import DESTS, READERS, load, tolerance_table
+
+    if config.getoption("crosscheck_suite") is None:
+        config.option.crosscheck_suite = _ini(config, "crosscheck_suite")
+    if config.getoption("crosscheck_suite") is None:
+        return  # the plugin adds nothing unless asked, and reads no pyproject.toml then
+    try:
+        table = load(config.invocation_params.dir)
+        taken = {}
+        for key in READERS["pytest"]:
+            dest = f"crosscheck_{DESTS[key]}"
+            if key == "tolerances" or config.getoption(dest) is not None:
+                continue
+            value = _ini(config, f"crosscheck_{DESTS[key]}", path=key in ("known-failures", "backward", "forward"))
+            if value is None and key in table.values:
+                value = taken[key] = table.values[key]
+            setattr(config.option, dest, value)
+        flags = [*config.getini("crosscheck_tolerances"), *(config.getoption("crosscheck_tolerance") or [])]
+        tolerances, sources = tolerance_table(table, flags, config.getoption("crosscheck_force_tolerance"),
+                                              force_hint="--crosscheck-force-tolerance")
+    except ValueError as exc:  # ConfigError, or a tolerance that cannot be used
+        raise pytest.UsageError(str(exc)) from None
+    # xdist's workers get the options as set here: every value, and the tolerances as given
+    config.option.crosscheck_tolerance = [f"{d}={t.rtol!r},{t.atol!r}" for d, t in tolerances.items()] or None
+    taken.update({"tolerances": {d: list(table.values["tolerances"][d]) for d, w in sources.items() if w == "config"}}
+                 if "config" in sources.values() else {})
+    config.stash[_SETTINGS] = {"tolerances": tolerances, "config": None if table.path is None else
+                               {"file": str(table.path), "values": taken}, "sources": sources, "table": table}
+
+
+def pytest_report_header(config):
+    """The [tool.crosscheck] file and the values taken from it, and each tolerance override."""
+    from crosscheck.config import tolerance_record
+    from crosscheck.reporting.settings import settings_lines
+
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None:
+        return None
+    return settings_lines({"config": settings["config"], "tolerances": tolerance_record(
+        settings["tolerances"], settings["sources"], settings["table"])}) or None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A crosscheck item runs (and is diagnosed) under the session's tolerance overrides."""
+    from crosscheck.scenarios.tolerances import overridden
+
+    settings = item.config.stash.get(_SETTINGS, None) if isinstance(item, CrosscheckItem) else None
+    if not settings or not settings["tolerances"]:
+        yield
+        return
+    with overridden(settings["tolerances"]):
+        yield
 
 
 def _engines(config) -> list[str]:
@@ -72,10 +179,22 @@ class CrosscheckSuite(pytest.Collector):
         if backward:
             _user_function(config)  # a file that cannot be loaded is a usage error, before any item
             engines.append(f"backward:{backward}")
+        known = _known(config)  # a file that cannot be read is a usage error, before any item
+        items = []
         for engine in engines:
             label = engine.rsplit(":", 1)[-1] if engine.startswith("backward:") else engine
             for s in scenarios:
-                yield CrosscheckItem.from_parent(self, name=f"{label}::{s.id}", scenario=s, engine=engine)
+                item = CrosscheckItem.from_parent(self, name=f"{label}::{s.id}", scenario=s, engine=engine)
+                item.known_entries = [e.number for e in known.entries if e.matches_item(s.id, label)] if known else []
+                items.append(item)
+        # an entry that can match one item only is judged on that item: XPASS(strict) where strict
+        spans = {}
+        for item in items:
+            for number in item.known_entries:
+                spans[number] = spans.get(number, 0) + 1
+        for item in items:
+            item.known_alone = {n for n in item.known_entries if spans[n] == 1}
+        yield from items
 
 
 class CrosscheckFailure(Exception):
@@ -101,6 +220,24 @@ def _user_function(config):
         except (ValueError, UserCodeError) as exc:
             raise pytest.UsageError(f"--crosscheck-backward: {exc}") from None
     return _ADAPTERS["user"]
+
+
+_FILE: dict = {}
+
+
+def _known(config):
+    """The --crosscheck-known-failures file, once per process (None without one); UsageError."""
+    if "known" not in _FILE:
+        from crosscheck.running.known import KnownFailuresError, load
+
+        path, strict = config.getoption("crosscheck_known_failures"), config.getoption("crosscheck_strict_known")
+        if path is None and strict:
+            raise pytest.UsageError("--crosscheck-strict-known goes with --crosscheck-known-failures FILE")
+        try:
+            _FILE["known"] = None if path is None else load(path, strict)
+        except KnownFailuresError as exc:
+            raise pytest.UsageError(f"--crosscheck-known-failures {exc}") from None
+    return _FILE["known"]
 
 
 def _loaded(engine: str, config):
@@ -151,18 +288,27 @@ def _rerun(config) -> str:
 
 #: Per engine label: [items that were checked (passed or failed), items seen].
 _CHECKED: dict = {}
+#: Per entry of the known-failures file: [failing rows, scenario x engine pairs, checked rows].
+_KNOWN_COUNTS: dict = {}
 
 
 def pytest_sessionstart(session):
     """A new session (pytest in pytest, too) builds its engines and counts afresh."""
     _ADAPTERS.clear()
     _CHECKED.clear()
+    _FILE.clear()
+    _KNOWN_COUNTS.clear()
 
 
 def pytest_runtest_logreport(report):
     """Count, per engine, the items that were checked (not skipped), across xdist workers."""
     if not report.nodeid.startswith("crosscheck[") or report.when not in ("setup", "call"):
         return
+    for name, value in report.user_properties:  # what the item's rows were for each entry
+        if name == "crosscheck_known" and report.when == "call":
+            for number, *counts in value:
+                total = _KNOWN_COUNTS.setdefault(number, [0, 0, 0])
+                total[:] = [a + b for a, b in zip(total, counts)]
     label = report.nodeid.split("::")[1]
     counts = _CHECKED.setdefault(label, [0, 0])
     if report.when == "setup":
@@ -182,13 +328,28 @@ def pytest_sessionfinish(session, exitstatus):
     if backward:
         asked.append(backward.rsplit(":", 1)[-1])
     idle = [label for label in asked if label in _CHECKED and _CHECKED[label][1] and not _CHECKED[label][0]]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
     if idle:
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
         for label in idle:
             line = f"crosscheck: engine {label} checked no scenario (every item skipped): FAIL"
             if reporter is not None:
                 reporter.write_line(line, red=True)
         if session.exitstatus == 0:
+            session.exitstatus = 1
+    try:
+        known = _known(config)
+    except pytest.UsageError:  # said at collection already
+        known = None
+    if known is not None:  # the entries judged on the whole session, as crosscheck run judges them
+        from crosscheck.running.known import combine
+
+        judgement = combine(known, _KNOWN_COUNTS)
+        if reporter is not None and (judgement.lines() or judgement.warnings()):
+            reporter.ensure_newline()
+        for line in judgement.lines() + [w for w in judgement.warnings() if not known.strict]:
+            if reporter is not None:
+                reporter.write_line(f"crosscheck: {line}", red=known.strict, yellow=not known.strict)
+        if not judgement.passed and session.exitstatus == 0:
             session.exitstatus = 1
 
 
@@ -206,6 +367,13 @@ class CrosscheckItem(pytest.Item):
         if isinstance(loaded, str):
             pytest.skip(f"engine {self.engine} unavailable: {loaded}")
         result = run_all([self.scenario], [loaded], progress=False)
+        known = _known(self.config)
+        if known is not None:  # labelled as on every path (running/known.py); judged at the session's end
+            from crosscheck.running.known import apply
+
+            result = apply(result, known, judged=False)
+            self.user_properties.append(("crosscheck_known", [[o.entry.number, o.failing, o.pairs, o.checked]
+                                                              for o in result.known.outcomes if o.checked]))
         df = result.observations
         if (df["check"] == RUN).all() and df["status"].isin(NOT_CHECKED).all():
             pytest.skip(df["message"].iloc[0])
@@ -213,6 +381,21 @@ class CrosscheckItem(pytest.Item):
             found = diagnose(df, result.evidence, result.where, _rerun(self.config))
             raise CrosscheckFailure("".join(f"diagnosis: {row.finding}\n" for row in found.itertuples())
                                     + failure_report(df))
+        if known is not None:
+            self._known_outcome(result.known.outcomes)
+
+    def _known_outcome(self, outcomes):
+        """Every failing row known: xfail with the reasons; rows an entry matches that all pass:
+        XPASS (strict where the entry can match this item only)."""
+        listed = [o for o in outcomes if o.failing]
+        if listed:
+            pytest.xfail("; ".join(f"known failure ({o.entry.reason}): {o.failing} rows, {o.entry.name}"
+                                   for o in listed))
+        fixed = [o for o in outcomes if o.checked]
+        if fixed:
+            strict = bool(_known(self.config).strict and {o.entry.number for o in fixed} & self.known_alone)
+            self.add_marker(pytest.mark.xfail(strict=strict, reason="; ".join(
+                f"known failure {o.entry.name}, {o.entry.reason!r}: its rows in this item pass" for o in fixed)))
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, CrosscheckFailure):

@@ -39,15 +39,24 @@ Measured on this project's machine (2 cores, CPU builds, torch 2.13.0, jax 0.10.
   terms cancel seven-fold (T >= 7 max|dW|) can be halved within the tolerance: the one
   planted slip tests/checks lets pass, and only there.
 
+Overrides (``--tolerance DTYPE=RTOL,ATOL``, docs/tolerances.md): ``tolerance`` gives the
+override in force (``overridden``) instead of the row of TOLERANCES; an override replaces
+rtol and atol and keeps the measured scale, and one looser than ``bound`` is refused unless
+forced.
+
 Planted formula errors change values by O(1) relative amounts;
 tests/checks/test_checker_catches.py shows each one fails under this table and the same
 code without the error passes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,100 @@ TOLERANCES = {
 }
 
 
-def tolerance(dtype: str) -> Tolerance:
-    """The (rtol, atol) for ``dtype``; ValueError naming the dtypes in the table."""
+def measured(dtype: str) -> Tolerance:
+    """The measured (rtol, atol, scale) of ``dtype`` in TOLERANCES, whatever is overridden;
+    ValueError naming the dtypes in the table."""
     try:
         return TOLERANCES[str(dtype)]
     except KeyError:
         raise ValueError(f"no tolerance for dtype {dtype!r}; table has: {', '.join(TOLERANCES)}") from None
+
+
+def tolerance(dtype: str) -> Tolerance:
+    """The tolerance of ``dtype`` in force: an override (``overridden``) or the measured one.
+    Every comparison at the dtype's tolerance asks here (the runner, the conventions,
+    localise, the diagnosis), so an override reaches them all."""
+    return _OVERRIDES.get(str(dtype)) or measured(dtype)
+
+
+# Overrides (crosscheck run --tolerance DTYPE=RTOL,ATOL, [tool.crosscheck] tolerances, the
+# plugin's --crosscheck-tolerance, check(tolerances=...)).  An override replaces rtol and
+# atol and keeps the measured scale: the absolute term stays max(atol, scale * T), so no
+# override brings back the fixed floor that passed wrong gradients of vanishing layers.
+
+#: An override looser than this is refused unless forced: rtol above RTOL_FACTOR times the
+#: measured rtol or above RTOL_CEILING; atol above ATOL_FACTOR times the dtype's unit
+#: roundoff or above ATOL_CEILING (a fixed absolute term: the measured atol is 1 ulp at zero).
+RTOL_FACTOR, RTOL_CEILING = 1e3, 0.5
+ATOL_FACTOR, ATOL_CEILING = 1e3, 1e-3
+
+#: The overrides in force, {dtype: Tolerance}: one table per process (not per thread, so that
+#: an engine's own threads see it too).
+_OVERRIDES: dict = {}
+
+
+def bound(dtype: str) -> tuple[float, float]:
+    """The loosest (rtol, atol) of ``dtype`` accepted without forcing."""
+    return (min(RTOL_FACTOR * measured(dtype).rtol, RTOL_CEILING),
+            min(ATOL_FACTOR * UNIT_ROUNDOFF[dtype], ATOL_CEILING))
+
+
+def override(dtype: str, rtol, atol, force: bool = False, force_hint: str = "--force-tolerance") -> Tolerance:
+    """The tolerance ``DTYPE=RTOL,ATOL`` asks for (the measured scale kept); ValueError with
+    one line for an unknown dtype, a number that is not finite and >= 0, or (unless
+    ``force``) one looser than ``bound`` (the message names ``force_hint``)."""
+    base = measured(dtype)
+    try:
+        rtol, atol = float(rtol), float(atol)
+    except (TypeError, ValueError):
+        raise ValueError(f"tolerance {dtype}={rtol},{atol}: RTOL and ATOL must be numbers") from None
+    if not all(math.isfinite(x) and x >= 0 for x in (rtol, atol)):
+        raise ValueError(f"tolerance {dtype}={rtol:g},{atol:g}: RTOL and ATOL must be finite and >= 0")
+    top_rtol, top_atol = bound(dtype)
+    if not force and (rtol > top_rtol or atol > top_atol):
+        which = (f"rtol {rtol:g} > {top_rtol:.3g}, the smaller of {RTOL_FACTOR:g} x the measured {base.rtol:g} and "
+                 f"{RTOL_CEILING:g}" if rtol > top_rtol else
+                 f"atol {atol:g} > {top_atol:.3g}, the smaller of {ATOL_FACTOR:g} u and {ATOL_CEILING:g}")
+        raise ValueError(f"tolerance {dtype}={rtol:g},{atol:g} is looser than the sanity bound ({which}); "
+                         f"{force_hint} uses it anyway")
+    return replace(base, rtol=rtol, atol=atol)
+
+
+def parse_override(text: str, force: bool = False, force_hint: str = "--force-tolerance") -> tuple[str, Tolerance]:
+    """``"DTYPE=RTOL,ATOL"`` -> (dtype, its Tolerance); ValueError with one line."""
+    dtype, sep, numbers = str(text).partition("=")
+    parts = [p.strip() for p in numbers.split(",")]
+    if not sep or len(parts) != 2 or not all(parts):
+        raise ValueError(f"tolerance {text!r}: expected DTYPE=RTOL,ATOL, e.g. float32=1e-3,1e-8 "
+                         "(rtol and atol together)")
+    return dtype.strip(), override(dtype.strip(), *parts, force=force, force_hint=force_hint)
+
+
+def overrides() -> dict[str, Tolerance]:
+    """The overrides in force, {dtype: Tolerance} (empty: the measured table)."""
+    return dict(_OVERRIDES)
+
+
+@contextmanager
+def overridden(table: dict | None):
+    """Within the block, ``tolerance(dtype)`` gives ``table[dtype]`` for the dtypes it has
+    (Tolerances, from ``override``); the measured table again after it."""
+    before = overrides()
+    set_overrides(table)
+    try:
+        yield
+    finally:
+        set_overrides(before)
+
+
+def set_overrides(table: dict | None) -> None:
+    """The overrides for the rest of this process (a spawned worker: those of its parent)."""
+    _OVERRIDES.clear()
+    _OVERRIDES.update(table or {})
+
+
+def describe(dtype: str, tol: Tolerance) -> str:
+    """One line: an override and the measured tolerance it replaces."""
+    base = measured(dtype)
+    return (f"tolerance {dtype} overridden: rtol {tol.rtol:g}, atol {tol.atol:g} (measured: rtol {base.rtol:g}, "
+            f"atol {base.atol:g}; the absolute term stays max(atol, {base.scale:.2g} T))")

@@ -484,7 +484,7 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
              network: str | None = None) -> pd.DataFrame:
     """One or more rows per failing engine (DIAGNOSIS_COLUMNS); none for an engine that passed."""
     from crosscheck.engines import rerun_command
-    from crosscheck.running.statuses import FAIL, NOT_CHECKED, RUN
+    from crosscheck.running.statuses import FAIL, KNOWN, NOT_CHECKED, RUN
 
     rows = []
     for engine, part in observations.groupby("engine", sort=False):
@@ -493,7 +493,8 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
             continue
         failing = list(dict.fromkeys(bad["scenario"]))
         checked = part[~((part["check"] == RUN) & part["status"].isin(NOT_CHECKED))]
-        passing = [sid for sid in dict.fromkeys(checked["scenario"]) if sid not in set(failing)]
+        known = set(part.loc[part["status"] == KNOWN, "scenario"])  # failing, but listed as known: neither
+        passing = [sid for sid in dict.fromkeys(checked["scenario"]) if sid not in set(failing) and sid not in known]
         ev = evidence[(evidence["engine"] == engine) & evidence["scenario"].isin(failing)]
         smallest = min(failing, key=_size)
         base = {"engine": engine, "smallest_failing": smallest,

@@ -96,3 +96,30 @@ def writable(out: Path) -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     return out
+
+
+def writable_file(path: str | None, flag: str) -> Path | None:
+    """``path`` (the value of ``flag``, e.g. --junit-xml), once a file can be written there
+    (its folder is made if need be); None when the option was not given."""
+    from crosscheck.reporting.files import check_writable
+
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder, not a file")
+    try:
+        check_writable(target.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None
+    return target
+
+
+def tolerance_options(parser) -> None:
+    """``--tolerance DTYPE=RTOL,ATOL`` (repeatable) and ``--force-tolerance``; the overrides are
+    put in force around the command by crosscheck/cli/__init__.py (scenarios/tolerances.py)."""
+    parser.add_argument("--tolerance", action="append", default=None, metavar="DTYPE=RTOL,ATOL",
+                        help="use this rtol and atol for DTYPE instead of the measured table (repeatable; the "
+                        "absolute term stays max(atol, scale * T); docs/tolerances.md#overrides)")
+    parser.add_argument("--force-tolerance", action="store_true",
+                        help="accept a --tolerance looser than the sanity bound")

@@ -15,7 +15,8 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
-    from crosscheck.reporting.regressions import DEFAULT_FACTOR, read_report, regressions
+    from crosscheck.reporting.regressions import DEFAULT_FACTOR, read_report, regressions, tolerance_notes
+    from crosscheck.reporting.step_summary import append_compare_summary
 
     factor = DEFAULT_FACTOR if args.factor is None else args.factor
     if not factor > 1:
@@ -25,12 +26,19 @@ def main(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     found = regressions(baseline, current, factor)
+    append_compare_summary(found, len(baseline), len(current), factor, args.baseline, args.current)
+    notes = [f"note: the two reports were judged under different tolerances (--tolerance, or another table): {n}"
+             for n in tolerance_notes(baseline, current)]
     if found.empty:
         emit(f"no regression: {len(current)} rows against {len(baseline)} baseline rows "
              f"(ulp growth factor {factor:g})")
+        for note in notes:
+            emit(note)
         return EXIT_PASS
     counts = found["kind"].value_counts()
     emit(f"{len(found)} regressions: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    for note in notes:
+        emit(note)
     emit(found.head(50).to_string(index=False))
     if len(found) > 50:
         emit(f"... {len(found) - 50} more")

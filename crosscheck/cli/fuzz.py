@@ -6,7 +6,16 @@ import shlex
 import sys
 
 from crosscheck.adapters import ENGINES
-from crosscheck.cli.common import EXIT_FAIL, EXIT_PASS, UsageError, emit, engine_names, engines_option, names
+from crosscheck.cli.common import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    UsageError,
+    emit,
+    engine_names,
+    engines_option,
+    names,
+    tolerance_options,
+)
 from crosscheck.scenarios import DTYPES
 
 HELP = "property-based scenarios; shrink a failure to the smallest network"
@@ -21,6 +30,7 @@ def add_parser(sub) -> None:
     fz.add_argument("--dtypes", default=None,
                     help=f"comma-separated, from {','.join(DTYPES)} (default: float64,float32)")
     fz.add_argument("--mutant", default=None, help="plant this mutant of crosscheck/analyses/mutants.py as the engine")
+    tolerance_options(fz)
 
 
 def main(args) -> int:

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crosscheck.cli.common import EXIT_FAIL, EXIT_PASS, UsageError, emit, engine_names, scenarios, suite_options, writable
+from crosscheck.cli.common import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    UsageError,
+    emit,
+    engine_names,
+    scenarios,
+    suite_options,
+    tolerance_options,
+    writable,
+)
 
 HELP = "run the formula mutants over a suite; exit 1 if one survives"
 
@@ -15,6 +25,7 @@ def add_parser(sub) -> None:
                      help="plant each mutant in this engine's results instead of the NumPy reference's code "
                           "(its own values, changed by exactly what the mutant changes)")
     mut.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tolerance_options(mut)
 
 
 def main(args) -> int:

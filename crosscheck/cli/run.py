@@ -17,7 +17,9 @@ from crosscheck.cli.common import (
     engines_option,
     names,
     scenarios,
+    tolerance_options,
     writable,
+    writable_file,
 )
 from crosscheck.scenarios import DTYPES, SUITES
 
@@ -58,6 +60,15 @@ def add_parser(sub) -> None:
     run.add_argument("--shard", default=None, metavar="K/N", help="run the K-th of N parts of the suite")
     run.add_argument("--quiet", "-q", action="store_true",
                      help="print only the headline (and errors); no progress bar")
+    tolerance_options(run)
+    run.add_argument("--known-failures", dest="known_failures", metavar="FILE", default=None,
+                     help="a .toml or .csv file of failing rows known to fail, each with a reason: they do not "
+                     "fail the run (docs/reports.md: Known failures)")
+    run.add_argument("--strict-known", dest="strict_known", action="store_true",
+                     help="an entry of --known-failures whose rows all pass (fixed), or that matches no row, "
+                     "fails the run")
+    run.add_argument("--junit-xml", metavar="FILE", default=None,
+                     help="also write JUnit XML there: one testcase per scenario x engine (docs/reports.md)")
 
 
 def _user_function(args):
@@ -83,6 +94,20 @@ def _user_function(args):
         raise UsageError(f"--backward: {exc}") from None
 
 
+def known_failures(args):
+    """The --known-failures file (strict with --strict-known), or None; UsageError, one line."""
+    from crosscheck.running.known import KnownFailuresError, load
+
+    if args.known_failures is None:
+        if args.strict_known:
+            raise UsageError("--strict-known goes with --known-failures FILE")
+        return None
+    try:
+        return load(args.known_failures, args.strict_known)
+    except KnownFailuresError as exc:
+        raise UsageError(f"--known-failures {exc}") from None
+
+
 def _problems(args):
     if not args.network:
         return scenarios(args)
@@ -102,6 +127,8 @@ def main(args) -> int:
     from crosscheck.analyses.diagnosis import diagnose, diagnosis_lines
     from crosscheck.engines import USER_FLAGS, EngineSpec, close, rerun_prefix
     from crosscheck.reporting.files import write_reports
+    from crosscheck.reporting.settings import settings_lines
+    from crosscheck.reporting.step_summary import step_summary_path
     from crosscheck.reporting.tables import headline, identity_table, not_returned_lines
     from crosscheck.running.runner import run_all
     from crosscheck.running.verdict import passed
@@ -109,6 +136,7 @@ def main(args) -> int:
     if args.name and not args.backward:
         raise UsageError("--name names the --backward function; give --backward FILE.py:FUNC")
     chosen = _problems(args)
+    known = known_failures(args)
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1")
     shard_of = None
@@ -130,6 +158,7 @@ def main(args) -> int:
         asked_names += engine_names(f"mutant:{args.mutant}")
     devices = tuple(names(args.device, DEVICES, "device"))
     out = writable(Path(args.out))
+    junit = writable_file(args.junit_xml, "--junit-xml")
     spec = EngineSpec(tuple(asked_names), devices, user)
     engines, unavailable = spec.build()
     missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
@@ -156,6 +185,10 @@ def main(args) -> int:
             result = run_all(chosen, engines, progress)
     finally:
         close(engines)
+    if known is not None:  # labelled here on every path; a shard leaves judging the entries to merge
+        from crosscheck.running.known import apply
+
+        result = apply(result, known, judged=not args.shard)
     df = result.observations
     seconds = time.perf_counter() - start
     asked = spec.asked(named=bool(args.engines), engines=engines)
@@ -165,16 +198,24 @@ def main(args) -> int:
             "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable,
             "asked": list(asked), "printed_on_import": printed_on_import}
     meta["rerun"], meta["network"] = rerun_prefix(**{f: getattr(args, f) for f in USER_FLAGS}), args.network
+    # the overrides in force and the [tool.crosscheck] values taken (crosscheck/cli/__init__.py)
+    meta["tolerances"], meta["config"] = getattr(args, "tolerance_record", {}), getattr(args, "config_record", None)
+    if known is not None:
+        meta["known_failures"] = known.meta()
     # a shard leaves the diagnosis to merge, which sees the whole suite
     found = None if args.shard else diagnose(df, result.evidence, result.where, meta["rerun"], args.network)
     try:
         paths = write_reports(result, out, title + (f", shard {args.shard}" if args.shard else ""), unavailable, meta,
-                              found)
+                              found, junit_xml=junit, step_summary=step_summary_path())
     except OSError as exc:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     judged = () if args.shard else asked  # an engine that checks nothing in one shard: the merge says
-    ok = passed(df, judged)
-    emit(coloured(headline(df, unavailable, judged)))
+    ok = passed(df, judged, result.known)
+    emit(coloured(headline(df, unavailable, judged, result.known)))
+    for line in settings_lines(meta):  # the config file and tolerance overrides, as the reports show them
+        emit(line)
+    for line in result.known.warnings() if result.known is not None else []:
+        print(f"crosscheck: warning: {line}", file=sys.stderr)
     if found is not None:
         for line in diagnosis_lines(found):
             emit(line.replace("**", "").replace("`", ""))

@@ -162,6 +162,27 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, na_rep="-") if len(df) else "<p><i>none</i></p>"
 
 
+def _known(df: pd.DataFrame, judgement) -> list[str]:
+    """The section "Known failures": the entries of the known-failures file and what became
+    of each, then the known rows per scenario x engine with their reasons."""
+    from crosscheck.running.known import entries_table, rows_table
+
+    if judgement is None:
+        return []
+    kf, rows = judgement.known, rows_table(df, judgement)
+    listed = f"{len(kf.entries)} entr{'y' if len(kf.entries) == 1 else 'ies'}"
+    return ["<h2>Known failures</h2>",
+            f"<p><code>{html.escape(kf.path)}</code> (sha256 <code>{kf.sha256[:16]}</code>) lists "
+            f"{listed}; {int(rows['rows'].sum())} failing rows match them. They are not counted "
+            "as failures (status <code>known</code> in discrepancies.csv, the entry's reason first in "
+            "<code>message</code>)" + ("; strict: a fixed entry, or one that matches no row, fails the run"
+                                       if kf.strict else "") + ".</p>",
+            _table(entries_table(judgement)),
+            f"<p>Known failing scenarios: {len(rows.drop_duplicates(['scenario', 'engine']))} scenario x engine "
+            "pairs" + (f"; the first {MAX_ROWS}" if len(rows) > MAX_ROWS else "") + ".</p>",
+            _table(rows.head(MAX_ROWS))]
+
+
 def report_html(result, title: str, unavailable: dict, environment: dict, rerun: str | None = None,
                 asked=(), network: str | None = None, diagnosis=None, shared: Views | None = None) -> str:
     """The page for a run; ``rerun`` is the start of the command that reruns a failing
@@ -172,7 +193,7 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
 
     df = result.observations
     if shared is None:
-        shared = views(df, unavailable, result.where, asked)
+        shared = views(df, unavailable, result.where, asked, getattr(result, "known", None))
     failed = df[~df["passed"].astype(bool)]
     ref = _reference_rows(df)
     verdict = "pass" if shared.passed else "fail"
@@ -198,6 +219,7 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
         "<p>One row per failing scenario x engine, with its first wrong quantity"
         + (f"; the first {MAX_ROWS}" if len(runs) > MAX_ROWS else "") + ". Every failing row is in discrepancies.csv.</p>",
         _table(shown),
+        *_known(df, shared.known),
         "<h2>Environment</h2>", _table(env),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -1,6 +1,6 @@
 """summary.md: the headline, the diagnosis, then the identity table, the expected
-differences, the worst agreement, the failing scenarios, where it goes wrong and the
-gradient-check difference.  Nothing
+differences, the worst agreement, the failing scenarios, the known failures (with
+--known-failures), where it goes wrong and the gradient-check difference.  Nothing
 in it depends on timing, so the same scenarios give the same bytes."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from crosscheck.reporting.tables import (
     where_lines,
     worst_table,
 )
-from crosscheck.running.statuses import EXPECTED
+from crosscheck.running.statuses import EXPECTED, FAIL, KNOWN
 
 #: summary.md lists this many failing scenarios (then a count): short enough for a CI step summary.
 MAX_FAILURES = 50
@@ -28,6 +28,32 @@ MAX_FAILURES = 50
 
 def _md(df: pd.DataFrame) -> str:
     return df.to_markdown(index=False) if len(df) else "_none_"
+
+
+def known_lines(df: pd.DataFrame, judgement) -> list[str]:
+    """The section "Known failures": every entry of the known-failures file with what became
+    of it, then the known rows per scenario x engine with their reasons (running/known.py)."""
+    from crosscheck.running.known import entries_table, rows_table
+
+    if judgement is None:
+        return []
+    kf, rows = judgement.known, rows_table(df, judgement)
+    listed = f"{len(kf.entries)} entr{'y' if len(kf.entries) == 1 else 'ies'}"
+    strict = ("; with strict known failures (`--strict-known`) a fixed entry, or one that matches no row, fails "
+              "the run" if kf.strict else "")
+    return [
+        "## Known failures", "",
+        f"`{kf.path}` (sha256 `{kf.sha256[:16]}`) lists {listed}; {int(rows['rows'].sum())} "
+        "failing rows match them. They are not counted as failures: their status is `known` in "
+        "discrepancies.csv and their message starts with the entry's reason; where they go wrong is in "
+        "where.csv. An entry is known when it matches a failing row, fixed when every row it matches passes, "
+        f"and reported when it matches no row of the run{strict}.", "",
+        _md(entries_table(judgement)), "",
+        f"Known failing scenarios ({len(rows.drop_duplicates(['scenario', 'engine']))} scenario x engine pairs):", "",
+        _md(rows.head(MAX_FAILURES)), "",
+        *([f"... and {len(rows) - MAX_FAILURES} more in discrepancies.csv (status `known`)", ""]
+          if len(rows) > MAX_FAILURES else []),
+    ]
 
 
 def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, differences=None, where=None,
@@ -42,7 +68,7 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "In backprop order (dA[L], dZ[L], dW[L], db[L], dA[L-1], ...): the first quantity that fails the "
         "reference check, and for each failing one whether it originates there (not what its formula gives "
         "from the engine's own inputs) or is inherited from a wrong input. All of it in where.csv.", "",
-        *where_lines(where), "",
+        *where_lines(_still_failing(where, df)), "",
     ]
     extra += [] if differences is None else [
         "## The course's gradient-check difference", "",
@@ -86,5 +112,14 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         "", _md(runs.head(MAX_FAILURES)), "",
         *([f"... and {len(runs) - MAX_FAILURES} more failing scenarios in discrepancies.csv", ""]
           if len(runs) > MAX_FAILURES else []),
+        *known_lines(df, shared.known),
         *extra,
     ])
+
+
+def _still_failing(where: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """``where`` without the scenario x engine pairs whose failures are all known ones."""
+    if not (df["status"] == KNOWN).any():
+        return where
+    failing = set(zip(*(df.loc[df["status"] == FAIL, c] for c in ("scenario", "engine"))))
+    return where[[pair in failing for pair in zip(where["scenario"], where["engine"])]]

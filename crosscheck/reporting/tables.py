@@ -9,7 +9,16 @@ import pandas as pd
 
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITIES
-from crosscheck.running.statuses import BLIND, CONVENTION, EXPECTED, INCONCLUSIVE, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import (
+    BLIND,
+    CONVENTION,
+    EXPECTED,
+    INCONCLUSIVE,
+    KNOWN,
+    NOT_APPLICABLE,
+    RUN,
+    UNSUPPORTED,
+)
 from crosscheck.running.verdict import engine_lines, idle_engines, passed
 
 
@@ -17,19 +26,24 @@ def _g(x) -> str:
     return "-" if pd.isna(x) else f"{x:.3g}"
 
 
-def headline(df: pd.DataFrame, unavailable: dict, asked=()) -> str:
+def headline(df: pd.DataFrame, unavailable: dict, asked=(), known=None) -> str:
     """Scenarios, engines, dtypes, rows, failures; per engine how many scenarios it checked;
-    engines that could not run, and engines asked for that checked nothing (a FAIL)."""
+    engines that could not run, and engines asked for that checked nothing (a FAIL); the
+    known failures, and the entries of the known-failures file that are fixed (``known``:
+    its Judgement, running/known.py)."""
     failed = int((~df["passed"].astype(bool)).sum())
+    n_known = int((df["status"] == KNOWN).sum())
     idle = idle_engines(df, asked)
     text = (
         f"{df['scenario'].nunique()} scenarios x {df['engine'].nunique()} engines "
         f"({', '.join(df['engine'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
+        + (f", {n_known} known failures" if n_known else "")
         + (f", {len(idle)} engine{'s' if len(idle) > 1 else ''} checked nothing" if idle else "")
-        + f" -> {'PASS' if passed(df, asked) else 'FAIL'}"
+        + f" -> {'PASS' if passed(df, asked, known) else 'FAIL'}"
     )
     text += "".join(f"\n{line}" for line in engine_lines(df))
+    text += "".join(f"\n{line}" for line in (known.lines() if known is not None else []))
     for name, reason in idle.items():
         text += f"\nengine {name} checked no scenario: {reason}"
     for name, reason in unavailable.items():
@@ -75,7 +89,8 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
         row = {"identity": check}
         for engine, all_rows in df[df["check"] == check].groupby("engine", sort=False):
             expected = all_rows["status"].isin(EXPECTED)
-            part, texts = all_rows[~expected], []
+            known = all_rows["status"] == KNOWN  # failures the known-failures file lists: apart
+            part, texts = all_rows[~expected & ~known], []
             if len(part):
                 bad = int((~part["passed"]).sum())
                 verdict = "holds" if bad == 0 else f"FAILS in {part.loc[~part['passed'], 'scenario'].nunique()} scenarios"
@@ -93,6 +108,9 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                     texts.append(f"differs by a convention in {n_convention} rows")
                 if n_blind:
                     texts.append(f"{n_blind} rows inconclusive at this precision")
+            if known.any():
+                texts.append(f"fails as known in {all_rows.loc[known, 'scenario'].nunique()} scenarios "
+                             f"({int(known.sum())} rows)")
             row[engine] = "; ".join(texts)
         for engine in engines:
             if engine not in row:
@@ -147,10 +165,12 @@ def worst_table(df: pd.DataFrame) -> pd.DataFrame:
     table = ref.groupby(["engine", "quantity", "dtype"], sort=False).agg(
         rows=("passed", "size"), failed=("passed", lambda p: int((~p).sum())),
         max_abs_err=("max_abs_err", "max"), max_rel_err=("max_rel_err", "max"), max_ulp=("max_ulp", "max"),
-        max_err_ku=("err_ku", "max"),
+        max_err_ku=("err_ku", "max"), known=("status", lambda s: int((s == KNOWN).sum())),
     ).reset_index()
     for col in ("max_abs_err", "max_rel_err", "max_ulp", "max_err_ku"):
         table[col] = table[col].map(_g)
+    if not table["known"].any():  # a column for the known failures only where there are some
+        table = table.drop(columns="known")
     return table
 
 
@@ -229,8 +249,12 @@ class Views:
     passed: bool
     identities: pd.DataFrame
     runs: pd.DataFrame
+    #: The Judgement of a --known-failures file (running/known.py), or None.
+    known: object = None
 
 
-def views(df: pd.DataFrame, unavailable: dict, where: pd.DataFrame, asked=()) -> Views:
-    """The headline, the verdict, the identity table and the failing runs of ``df``."""
-    return Views(headline(df, unavailable, asked), passed(df, asked), identity_table(df), failing_runs_table(df, where))
+def views(df: pd.DataFrame, unavailable: dict, where: pd.DataFrame, asked=(), known=None) -> Views:
+    """The headline, the verdict, the identity table and the failing runs of ``df``
+    (``known``: the Judgement of a known-failures file)."""
+    return Views(headline(df, unavailable, asked, known), passed(df, asked, known), identity_table(df),
+                 failing_runs_table(df, where), known)

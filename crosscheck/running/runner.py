@@ -174,6 +174,8 @@ class RunResult:
     printed: pd.DataFrame = None
     #: Per failing scenario x engine, the slips its values match (analyses/diagnosis.py).
     evidence: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVIDENCE_COLUMNS))
+    #: What became of each entry of a --known-failures file (running/known.py: Judgement), or None.
+    known: object = None
 
 
 def join(results) -> RunResult:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from crosscheck.reporting.regressions import OLDER_COLUMNS
+from crosscheck.reporting.versions import check_schema
+from crosscheck.running.known import fingerprint
 from crosscheck.running.runner import RunResult, join
 from crosscheck.scenarios import suite
 
@@ -40,11 +42,17 @@ def _read(folder: Path):
         if not (folder / name).is_file():
             raise ValueError(f"{folder}: no {name} (is it the output of `crosscheck run --shard K/N`?)")
     meta = json.loads((folder / "run.json").read_text())
+    check_schema(meta.get("schema"), folder / "run.json")  # a newer release's shard: refused
     frames = [pd.read_csv(folder / name, keep_default_na=False, na_values=[""],
                           dtype={"message": str, "worst_index": str, "shape": str}).rename(columns=OLDER_COLUMNS)
               for name in FILES[:3]]
     evidence = pd.read_csv(folder / "evidence.csv", keep_default_na=False, dtype=str)
     return RunResult(*frames, evidence=evidence), meta
+
+
+def _tolerances(meta: dict) -> dict:
+    """The overrides a shard ran under, {dtype: (rtol, atol)} (not where each came from)."""
+    return {d: (t["rtol"], t["atol"]) for d, t in (meta.get("tolerances") or {}).items()}
 
 
 def merge(folders) -> tuple[RunResult, dict]:
@@ -59,6 +67,10 @@ def merge(folders) -> tuple[RunResult, dict]:
             raise ValueError("the shards come from different suites, dtypes or numbers of shards")
         if sorted(m.get("asked") or []) != sorted(first.get("asked") or []) or m.get("rerun") != first.get("rerun"):
             raise ValueError("the shards ran different engines (--engines, --backward, --mutant)")
+        if fingerprint(m) != fingerprint(first):
+            raise ValueError("the shards ran with different --known-failures files (or --strict-known)")
+        if _tolerances(m) != _tolerances(first):
+            raise ValueError("the shards ran under different tolerances (--tolerance, [tool.crosscheck] tolerances)")
     n = first["shard"][1]
     have = sorted(m["shard"][0] for m in metas)
     twice = sorted({k for k in have if have.count(k) > 1})

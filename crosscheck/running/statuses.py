@@ -1,7 +1,8 @@
 """The ``status`` of a row of discrepancies.csv: one value per kind of outcome.
 
 ``passed`` is False only for ``FAIL``; every other status is either a check that held or
-a row that is shown apart (not checked, expected to differ, or unable to fail).
+a row that is shown apart (not checked, expected to differ, unable to fail, or a failure the
+``--known-failures`` file lists: ``KNOWN``).
 """
 PASS = "pass"
 FAIL = "fail"
@@ -22,6 +23,10 @@ CONVENTION = "convention"
 #: A row that passed but could not have failed: the tolerance's absolute term covers every
 #: value of the array (its terms cancel far below the dtype's resolution; bfloat16's db).
 BLIND = "inconclusive"
+#: A failing row that the ``--known-failures`` file lists (crosscheck/running/known.py): it
+#: passes, is shown apart, and its message starts with the entry's reason,
+#: ``known failure (REASON): `` and then the failure's own message.
+KNOWN = "known"
 
 #: Statuses of a scenario x engine that was not checked at all.
 NOT_CHECKED = (UNSUPPORTED, NOT_APPLICABLE)

@@ -1,13 +1,15 @@
 """The verdict of a run, in one place: per engine, how many scenarios it actually checked,
 and whether the run passed: no failing row, and every engine that was asked for (by name,
 ``--backward``, ``--mutant``) checked at least one scenario.  Nothing checked is never a
-PASS.
+PASS.  Rows a ``--known-failures`` file lists pass (status ``known``); under
+``--strict-known`` an entry of it that is fixed or matches no row fails the run
+(running/known.py: Judgement).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from crosscheck.running.statuses import BLIND, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import BLIND, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -42,9 +44,11 @@ def idle_engines(df: pd.DataFrame, asked=()) -> dict[str, str]:
     return idle
 
 
-def passed(df: pd.DataFrame, asked=()) -> bool:
-    """True when no row failed and every engine asked for checked something."""
-    return bool(df["passed"].astype(bool).all()) and not idle_engines(df, asked)
+def passed(df: pd.DataFrame, asked=(), known=None) -> bool:
+    """True when no row failed, every engine asked for checked something and, with a
+    known-failures file (``known``: its Judgement), no entry fails the run under strict."""
+    return (bool(df["passed"].astype(bool).all()) and not idle_engines(df, asked)
+            and (known is None or known.passed))
 
 
 def engine_lines(df: pd.DataFrame) -> list[str]:
@@ -54,6 +58,8 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
         parts = [f"{row.checked} scenarios checked"]
         parts += [f"{n} {what}" for n, what in ((row[3], "not applicable"), (row.unsupported, "unsupported")) if n]
         blind = int(((df["engine"] == row.engine) & (df["status"] == BLIND)).sum())
+        known = df.loc[(df["engine"] == row.engine) & (df["status"] == KNOWN), "scenario"].nunique()
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
+                     + (f", {known} with known failures" if known else "")
                      + (f" ({blind} rows inconclusive at this precision: a zero would pass them)" if blind else ""))
     return lines

@@ -3,6 +3,8 @@
 Workers are spawned (not forked: JAX and torch do not survive a fork), each loads the
 engines once, and takes chunks of scenarios in suite order; the results are joined in
 that order, so the report is the one a single process writes, timing columns aside.
+The tolerance overrides in force in the parent (scenarios/tolerances.py: overridden) are
+set in each worker before its first scenario.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from tqdm import tqdm
 
 from crosscheck.engines import EngineSpec
 from crosscheck.running.runner import RunResult, join, run_all
+from crosscheck.scenarios import tolerances
 
 CHUNK = 8
 
@@ -20,8 +23,9 @@ CHUNK = 8
 _WORKER_ENGINES = None
 
 
-def _init(spec: EngineSpec):
+def _init(spec: EngineSpec, overrides: dict | None = None):
     global _WORKER_ENGINES
+    tolerances.set_overrides(overrides)
     _WORKER_ENGINES, _ = spec.build()
 
 
@@ -34,7 +38,8 @@ def run_parallel(items, spec: EngineSpec, workers: int, progress: bool | None = 
     items = list(items)
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(spec,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                             initargs=(spec, tolerances.overrides())) as pool:
         bar = tqdm(total=len(items), desc="scenarios", unit="sc", leave=False,
                    disable=None if progress is None else not progress)
         results = []

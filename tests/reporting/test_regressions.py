@@ -96,3 +96,22 @@ def test_the_committed_baseline_is_read_with_its_engines():
 
     df = read_report(ROOT / "reports" / "baseline" / "discrepancies.csv.gz")
     assert {"numpy", "torch", "jax", "fd"} <= set(df["engine"])
+
+
+def test_a_row_that_passes_only_as_a_known_failure_now_fails_against_the_baseline(tmp_path, capsys):
+    """A known-failures file keeps a run green; compare still says what got worse than the baseline."""
+    args = ["run", "--suite", "smoke", "--dtypes", "float64", "--engines", "numpy,mutant:dW-missing-1/m",
+            "--no-progress", "-q"]
+    listed = tmp_path / "known.toml"
+    listed.write_text('[[known]]\nscenario = "*"\nengine = "mutant:dW-missing-1/m"\nreason = "planted"\n')
+    assert main([*args, "--known-failures", str(listed), "--out", str(tmp_path / "known")]) == 0
+    import pandas as pd
+
+    current = pd.read_csv(tmp_path / "known" / "discrepancies.csv", keep_default_na=False)
+    assert (current["status"] == "known").any()
+    base = current.assign(passed=True, status="pass")  # the same rows, every one passing
+    base.to_csv(tmp_path / "base.csv", index=False)
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "base.csv"), str(tmp_path / "known" / "discrepancies.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "known failure" in out and "now fails" in out
