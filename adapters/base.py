@@ -14,6 +14,10 @@ import numpy as np
 from crosscheck.reference.trace import QUANTITIES, Trace
 
 
+#: The frameworks this project has an extra for (pyproject.toml: pip install '.[NAME]').
+EXTRAS = ("torch", "jax", "tensorflow", "autograd", "mlx")
+
+
 class EngineUnavailable(RuntimeError):
     """The engine cannot run here; the message says why (e.g. not installed)."""
 
@@ -63,7 +67,9 @@ class Engine:
         """None if the framework is installed, else why not; imports nothing."""
         if self.module is None or importlib.util.find_spec(self.module) is not None:
             return None
-        return f"{self.module} is not installed (pip install '.[{self.module}]')"
+        if self.module in EXTRAS:
+            return f"{self.module} is not installed (pip install '.[{self.module}]')"
+        return f"{self.module} is not installed (pip install {self.module.partition('.')[0]})"
 
     def load(self):
         """Import the framework (once) and return it; EngineUnavailable if that fails."""

@@ -135,9 +135,17 @@ USER_FLAGS = ("backward", "forward", "activations", "timeout", "name")
 
 def rerun_prefix(**flags) -> str:
     """``crosscheck run`` with the options of a user's function that were given (None: not
-    given), the start of every rerun command (rerun_command)."""
-    return "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(flags[flag]))}"
-                                      for flag in USER_FLAGS if flags.get(flag) is not None)
+    given), and the tolerance overrides in force (``--tolerance``, or a config's: a rerun
+    without them could pass where the run failed), the start of every rerun command."""
+    from crosscheck.scenarios.tolerances import bound, overrides
+
+    prefix = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(flags[flag]))}"
+                                        for flag in USER_FLAGS if flags.get(flag) is not None)
+    forced = False
+    for dtype, tol in sorted(overrides().items()):
+        prefix += f" --tolerance {dtype}={tol.rtol!r},{tol.atol!r}"
+        forced = forced or tol.rtol > bound(dtype)[0] or tol.atol > bound(dtype)[1]
+    return prefix + (" --force-tolerance" if forced else "")
 
 
 def rerun_command(prefix: str, scenario: str, engine: str, network: str | None = None) -> str:

@@ -442,3 +442,35 @@ def test_a_built_in_name_wins_over_an_entry_point_of_that_name_with_a_warning(no
                  "-q"]) == 1
     assert capsys.readouterr().err == ""
     assert set(pd.read_csv(tmp_path / "b" / "discrepancies.csv")["engine"]) == {"numpy", "not_engines:Mine"}
+
+
+def test_an_engine_whose_trace_is_not_a_trace_or_gives_nothing_fails_with_a_row_not_a_crash():
+    """A third-party engine's slips in the contract: a tuple or None instead of a Trace, and a
+    Trace whose ``given`` names nothing, are failing rows that say so (they crashed the harness)."""
+    from crosscheck import Engine, Trace
+    from crosscheck.running.runner import run_all
+    from crosscheck.scenarios import suite
+
+    class ReturnsTuple(Engine):
+        name = "returns-tuple"
+
+        def trace(self, problem):
+            return (problem.X,)
+
+    class GivesNothing(Engine):
+        name = "gives-nothing"
+
+        def trace(self, problem):
+            from crosscheck import reference
+
+            s = problem.scenario
+            t = reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss)
+            return Trace(t.A, t.Z, t.dA, t.dZ, {l: 2 * w for l, w in t.dW.items()}, t.db, given=frozenset())
+
+    scenarios = suite("smoke")[:3]
+    result = run_all(scenarios, [ReturnsTuple(), GivesNothing()], progress=False)
+    rows = result.observations
+    tuple_rows = rows[rows["engine"] == "returns-tuple"]
+    assert not tuple_rows["passed"].any()
+    assert tuple_rows["message"].str.contains("trace returned tuple, not a crosscheck.Trace").all()
+    assert not rows.loc[rows["engine"] == "gives-nothing", "passed"].all()

@@ -156,6 +156,8 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     factors of the failing quantities (``factors``: JSON {"dW2": c})."""
     p64 = problem.astype(np.float64)
     keys = _keys(problem, trace)
+    if not keys:  # a Trace whose ``given`` names no quantity of the network: nothing to diagnose
+        return raised_evidence(problem, ref, "its trace gives none of the network's quantities (Trace.given)")
     trace = _as_float64(trace, keys)
     origin = _first_apart(trace, ref, keys, tol, scales)
     variants = {m.id: _traces(p64, m.formulas, ref) for m in REAL}
@@ -170,7 +172,7 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     # matches only where it changes what the engine returned, as the engine's values do
     matches = [] if origin is None else [m.id for m in REAL if apart[m.id] is None]
     pairs = []
-    if not matches and origin is not None:
+    if not matches and origin is not None and origin in keys:  # keys empty: nothing to pair
         start = keys.index(origin)
         # first slips: those that give the engine's values past where the reference stops
         firsts = sorted((m for m in REAL if keys.index(apart[m.id]) > start),

@@ -55,6 +55,7 @@ def engine_names(text: str) -> list[str]:
     chosen = [n.strip() for n in text.split(",") if n.strip()]
     if not chosen:
         raise UsageError("no engine given")
+    chosen = list(dict.fromkeys(chosen))  # an engine named twice runs once (its rows would be doubled)
     try:
         return [check_name(n) for n in chosen]
     except ValueError as exc:

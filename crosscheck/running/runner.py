@@ -226,7 +226,10 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             try:
                 if problem.scenario.dtype not in engine.dtypes:
                     raise Unsupported(f"engine {engine.name} runs {', '.join(engine.dtypes)} scenarios only")
-                trace = engine.trace(problem)
+                traced = engine.trace(problem)
+                if not isinstance(traced, Trace):  # a third-party engine's slip: a failure row that says so
+                    raise TypeError(f"trace returned {type(traced).__name__}, not a crosscheck.Trace")
+                trace = traced
             except NotApplicable as exc:
                 status, error = NOT_APPLICABLE, f"not applicable: {exc}"
             except Unsupported as exc:

@@ -65,12 +65,12 @@ def merge(folders) -> tuple[RunResult, dict]:
     for m in metas[1:]:
         if (m["suite"], m["dtypes"], m["shard"][1]) != (first["suite"], first["dtypes"], first["shard"][1]):
             raise ValueError("the shards come from different suites, dtypes or numbers of shards")
+        if _tolerances(m) != _tolerances(first):  # before the rerun prefix, which carries the overrides too
+            raise ValueError("the shards ran under different tolerances (--tolerance, [tool.crosscheck] tolerances)")
         if sorted(m.get("asked") or []) != sorted(first.get("asked") or []) or m.get("rerun") != first.get("rerun"):
             raise ValueError("the shards ran different engines (--engines, --backward, --mutant)")
         if fingerprint(m) != fingerprint(first):
             raise ValueError("the shards ran with different --known-failures files (or --strict-known)")
-        if _tolerances(m) != _tolerances(first):
-            raise ValueError("the shards ran under different tolerances (--tolerance, [tool.crosscheck] tolerances)")
     n = first["shard"][1]
     have = sorted(m["shard"][0] for m in metas)
     twice = sorted({k for k in have if have.count(k) > 1})

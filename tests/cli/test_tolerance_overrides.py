@@ -5,6 +5,7 @@ beside the measured table; refused beyond the sanity bound unless --force-tolera
 from __future__ import annotations
 
 import json
+import shlex
 
 import pandas as pd
 import pytest
@@ -147,3 +148,17 @@ def test_a_different_absolute_term_alone_is_noted(tmp_path):
     assert tolerance_notes(base, current) == [note]
     current["atol"] = base["atol"] * (1 + 1e-9)  # T of another machine's BLAS: the same tolerance
     assert tolerance_notes(base, current) == []
+
+
+def test_the_rerun_command_of_a_row_failing_under_an_override_fails_too(tmp_path, capsys):
+    """A tighter --tolerance fails WellWithin; the rerun command the reports print carries the
+    override, so it reproduces the failure instead of passing under the measured table."""
+    import pandas as pd
+
+    args = ["run", "--suite", "smoke", "--dtypes", "float64", "--engines", WELL_WITHIN, "--no-progress", "-q"]
+    assert main([*args, "--tolerance", "float64=1e-12,1e-15", "--out", str(tmp_path / "tight")]) == 1
+    diagnosis = pd.read_csv(tmp_path / "tight" / "diagnosis.csv", keep_default_na=False)
+    rerun = next(c for c in diagnosis.astype(str).values.ravel() if c.startswith("crosscheck run"))
+    assert "--tolerance float64=1e-12,1e-15" in rerun, rerun
+    argv = shlex.split(rerun)[1:]
+    assert main([*argv, "--out", str(tmp_path / "rerun"), "-q"]) == 1
