@@ -19,10 +19,19 @@ from crosscheck.reference.trace import QUANTITIES, Trace
 
 class HostTraces:
     """One engine's traces, each scenario's computed once for every mutant planted in it (or
-    the exception it raised, raised again)."""
+    the exception it raised, raised again), and the float64 reference's beside them."""
 
     def __init__(self, engine: Engine):
-        self.engine, self._done = engine, {}
+        self.engine, self._done, self._right = engine, {}, {}
+
+    def reference(self, problem) -> Trace:
+        """The float64 reference trace of ``problem``, once per scenario."""
+        key = problem.scenario.id
+        if key not in self._right:
+            s, p = problem.scenario, problem.astype(np.float64)
+            with np.errstate(all="ignore"):
+                self._right[key] = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+        return self._right[key]
 
     def trace(self, problem) -> Trace:
         key = problem.scenario.id
@@ -49,10 +58,9 @@ class PlantedMutant(Engine):
         self.conventions = engine.conventions  # the host's own, which must not explain a slip away
 
     def trace(self, problem) -> Trace:
-        own = self.host.trace(problem)
+        own, right = self.host.trace(problem), self.host.reference(problem)
         s, p = problem.scenario, problem.astype(np.float64)
         with np.errstate(all="ignore"):
-            right = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
             wrong = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, formulas=self.mutant.formulas)
             planted = {}
             for q in QUANTITIES:

@@ -37,13 +37,11 @@ def test_mlx_declines_float64_networks_on_its_float32_like_exp_with_the_measured
     assert engine.float64_unsupported(PLAIN64.activations) is None  # tanh, relu, identity: float64-accurate
 
 
-def test_mlx_turning_float64_into_float32_fails_and_is_never_a_pass(loaded_engines):
+@pytest.mark.parametrize("engine", ["mlx"], indirect=True)
+def test_mlx_turning_float64_into_float32_fails_and_is_never_a_pass(engine):
     """``mx.array(x)`` of a float64 array is float32: an engine that converts that way returns
     float32 for a float64 scenario, and every row says so and fails."""
-    from crosscheck.adapters.mlx_grad import MlxGrad
-
-    if isinstance(loaded_engines["mlx"], str):
-        pytest.skip(f"engine mlx unavailable: {loaded_engines['mlx']}")
+    MlxGrad = type(engine)
 
     class MlxDefaultConversion(MlxGrad):
         name = "mlx-default-conversion"
@@ -67,13 +65,11 @@ def test_tensorflow_float64_leaky_relu_is_the_reference_under_a_float32_slope(en
     assert (float32_run["status"] == "pass").all()  # in float32 the slope is the float32 0.01 anyway
 
 
-def test_a_leaky_slope_other_than_float32s_is_not_explained_away(loaded_engines):
+@pytest.mark.parametrize("engine", ["tensorflow"], indirect=True)
+def test_a_leaky_slope_other_than_float32s_is_not_explained_away(engine):
     """TensorFlow's own default slope, 0.2 (a user who trusts it), fails; the float32 slope,
     in an engine that does not claim the convention, fails too."""
-    from crosscheck.adapters.tensorflow_tape import TensorflowTape
-
-    if isinstance(loaded_engines["tensorflow"], str):
-        pytest.skip(f"engine tensorflow unavailable: {loaded_engines['tensorflow']}")
+    TensorflowTape = type(engine)
 
     class TfLeakyDefault(TensorflowTape):
         name = "tensorflow-leaky-default"
@@ -85,10 +81,10 @@ def test_a_leaky_slope_other_than_float32s_is_not_explained_away(loaded_engines)
         name = "tensorflow-unclaimed"
         conventions = ()
 
-    for engine in (TfLeakyDefault(), Unclaimed()):
-        df = run([LEAKY64], [engine], progress=False)
+    for variant in (TfLeakyDefault(), Unclaimed()):
+        df = run([LEAKY64], [variant], progress=False)
         failed = df[~df["passed"]]
-        assert len(failed) and (failed["status"] == "fail").all(), engine.name
+        assert len(failed) and (failed["status"] == "fail").all(), variant.name
 
 
 @pytest.mark.parametrize("engine", ["autograd"], indirect=True)
@@ -99,11 +95,9 @@ def test_autograd_np_maximum_splits_the_gradient_at_a_tie_and_is_labelled(engine
     assert labelled["message"].str.startswith("convention (np.maximum's tie)").all()
 
 
-def test_another_slope_at_the_tie_is_not_explained_away(loaded_engines):
-    from crosscheck.adapters.hips_autograd import HipsAutograd
-
-    if isinstance(loaded_engines["autograd"], str):
-        pytest.skip(f"engine autograd unavailable: {loaded_engines['autograd']}")
+@pytest.mark.parametrize("engine", ["autograd"], indirect=True)
+def test_another_slope_at_the_tie_is_not_explained_away(engine):
+    HipsAutograd = type(engine)
 
     class TieAtPointThree(HipsAutograd):
         name = "autograd-tie-0.3"
