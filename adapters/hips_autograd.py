@@ -11,6 +11,7 @@ in float64 (a dtype finding, not hidden).
 """
 from __future__ import annotations
 
+import importlib
 import math
 
 from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
@@ -47,13 +48,9 @@ class HipsAutograd(Engine):
     module = "autograd"
     conventions = ("np.maximum's tie",)
 
-    def load(self):
-        autograd = super().load()
-        import autograd.numpy  # noqa: F401  the submodules the engine uses
-        import autograd.scipy.special  # noqa: F401
-        import autograd.tracer  # noqa: F401
-
-        return autograd
+    def configure(self, autograd) -> None:
+        for submodule in ("numpy", "scipy.special", "tracer"):  # the ones the engine uses, once
+            importlib.import_module(f"autograd.{submodule}")
 
     def activations(self, autograd) -> dict:
         """Activation name -> the autograd.numpy function the engine runs for it."""
