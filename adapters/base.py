@@ -22,14 +22,25 @@ class EngineUnavailable(RuntimeError):
     """The engine cannot run here; the message says why (e.g. not installed)."""
 
 
-class Unsupported(Exception):
-    """``trace`` raises it for a scenario the engine does not run (a dtype, a size; a user's
-    function that raised NotImplementedError): status ``unsupported``, not a failure."""
+class _NotRun(Exception):
+    """A scenario an engine does not run, with ``short``: a few words that say why, the same
+    for every scenario of one cause (headlines count scenarios by it: "tanh (declared)")."""
+
+    def __init__(self, reason: str, short: str | None = None):
+        super().__init__(reason)
+        self.short = short
 
 
-class NotApplicable(Exception):
+class Unsupported(_NotRun):
+    """``trace`` raises it for a scenario the engine does not run (a dtype, a size):
+    status ``unsupported``, not a failure.  Never a user's function's: what it supports is
+    declared (adapters/user_backward.py), and an exception from it is a failure."""
+
+
+class NotApplicable(_NotRun):
     """``trace`` raises it for a network the engine does not compute by design (a user's
-    function for other activations or another loss): status ``not applicable``."""
+    function that declares other activations or losses, or takes no ``loss``): status
+    ``not applicable``."""
 
 
 class Engine:

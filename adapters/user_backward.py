@@ -12,32 +12,94 @@ Two shapes of function are taken as they are written:
   (a ``forward`` row).
 
 ``grads`` must have "dW{l}" and "db{l}" for every layer; "dA{l}" and "dZ{l}" are compared
-for every layer returned (per example; "dA0" is with respect to X).  A function without a
-``loss`` parameter is for bce: scenarios of another loss are ``not applicable``.  A course
-forward computes fixed activations; which ones is found once per run by probing small
-networks (``probe``), or given (``--activations``), and networks with others are ``not
-applicable``.  The user's code runs in a child process (adapters/user_code.py).
+for every layer returned (per example; "dA0" is with respect to X); a key of that shape that
+names no layer of the network, or a layer another key names too ("dW1" and "dW01"), fails.
+
+What a function computes is declared, never inferred from an exception (as scikit-learn's
+checks read an estimator's tags): ``--activations``, ``--losses`` and ``--depths`` (the CLI,
+``[tool.crosscheck]``, ``check()``, the plugin), or the function's attributes
+``crosscheck_activations``, ``crosscheck_losses``, ``crosscheck_depths``
+(``crosscheck.supports``); an option wins over the attribute.  A function without a ``loss``
+parameter is for bce (its signature declares it).  A course forward computes fixed
+activations; which ones is found once per run by probing small networks (``probe``) unless
+declared.  Networks outside what is declared are ``not applicable``; on the others any
+exception, ``NotImplementedError`` included, is a failure with its file and line.
+
+Each scenario's call is preceded by a call on another draw of the same network's data
+(``DECOY_SEED``), whose answer is not compared: a function that caches its work by shape
+(and never invalidates it) meets both, on every path, whatever ran before in its process.
+The user's code runs in a child process (adapters/user_code.py).
 """
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from crosscheck import reference
-from crosscheck.adapters.base import Engine, NotApplicable, Trace, Unsupported
-from crosscheck.adapters.user_code import Code, Sandbox, UserCodeError
+from crosscheck.adapters.base import Engine, NotApplicable, Trace
+from crosscheck.adapters.user_code import DECLARATIONS, Code, Sandbox, UserCodeError
 
 #: Seconds one scenario may take before it is a failure (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
+#: The seed of the draw each scenario's call is preceded by (its answer is not compared):
+#: the scenario's seed plus this, so that it is never a draw of the suites.
+DECOY_SEED = 1_000_003
+#: A key of the contract's shape: a quantity and a layer number.
+_KEY = re.compile(r"^(dW|db|dZ|dA)(\d+)$")
+#: The layers each quantity may name in an L-layer network (dA{L} and dA0 in either dA naming).
+_LAYERS = {"dW": (1, 0), "db": (1, 0), "dZ": (1, 0), "dA": (0, 0)}
 
 
-def _layers(grads: dict, prefix: str) -> dict:
-    out = {}
-    for key, value in grads.items():
-        if key.startswith(prefix) and key[len(prefix):].isdigit():
-            out[int(key[len(prefix):])] = value
+def grads_by_layer(grads: dict, L: int) -> dict:
+    """{quantity: {layer: value}} of the contract's keys; UserCodeError when a key names no
+    layer of the L-layer network ("dW4" of three layers, "dZ0") or a layer another key names
+    too ("dW1" and "dW01": one would silently replace the other)."""
+    out = {q: {} for q in ("dA", "dZ", "dW", "db")}
+    seen = {}
+    for key in grads:
+        match = _KEY.match(key)
+        if not match:
+            continue
+        quantity, layer = match[1], int(match[2])
+        if not _LAYERS[quantity][0] <= layer <= L:
+            raise UserCodeError(f"returned {key!r}, which names no layer of this {L}-layer network "
+                                f"({quantity}{_LAYERS[quantity][0]}..{quantity}{L})")
+        if (quantity, layer) in seen:
+            raise UserCodeError(f"returned both {seen[quantity, layer]!r} and {key!r}, the same {quantity}[{layer}]: "
+                                "one key per layer (which one would be compared?)")
+        seen[quantity, layer] = key
+        out[quantity][layer] = grads[key]
     return out
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """``"NAME=VALUE"`` -> (NAME, the value as a Python literal, else the text); ValueError."""
+    name, sep, value = str(text).partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise ValueError(f"--set {text!r}: expected NAME=VALUE, e.g. lambd=0 or keep_prob=1")
+    try:
+        return name, ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        return name, value.strip()
+
+
+def _names(what: str, values, accepted, where: str) -> tuple:
+    """The declared ``values`` checked against ``accepted``; ValueError with one line."""
+    values = tuple(values)
+    if what == "depths":
+        if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
+            raise ValueError(f"{where}: depths must be whole numbers of layers >= 1, got {list(values)}")
+        return values
+    one = {"activations": "activation", "losses": "loss"}[what]
+    unknown = [v for v in values if v not in accepted]
+    if unknown or not values:
+        raise ValueError(f"{where}: unknown {one} {unknown[0]!r}; accepted: {', '.join(accepted)}"
+                         if unknown else f"{where}: no {one} given")
+    return values
 
 
 @dataclass(frozen=True)
@@ -50,6 +112,11 @@ class UserFunction:
     #: ``--activations``: networks with any other activation are not applicable.
     activations: tuple | None = None
     timeout: float = DEFAULT_TIMEOUT
+    #: ``--losses`` and ``--depths``: networks of other losses or depths are not applicable.
+    losses: tuple | None = None
+    depths: tuple | None = None
+    #: ``--set NAME=VALUE``: (name, value) pairs for the functions' extra parameters.
+    settings: tuple = ()
     #: What the child found when it loaded the code (Sandbox.info); set by ``resolve``.
     info: dict | None = None
     #: (hidden, output) activations a course forward computes, found by ``probe``.
@@ -58,17 +125,27 @@ class UserFunction:
     probe_note: str = ""
 
 
-def user_function(backward, forward=None, name=None, activations=None, timeout=DEFAULT_TIMEOUT) -> UserFunction:
-    """The spec of a user's function: "FILE.py:FUNC" or callables; ValueError with one line."""
+def user_function(backward, forward=None, name=None, activations=None, timeout=DEFAULT_TIMEOUT, losses=None,
+                  depths=None, settings=None) -> UserFunction:
+    """The spec of a user's function: "FILE.py:FUNC" or callables; ValueError with one line.
+    ``settings``: {NAME: VALUE} or "NAME=VALUE" texts (``--set``)."""
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     if not timeout > 0:
         raise ValueError(f"timeout {timeout}: must be a positive number of seconds")
     if activations is not None:
-        activations = tuple(activations)
-        unknown = [a for a in activations if a not in reference.ACTIVATIONS]
-        if unknown or not activations:
-            raise ValueError(f"unknown activation {unknown[0]!r}; accepted: {', '.join(reference.ACTIVATIONS)}"
-                             if unknown else "no activation given")
+        activations = _names("activations", activations, reference.ACTIVATIONS, "--activations")
+    if losses is not None:
+        losses = _names("losses", losses, reference.LOSSES, "--losses")
+    if depths is not None:
+        depths = _names("depths", depths, None, "--depths")
+    if isinstance(settings, dict):
+        pairs = tuple(settings.items())
+        bad = [k for k, _ in pairs if not isinstance(k, str) or not k.isidentifier()]
+        if bad:
+            raise ValueError(f"set: {bad[0]!r} is not a parameter name")
+    else:
+        pairs = tuple(parse_setting(text) for text in settings or ())
+    settings = tuple(dict(pairs).items())  # the last value of a name given twice
     if name:
         from crosscheck.engines import is_engine
 
@@ -78,7 +155,7 @@ def user_function(backward, forward=None, name=None, activations=None, timeout=D
         found = getattr(backward, "__globals__", {}).get("L_model_forward")
         forward = found if callable(found) and found is not backward else None
     return UserFunction(Code.of(backward), Code.of(forward) if forward is not None else None, name or "",
-                        activations, float(timeout))
+                        activations, float(timeout), losses, depths, settings)
 
 
 def _own_name(name: str) -> str:
@@ -93,11 +170,17 @@ def resolve(spec: UserFunction) -> tuple[UserFunction, str]:
     """Load the code once (in a child) and, for a course pair without --activations, probe
     what its forward computes: (the completed spec, what the module printed on import).
     UserCodeError when it cannot be loaded."""
-    box = Sandbox(spec.backward, spec.forward, spec.timeout)
+    box = Sandbox(spec.backward, spec.forward, spec.timeout, dict(spec.settings))
     try:
         info = box.start()
         spec = replace(spec, info=info, name=spec.name or _own_name(info["name"]))
-        if info["course"] and spec.activations is None:
+        accepted = {"activations": reference.ACTIVATIONS, "losses": reference.LOSSES, "depths": None}
+        for what, values in info["declared"].items():  # the function's own declaration, checked here
+            try:
+                _names(what, values, accepted[what], f"{info['name']}.{DECLARATIONS[what]}")
+            except ValueError as exc:
+                raise UserCodeError(str(exc)) from None
+        if info["course"] and declared(spec)[0] is None:
             computes, note = probe(box)
             spec = replace(spec, computes=computes, probe_note=note)
         return spec, box.load_output
@@ -153,6 +236,23 @@ def probe(box: Sandbox) -> tuple[tuple, str]:
     return (tuple(hidden), tuple(outputs)), note
 
 
+def declared(spec: UserFunction, what: str = "activations") -> tuple[tuple | None, str]:
+    """(the names ``spec`` declares for ``what``, who declared them: "--activations" or the
+    function's attribute), or (None, "") when nothing is declared.  An option wins."""
+    option = getattr(spec, what)
+    if option is not None:
+        return option, f"--{what}"
+    values = (spec.info or {}).get("declared", {}).get(what)
+    if values is not None:
+        return tuple(values), f"{(spec.info or {}).get('name', spec.name)}.{DECLARATIONS[what]}"
+    return None, ""
+
+
+def _how_to_declare(name: str) -> str:
+    return (f"if {name} is not meant to compute this network, declare what it computes: --activations, --losses, "
+            f"--depths (check(activations=, losses=, depths=); or @crosscheck.supports(...) on the function)")
+
+
 class UserBackward(Engine):
     """A user's backward function (and, for a course pair, its forward), as an engine."""
 
@@ -162,7 +262,7 @@ class UserBackward(Engine):
             spec, _ = resolve(spec)
         self.spec = spec
         self.name = spec.name
-        self.box = Sandbox(spec.backward, spec.forward, spec.timeout)
+        self.box = Sandbox(spec.backward, spec.forward, spec.timeout, dict(spec.settings))
         #: scenario id -> what the user's code printed in it, until take_output hands it over.
         self.printed: dict = {}
 
@@ -172,57 +272,90 @@ class UserBackward(Engine):
 
         return DTYPES
 
-    def not_applicable(self, s) -> str | None:
-        """Why the function does not compute scenario ``s``'s network, or None."""
+    def not_applicable(self, s) -> NotApplicable | None:
+        """Why the function does not compute scenario ``s``'s network (a NotApplicable to
+        raise, its ``short`` the cause in a few words), or None."""
         info, spec = self.spec.info, self.spec
-        if s.loss != "bce" and not info["takes_loss"]:
-            return f"{self.name} takes no loss argument, so it is for bce; this scenario's loss is {s.loss}"
-        if spec.activations is not None:
-            other = sorted(set(s.activations) - set(spec.activations))
+        losses, by = declared(spec, "losses")
+        if losses is not None and s.loss not in losses:
+            return NotApplicable(f"{by} declares {','.join(losses)}, not {s.loss}", f"loss {s.loss} (declared)")
+        if losses is None and s.loss != "bce" and not info["takes_loss"]:
+            return NotApplicable(f"{self.name} takes no loss argument, so it is for bce; this scenario's loss is "
+                                 f"{s.loss}", f"loss {s.loss} (no loss parameter)")
+        depths, by = declared(spec, "depths")
+        if depths is not None and s.depth not in depths:
+            return NotApplicable(f"{by} declares depths {','.join(map(str, depths))}, not {s.depth}",
+                                 f"depth {s.depth} (declared)")
+        activations, by = declared(spec, "activations")
+        if activations is not None:
+            other = sorted(set(s.activations) - set(activations))
             if other:
-                return f"--activations {','.join(spec.activations)} leaves out {', '.join(other)}"
+                return NotApplicable(f"{by} declares {','.join(activations)}, which leaves out {', '.join(other)}",
+                                     f"{', '.join(other)} (declared)")
         elif spec.computes is not None and all(spec.computes):  # probing found what it computes
             hidden, outputs = spec.computes
             forward = info["forward"]
             if s.activations[-1] not in outputs:
                 found = ", ".join(outputs) or "none of the outputs probed"
-                return (f"{forward} computes output {found}, not {s.activations[-1]} "
-                        f"(found by probing{spec.probe_note})")
+                return NotApplicable(f"{forward} computes output {found}, not {s.activations[-1]} "
+                                     f"(found by probing{spec.probe_note})", f"output {s.activations[-1]} (probed)")
             other = sorted(set(s.activations[:-1]) - set(hidden))
             if other:
-                return (f"{forward} computes hidden {', '.join(hidden) or 'none probed'}, not {', '.join(other)} "
-                        "(found by probing)")
+                return NotApplicable(f"{forward} computes hidden {', '.join(hidden) or 'none probed'}, not "
+                                     f"{', '.join(other)} (found by probing)", f"{', '.join(other)} (probed)")
         return None
 
-    def _call(self, kind, args, s):
+    def _call(self, kind, args, s, decoy: bool = False):
+        where = f" on another draw of this network's data (seed {s.seed}, called just before this " \
+                "scenario's, so that a cache kept by shape meets both)" if decoy else ""
         try:
             status, value, printed = self.box.call(kind, args)
         except UserCodeError as exc:  # timed out, or its process died
-            raise UserCodeError(f"{self.name} {exc}") from None
-        if printed:
+            raise UserCodeError(f"{self.name} {exc}{where}") from None
+        if printed and not decoy:
             self.printed[s.id] = self.printed.get(s.id, "") + printed
-        if status == "unsupported":
-            raise Unsupported(value)
+        if status == "not implemented":
+            hint = (f"{self.spec.info['forward']} computes this network (found by probing), so the backward must too"
+                    if self.spec.info["course"] and declared(self.spec)[0] is None else _how_to_declare(self.name))
+            raise UserCodeError(f"{self.name} raised {value}{where}: unfinished code fails; {hint}")
         if status == "raised":
-            raise UserCodeError(f"{self.name} raised {value}")
+            raise UserCodeError(f"{self.name} raised {value}{where}")
         return value
 
+    def _answer(self, problem, decoy: bool = False):
+        """The function's (AL or None, grads) on ``problem``."""
+        s = problem.scenario
+        params = {k: v.copy() for k, v in problem.parameters.items()}
+        if self.spec.info["course"]:
+            return self._call("course", (problem.X.copy(), params, problem.Y.copy(), list(s.activations), s.loss),
+                              s, decoy)
+        return None, self._call("dict", (params, problem.X.copy(), problem.Y.copy(), list(s.activations), s.loss),
+                                s, decoy)
+
     def trace(self, problem) -> Trace:
+        from crosscheck.scenarios import build_problem
+
         s = problem.scenario
         reason = self.not_applicable(s)
         if reason:
-            raise NotApplicable(reason)
-        params = {k: v.copy() for k, v in problem.parameters.items()}
+            raise reason
+        try:  # its answer is not compared; what it raises is said only if this scenario's call does not raise
+            self._answer(build_problem(replace(s, seed=s.seed + DECOY_SEED, source="")), decoy=True)
+            failed_before = None
+        except UserCodeError as exc:
+            failed_before = exc
+        AL, grads = self._answer(problem)
+        if failed_before is not None:
+            raise failed_before
         A, Z = reference.forward(problem.parameters, problem.X, s.activations)
-        if self.spec.info["course"]:
-            AL, grads = self._call("course", (problem.X.copy(), params, problem.Y.copy(), list(s.activations),
-                                              s.loss), s)
+        given = set()
+        if AL is not None:
             A = {**A, s.depth: AL}
             given = {("A", s.depth)}
-        else:
-            grads = self._call("dict", (params, problem.X.copy(), problem.Y.copy(), list(s.activations), s.loss), s)
-            given = set()
-        quantities = {q: _layers(grads, q) for q in ("dA", "dZ", "dW", "db")}
+        try:
+            quantities = grads_by_layer(grads, s.depth)
+        except UserCodeError as exc:
+            raise UserCodeError(f"{self.name} {exc}") from None
         given |= {(q, l) for q, layers in quantities.items() for l in layers}
         return Trace(A=A, Z=Z, **quantities, given=frozenset(given))
 

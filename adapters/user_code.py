@@ -73,6 +73,8 @@ class UserCodeError(Exception):
 
 _HARNESS = str(Path(__file__).resolve().parents[1])
 _LIBRARY = tuple(p for p in {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")} if p)
+#: The folders of the harness's own package (crosscheck and the folders mapped into it).
+_PACKAGE = tuple(f"{_HARNESS}{os.sep}{name}{os.sep}" for name in ("crosscheck", "reference", "adapters", "scenarios"))
 
 
 def _where(exc: BaseException) -> str:
@@ -122,6 +124,58 @@ def _parameters(func) -> list[str]:
         return []
 
 
+#: The attributes a function declares what it supports with (``crosscheck.supports``): one
+#: sequence of names each; networks outside a declared set are ``not applicable``.
+DECLARATIONS = {"activations": "crosscheck_activations", "losses": "crosscheck_losses",
+                "depths": "crosscheck_depths"}
+
+
+def _declared(func) -> dict:
+    """{what: [names]} the function declares by its attributes (DECLARATIONS); checked by the
+    parent (adapters/user_backward.py), which knows the accepted names."""
+    out = {}
+    for what, attribute in DECLARATIONS.items():
+        value = getattr(func, attribute, None)
+        if value is not None:
+            out[what] = [value] if isinstance(value, (str, int)) else list(value)
+    return out
+
+
+def _user_files() -> list[str]:
+    """The files of the modules loaded so far from outside the standard library, installed
+    packages and the harness: the user's module and the siblings it imported."""
+    files = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path or not path.endswith(".py"):
+            continue
+        path = str(Path(path).resolve())
+        if not path.startswith(_LIBRARY + _PACKAGE) and Path(path).is_file():
+            files.add(path)
+    return sorted(files)
+
+
+def _takers(settings: dict, functions: dict) -> dict:
+    """{function label: {name: value}}: each ``--set NAME=VALUE`` goes to the functions that
+    take a parameter NAME (or **kwargs); LookupError when none does."""
+    out = {label: {} for label in functions}
+    for name, value in settings.items():
+        taken = False
+        for label, func in functions.items():
+            try:
+                parameters = inspect.signature(func).parameters
+            except (TypeError, ValueError):
+                continue
+            if name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+                out[label][name] = value
+                taken = True
+        if not taken:
+            names = " nor ".join(getattr(f, "__name__", label) for label, f in functions.items())
+            raise LookupError(f"--set {name}: {'neither ' if len(functions) > 1 else ''}{names} takes a parameter "
+                              f"{name!r}")
+    return out
+
+
 def _course_forward(backward, forward):
     """The forward function of a course pair: given, or L_model_forward beside the backward."""
     if forward is not None:
@@ -136,20 +190,25 @@ def _course_forward(backward, forward):
     return found
 
 
-def _callable_as(func, what: str, names: list[str], optional=()) -> None:
+def _callable_as(func, what: str, names: list[str], optional=(), settings=()) -> None:
     """LookupError (one line) unless ``func`` can be called with the arguments ``names``
-    (and, if it takes them, ``optional``): a function that needs more is not the contract."""
+    (and, if it takes them, ``optional``) and the ``--set`` names it takes (``settings``): a
+    function that needs more is not the contract, or needs a --set."""
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):  # a builtin: no signature to read; it is called as it is
         return
-    given = names + [n for n in optional if n in signature.parameters]
+    given = names + [n for n in optional if n in signature.parameters] + list(settings)
     try:
         signature.bind(*[None] * len(names), **{n: None for n in given[len(names):]})
     except TypeError as exc:
+        missing = [p.name for p in signature.parameters.values() if p.default is p.empty
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in given]
+        hint = (f"; give {'its value' if len(missing) == 1 else 'their values'} with "
+                + " ".join(f"--set {n}=VALUE" for n in missing) + " (check(..., set={...}))" if missing else
+                "; wrap it in a function of the contract (README: Check your own backprop code)")
         raise LookupError(f"{getattr(func, '__name__', what)}{signature} cannot be called as {what}"
-                          f"({', '.join(given)}): {exc}; wrap it in a function of the contract "
-                          "(README: Check your own backprop code)") from None
+                          f"({', '.join(given)}): {exc}{hint}") from None
 
 
 def _arrays(grads) -> dict:
@@ -189,8 +248,9 @@ class _Captured:
         return text
 
 
-def _serve(conn, backward: Code, forward: Code | None) -> None:
-    """The child's loop: load, then answer ("dict" | "course", args) until the pipe closes."""
+def _serve(conn, backward: Code, forward: Code | None, settings: dict) -> None:
+    """The child's loop: load, then answer ("dict" | "course" | "forward", args) until the
+    pipe closes.  ``settings``: the ``--set`` values, each given to the functions that take it."""
     captured = _Captured()
     try:
         func = _load(backward)
@@ -199,14 +259,17 @@ def _serve(conn, backward: Code, forward: Code | None) -> None:
         course = params[:3] == ["AL", "Y", "caches"] or (len(params) == 3 and "parameters" not in params)
         if course:
             fwd = _course_forward(func, fwd)
-            _callable_as(func, "the course's backward", ["AL", "Y", "caches"], ("loss",))
-            _callable_as(fwd, "the course's forward", ["X", "parameters"], ("activations",))
+            taken = _takers(settings, {"backward": func, "forward": fwd})
+            _callable_as(func, "the course's backward", ["AL", "Y", "caches"], ("loss",), taken["backward"])
+            _callable_as(fwd, "the course's forward", ["X", "parameters"], ("activations",), taken["forward"])
         else:
-            _callable_as(func, "a backward", ["parameters", "X", "Y", "activations"], ("loss",))
+            taken = {**_takers(settings, {"backward": func}), "forward": {}}
+            _callable_as(func, "a backward", ["parameters", "X", "Y", "activations"], ("loss",), taken["backward"])
         info = {"course": course, "takes_loss": "loss" in params,
                 "forward": getattr(fwd, "__name__", "") if fwd else "",
                 "forward_takes_activations": fwd is not None and "activations" in _parameters(fwd),
-                "name": getattr(func, "__name__", backward.name)}
+                "name": getattr(func, "__name__", backward.name), "declared": _declared(func),
+                "files": _user_files()}
     except LookupError as exc:  # no such function, no forward: the module itself imported
         conn.send(("load-failed", str(exc), captured.take()))
         return
@@ -223,21 +286,23 @@ def _serve(conn, backward: Code, forward: Code | None) -> None:
             if kind == "forward":
                 X, parameters, activations = args
                 extra = {"activations": activations} if info["forward_takes_activations"] else {}
-                AL, _ = fwd(X, parameters, **extra)
+                AL, _ = fwd(X, parameters, **extra, **taken["forward"])
                 answer = ("ok", np.asarray(AL))
             elif kind == "course":
                 X, parameters, Y, activations, loss = args
                 extra = {"activations": activations} if info["forward_takes_activations"] else {}
-                AL, caches = fwd(X, parameters, **extra)
+                AL, caches = fwd(X, parameters, **extra, **taken["forward"])
                 AL = np.asarray(AL)
-                grads = func(AL.copy(), Y, caches, **({"loss": loss} if info["takes_loss"] else {}))
+                grads = func(AL.copy(), Y, caches, **({"loss": loss} if info["takes_loss"] else {}),
+                             **taken["backward"])
                 answer = ("ok", (AL, _arrays(grads)))
             else:
                 parameters, X, Y, activations, loss = args
-                grads = func(parameters, X, Y, activations, **({"loss": loss} if info["takes_loss"] else {}))
+                grads = func(parameters, X, Y, activations, **({"loss": loss} if info["takes_loss"] else {}),
+                             **taken["backward"])
                 answer = ("ok", _arrays(grads))
-        except NotImplementedError as exc:
-            answer = ("unsupported", str(exc) or "NotImplementedError")
+        except NotImplementedError as exc:  # unfinished code fails like any other exception
+            answer = ("not implemented", _describe(exc))
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from the user's code too
             answer = ("raised", _describe(exc))
         try:
@@ -270,8 +335,9 @@ class Sandbox:
     """The child process for one user function; started on first use, restarted after a
     time-out or a crash.  ``call`` returns (status, value, printed)."""
 
-    def __init__(self, backward: Code, forward: Code | None = None, timeout: float = 10.0):
+    def __init__(self, backward: Code, forward: Code | None = None, timeout: float = 10.0, settings=None):
         self.backward, self.forward, self.timeout = backward, forward, timeout
+        self.settings = dict(settings or {})
         self._process = self._conn = None
         self.info = None
         self.load_output = ""
@@ -280,7 +346,8 @@ class Sandbox:
         """Start the child and load the code; UserCodeError if loading fails."""
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.backward, self.forward), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, self.backward, self.forward, self.settings),
+                                        daemon=True)
         with _main_not_reimported():
             self._process.start()
         child.close()

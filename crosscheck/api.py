@@ -35,6 +35,15 @@ class Result:
     network: str | None = None
     #: The tolerance overrides it was checked under, {dtype: Tolerance} (``check(tolerances=...)``).
     tolerances: dict = field(default_factory=dict)
+    #: Engines judged by a tolerance of their own, {name: {rtol, atol, scale, forced}}.
+    engine_tolerances: dict = field(default_factory=dict)
+
+    @property
+    def tolerance_record(self) -> dict:
+        """run.json's account of the overrides (crosscheck/config.py: tolerance_record)."""
+        from crosscheck.config import tolerance_record
+
+        return tolerance_record(self.tolerances, {d: "option" for d in self.tolerances})
 
     @property
     def table(self) -> pd.DataFrame:
@@ -102,15 +111,21 @@ class Result:
                                          "reason", "outcome"])
         return entries_table(self.run.known)
 
+    @property
+    def settings(self) -> list[str]:
+        """The tolerances it was judged by that are not the measured table's: ``tolerances``
+        overrides, and engines judged by a tolerance of their own (one line each)."""
+        from crosscheck.reporting.settings import settings_lines
+
+        return settings_lines({"tolerances": self.tolerance_record, "engine_tolerances": self.engine_tolerances})
+
     def __repr__(self) -> str:
-        counts = self.counts.set_index("engine")
-        if self.name in counts.index:
-            row = counts.loc[self.name]
-            text = (f"{self.name}: {row['checked']} scenarios checked, {row['not applicable']} not applicable, "
-                    f"{row['failed']} failed")
-        else:
-            text = self.headline.splitlines()[0]
-        return f"<crosscheck.Result {text} -> {'PASS' if self.passed else 'FAIL'}>"
+        from crosscheck.running.verdict import engine_lines
+
+        lines = {line.partition(":")[0]: line for line in engine_lines(self.table)}
+        text = lines.get(self.name) or self.headline.splitlines()[0]
+        extra = "".join(f"; {line}" for line in self.settings)
+        return f"<crosscheck.Result {text} -> {'PASS' if self.passed else 'FAIL'}{extra}>"
 
     def _repr_html_(self) -> str:
         from crosscheck.reporting.tables import identity_table
@@ -118,7 +133,7 @@ class Result:
         failures = self.failures.head(20)
         diagnosis = self.diagnosis
         return "\n".join([
-            f"<pre>{html.escape(self.headline)}</pre>",
+            f"<pre>{html.escape(chr(10).join([self.headline, *self.settings]))}</pre>",
             "<ul>" + "".join(f"<li><b>{html.escape(r.engine)}</b>: {html.escape(r.finding)}</li>"
                              for r in diagnosis.itertuples()) + "</ul>" if len(diagnosis) else "",
             identity_table(self.table).to_html(index=False, border=0),
@@ -131,6 +146,28 @@ def _listed(value) -> list[str] | None:
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
+
+
+def _settings(value) -> dict:
+    """``check``'s set: {NAME: VALUE}, or "NAME=VALUE" texts as ``--set`` takes them."""
+    from crosscheck.adapters.user_backward import parse_setting
+
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    return dict(parse_setting(text) for text in ([value] if isinstance(value, str) else value))
+
+
+def _depths(value) -> list[int] | None:
+    """``check``'s depths: numbers of layers, or "2,3"; ValueError with one line."""
+    if value is None:
+        return None
+    items = _listed(str(value)) if isinstance(value, (str, int)) else list(value)
+    try:
+        return [int(v) for v in items]
+    except (TypeError, ValueError):
+        raise ValueError(f"depths {value!r}: expected numbers of layers, e.g. [2, 3]") from None
 
 
 def _known_failures(value, strict: bool):
@@ -168,11 +205,32 @@ def _tolerances(value, force: bool):
     return tolerance_table(Config(), list(value), force, force_hint="force_tolerance=True")
 
 
-def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=None, network=None, out=None,
-          *, activations=None, timeout: float | None = None, name: str | None = None,
-          progress: bool | None = None, frameworks=None, known_failures=None, strict_known: bool = False,
-          tolerances=None, force_tolerance: bool = False) -> Result:
-    """Check a backward function (a function object or "FILE.py:FUNC") on a suite.
+def supports(activations=None, losses=None, depths=None):
+    """Declare what a backward function computes, as a decorator::
+
+        @crosscheck.supports(activations=["relu", "sigmoid"], losses=["bce"], depths=[2])
+        def backward(parameters, X, Y, activations, loss): ...
+
+    It sets the attributes the harness reads (``crosscheck_activations``,
+    ``crosscheck_losses``, ``crosscheck_depths``; setting them by hand does the same, without
+    importing crosscheck).  Networks outside them are ``not applicable``; on the others, any
+    exception the function raises, ``NotImplementedError`` included, is a failure."""
+    def declare(func):
+        for attribute, value in (("crosscheck_activations", activations), ("crosscheck_losses", losses),
+                                 ("crosscheck_depths", depths)):
+            if value is not None:
+                setattr(func, attribute, [value] if isinstance(value, (str, int)) else list(value))
+        return func
+
+    return declare
+
+
+def check(backward, forward=None, suite: str = "default", engines=None, dtypes=None, network=None, out=None,
+          *, activations=None, losses=None, depths=None, set=None, timeout: float | None = None,
+          name: str | None = None, progress: bool | None = None, frameworks=None, known_failures=None,
+          strict_known: bool = False, tolerances=None, force_tolerance: bool = False, **settings) -> Result:
+    """Check a backward function (a function object or "FILE.py:FUNC") on a suite (the
+    default suite, as ``crosscheck run``).
 
     ``backward``: ``FUNC(parameters, X, Y, activations[, loss]) -> grads``, or the course's
     ``L_model_backward(AL, Y, caches)`` with ``forward`` (default: the ``L_model_forward``
@@ -180,8 +238,11 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     ``crosscheck run --engines`` takes (an entry point's, ``module.path:Class`` too; default:
     none; ``frameworks``: its older name, kept as an alias); ``dtypes``: a subset of the suite's; ``network``: a .npz file (as ``--network``)
     instead of the suite; ``out``: a folder for the reports (default: nothing written);
-    ``activations``: only networks of these apply (a course forward is probed otherwise);
-    ``timeout``: seconds per scenario; ``known_failures``: a known-failures file (.toml or
+    ``activations``, ``losses``, ``depths``: what the function computes (networks of others are
+    not applicable; default: what it declares with ``supports``, else every network its
+    signature takes; a course forward is probed); ``set``: {NAME: VALUE} for the functions'
+    extra parameters (``--set``; keyword arguments ``check`` does not take do the same, e.g.
+    ``check(fn, lambd=0)``); ``timeout``: seconds per scenario; ``known_failures``: a known-failures file (.toml or
     .csv, as ``--known-failures``) or a list of its entries as mappings: the failing rows it
     lists pass with status ``known``; ``strict_known``: an entry that is fixed or matches no
     row fails the result; ``tolerances``: overrides of the measured tolerance table, as
@@ -191,7 +252,7 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
     """
     from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
     from crosscheck.adapters.user_code import UserCodeError
-    from crosscheck.engines import EngineSpec, check_name, close, rerun_prefix
+    from crosscheck.engines import EngineSpec, check_name, close, own_tolerances, rerun_prefix
     from crosscheck.running.runner import run_all
     from crosscheck.scenarios import DTYPES
     from crosscheck.scenarios import suite as named_suite
@@ -199,9 +260,11 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
 
     known = _known_failures(known_failures, strict_known)  # a bad file: before anything runs
     table, sources = _tolerances(tolerances, force_tolerance)
+    values = {**_settings(set), **settings}
     try:
         spec, printed = resolve(user_function(backward, forward, name, _listed(activations),
-                                              DEFAULT_TIMEOUT if timeout is None else timeout))
+                                              DEFAULT_TIMEOUT if timeout is None else timeout, _listed(losses),
+                                              _depths(depths), values))
     except UserCodeError as exc:
         raise ValueError(str(exc)) from None
     if engines is not None and frameworks is not None:
@@ -221,8 +284,9 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         items = [s for s in items if getattr(s, "scenario", s).dtype in wanted]
         if not items:
             raise ValueError(f"no scenario left after dtypes {','.join(wanted)}")
-    engine_spec = EngineSpec(tuple(names), ("cpu",), spec)
-    ready, unavailable = engine_spec.build()
+    engine_spec = EngineSpec(tuple(names), ("cpu",), spec, force_tolerance)
+    ready, unavailable = engine_spec.build()  # ValueError for an engine's own tolerance beyond the bound
+    own = own_tolerances(ready)
     try:
         with overridden(table):
             run = run_all(items, ready, progress)
@@ -234,10 +298,14 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
         run = apply(run, known)
     # the command line that reruns a scenario, when the functions are files it can name
     rerun = "crosscheck run" if not isinstance(backward, str) else rerun_prefix(
+        any(t["beyond_bound"] for t in own.values()),
         backward=backward, forward=forward if isinstance(forward, str) else None,
-        activations=",".join(_listed(activations)) if activations else None, timeout=timeout, name=name)
+        activations=",".join(_listed(activations)) if activations else None,
+        losses=",".join(_listed(losses)) if losses else None,
+        depths=",".join(map(str, _depths(depths))) if depths else None,
+        set=[f"{k}={v!r}" for k, v in values.items()] or None, timeout=timeout, name=name)
     result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun,
-                    None if network is None else str(network), table)
+                    None if network is None else str(network), table, own)
     if out is not None:
         from crosscheck.config import tolerance_record
         from crosscheck.reporting.files import write_reports
@@ -248,5 +316,6 @@ def check(backward, forward=None, suite: str = "smoke", engines=None, dtypes=Non
                        "dtypes": ",".join(wanted) if wanted else None, "shard": None, "unavailable": unavailable,
                        "asked": list(result.asked), "printed_on_import": printed, "rerun": rerun,
                        "network": result.network, "tolerances": tolerance_record(table, sources),
+                       "engine_tolerances": own,
                        **({"known_failures": known.meta()} if known is not None else {})}, result.diagnosis)
     return result

@@ -8,14 +8,24 @@
     known-failures = "known-failures.toml"
     backward = "dnn.py:L_model_backward"
     forward = "dnn.py:L_model_forward"
+    activations = "relu,sigmoid"          # or an array, as --activations
+    losses = ["bce"]                      # as --losses
+    depths = [1, 2, 3]                    # as --depths
+    set = { lambd = 0.7 }                 # as --set lambd=0.7: keywords for the user's function
     out = "reports/latest"
 
 The file is found as pytest and ruff find theirs: from the working directory upwards, the
 first pyproject.toml that has a ``[tool.crosscheck]`` table (one without it is passed over;
 tables are never merged).  Paths (``known-failures``, the file of ``backward`` and
 ``forward``, ``out``) are relative to that file's folder.  Options on the command line win
-(``tolerances`` dtype by dtype).  Which command reads which key: ``READERS``.  An unknown key
-or a bad value is a ConfigError (a ValueError) with one line naming the file.
+(``tolerances`` dtype by dtype; ``--set`` replaces the table's ``set`` whole).  Which command
+reads which key: ``READERS``.  An unknown key or a bad value is a ConfigError (a ValueError)
+with one line naming the file.
+
+The keys that name or describe the user's code (``USER_CODE_KEYS``) go together: a
+``--backward`` on the command line drops them all from the table (``Config.for_options``), so
+that a parent folder's ``forward`` never runs beside another module's backward; without one,
+they go with the table's ``backward`` (none there: a ConfigError).
 """
 from __future__ import annotations
 
@@ -24,8 +34,11 @@ from pathlib import Path
 
 #: The key of each setting -> the argparse dest of the option it stands for.
 DESTS = {"suite": "suite", "engines": "engines", "dtypes": "dtypes", "tolerances": "tolerance",
-         "known-failures": "known_failures", "backward": "backward", "forward": "forward", "out": "out"}
+         "known-failures": "known_failures", "backward": "backward", "forward": "forward",
+         "activations": "activations", "losses": "losses", "depths": "depths", "set": "set", "out": "out"}
 KEYS = tuple(DESTS)
+#: The keys of the user's code: taken all together or not at all (a --backward given drops them).
+USER_CODE_KEYS = ("backward", "forward", "activations", "losses", "depths", "set")
 #: The commands that read the table, and the keys each one reads (the others ignore them).
 READERS = {
     "run": KEYS,
@@ -33,7 +46,7 @@ READERS = {
     "mutants": ("suite", "dtypes", "tolerances"),
     # the pytest plugin: options --crosscheck-<dest>; its suite comes from --crosscheck-suite or
     # pytest's own ini (crosscheck_suite), so that the table never adds items to a pytest run
-    "pytest": ("engines", "dtypes", "tolerances", "known-failures", "backward", "forward"),
+    "pytest": ("engines", "dtypes", "tolerances", "known-failures", *USER_CODE_KEYS),
 }
 #: Keys whose values are paths, relative to the pyproject.toml's folder.
 PATHS = ("known-failures", "backward", "forward", "out")
@@ -50,6 +63,27 @@ class Config:
 
     path: Path | None = None
     values: dict = field(default_factory=dict)
+
+    def without(self, keys) -> "Config":
+        """The same table without ``keys`` (e.g. USER_CODE_KEYS when --backward is given): they
+        are no default and run.json records nothing taken for them."""
+        return Config(self.path, {k: v for k, v in self.values.items() if k not in keys})
+
+    def for_options(self, command: str, backward=None, keywords=None) -> "Config":
+        """The table beside the options of ``command`` given elsewhere (the command line; the
+        plugin's options and ini): without every key of the user's code when ``backward`` is
+        given (a parent folder's forward never runs beside another module's backward), without
+        ``set`` when ``keywords`` (--set) are (they replace the table's whole; an appending
+        option would add to them).  ConfigError for keys of the user's code without the
+        table's ``backward`` when none is given: they go with no function."""
+        if backward is not None:
+            return self.without(USER_CODE_KEYS)
+        stray = [k for k in USER_CODE_KEYS if k in self.values and k in READERS.get(command, ())]
+        if stray and "backward" not in self.values:
+            raise ConfigError(f"{self.path} [tool.crosscheck]: {stray[0]} goes with backward, which the table does "
+                              f"not give (its keys of the user's code, {', '.join(USER_CODE_KEYS)}, are taken "
+                              "together, and all dropped by a --backward given)")
+        return self.without(("set",)) if keywords is not None else self
 
     def defaults(self, command: str, dests) -> dict:
         """{dest: value} for the parser of ``command`` (``dests``: the dests it has), to set as
@@ -169,6 +203,18 @@ def _value(key: str, value, folder: Path):
         return _names(value, DTYPES)
     if key == "tolerances":
         return _tolerances(value)
+    if key in ("activations", "losses"):
+        from crosscheck.reference import ACTIVATIONS, LOSSES
+
+        return _names(value, ACTIVATIONS if key == "activations" else LOSSES)
+    if key == "set":
+        return _keywords(value)
+    if key == "depths":
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(
+                str(v).isdigit() and int(v) >= 1 and not isinstance(v, bool) for v in items):
+            raise ValueError("expected numbers of layers >= 1, e.g. [1, 2, 3] or \"1,2,3\"")
+        return ",".join(str(int(v)) for v in items)
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a string")
     if key == "suite":
@@ -187,6 +233,29 @@ def _value(key: str, value, folder: Path):
     if key == "known-failures" and not resolved.is_file():
         raise ValueError(f"no file {resolved}")
     return str(resolved)
+
+
+def _keywords(value) -> list:
+    """{NAME = VALUE} -> ["NAME=VALUE", ...] as --set takes them (``repr`` of each value, which
+    must read back as the same Python literal: a number, string, boolean, array of them)."""
+    import ast
+    import keyword
+
+    if not isinstance(value, dict) or not value:
+        raise ValueError("expected a table of keyword arguments, e.g. { lambd = 0.7, keep_prob = 1.0 }")
+    out = []
+    for name, item in value.items():
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"{name!r} is not a Python parameter name")
+        text = repr(item)
+        try:
+            same = ast.literal_eval(text) == item
+        except (ValueError, SyntaxError):
+            same = False
+        if not same or isinstance(item, dict):
+            raise ValueError(f"{name}: expected a number, a string, a boolean or an array of them")
+        out.append(f"{name}={text}")
+    return out
 
 
 def _tolerances(value) -> dict:

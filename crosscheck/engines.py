@@ -84,17 +84,68 @@ def check_name(name: str) -> str:
     return name
 
 
+class ToleranceRefused(ValueError):
+    """An engine from outside the package whose own tolerance is looser than the sanity bound."""
+
+
+def own_tolerances(engines) -> dict:
+    """{name: {rtol, atol, scale, beyond_bound}} of the engines from outside the package that
+    are judged by a tolerance of their own (``Engine.tolerance``), not the dtype's table: the
+    reports show each (reporting/settings.py), as they show a ``--tolerance``."""
+    from crosscheck.adapters import ENGINES, VARIANTS
+    from crosscheck.scenarios.tolerances import bound
+
+    out = {}
+    for engine in engines:
+        tol = getattr(engine, "tolerance", None)
+        base = engine.name.partition("@")[0]
+        if tol is None or base in ENGINES or base in VARIANTS or base.startswith(MUTANT):  # built-in: measured
+            continue
+        beyond = [d for d in engine.dtypes if tol.rtol > bound(d)[0] or tol.atol > bound(d)[1]]
+        out[engine.name] = {"rtol": tol.rtol, "atol": tol.atol, "scale": tol.scale, "beyond_bound": beyond}
+    return out
+
+
+def refuse_loose(engines, force: bool, force_hint: str = "--force-tolerance") -> dict:
+    """``own_tolerances(engines)``; ToleranceRefused (one line) for one beyond the sanity bound
+    of a dtype the engine runs (scenarios/tolerances.py: bound), unless ``force``."""
+    from crosscheck.scenarios.tolerances import bound
+
+    found = own_tolerances(engines)
+    for name, tol in found.items():
+        if tol["beyond_bound"] and not force:
+            dtype = tol["beyond_bound"][0]
+            top_rtol, top_atol = bound(dtype)
+            raise ToleranceRefused(
+                f"engine {name} sets its own tolerance rtol {tol['rtol']:g}, atol {tol['atol']:g}, looser than the "
+                f"sanity bound for {dtype} (rtol <= {top_rtol:.3g}, atol <= {top_atol:.3g}); {force_hint} uses it "
+                "anyway")
+    return found
+
+
 @dataclass(frozen=True)
 class EngineSpec:
     """Engines by name on ``devices``, and a user's function.  Picklable: a spawned
-    worker rebuilds the same engines from it."""
+    worker rebuilds the same engines from it.  ``force_tolerance``: an engine's own
+    tolerance beyond the sanity bound is used (``--force-tolerance``), not refused."""
 
     names: tuple = ()
     devices: tuple = ("cpu",)
     user: object = None
+    force_tolerance: bool = False
 
     def build(self):
-        """(engines ready to run, in the order named; {name: reason} for those that cannot run)."""
+        """(engines ready to run, in the order named; {name: reason} for those that cannot run);
+        ToleranceRefused for an engine whose own tolerance is beyond the sanity bound."""
+        engines, unavailable = self._build()
+        try:
+            refuse_loose(engines, self.force_tolerance)
+        except ToleranceRefused:
+            close(engines)
+            raise
+        return engines, unavailable
+
+    def _build(self):
         engines, unavailable = [], {}
         for name in self.names:
             if name.startswith(MUTANT):
@@ -130,18 +181,21 @@ def close(engines) -> None:
 
 
 #: The options of a user's function, in the order a rerun command gives them.
-USER_FLAGS = ("backward", "forward", "activations", "timeout", "name")
+USER_FLAGS = ("backward", "forward", "activations", "losses", "depths", "set", "timeout", "name")
 
 
-def rerun_prefix(**flags) -> str:
+def rerun_prefix(force: bool = False, **flags) -> str:
     """``crosscheck run`` with the options of a user's function that were given (None: not
     given), and the tolerance overrides in force (``--tolerance``, or a config's: a rerun
     without them could pass where the run failed), the start of every rerun command."""
     from crosscheck.scenarios.tolerances import bound, overrides
 
-    prefix = "crosscheck run" + "".join(f" --{flag} {shlex.quote(str(flags[flag]))}"
-                                        for flag in USER_FLAGS if flags.get(flag) is not None)
-    forced = False
+    prefix = "crosscheck run"
+    for flag in USER_FLAGS:
+        value = flags.get(flag)
+        for one in (value if isinstance(value, (list, tuple)) else [] if value is None else [value]):
+            prefix += f" --{flag} {shlex.quote(str(one))}"  # --set is repeated, one NAME=VALUE each
+    forced = force  # an engine's own tolerance beyond the bound, forced in the run
     for dtype, tol in sorted(overrides().items()):
         prefix += f" --tolerance {dtype}={tol.rtol!r},{tol.atol!r}"
         forced = forced or tol.rtol > bound(dtype)[0] or tol.atol > bound(dtype)[1]

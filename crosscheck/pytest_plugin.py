@@ -36,7 +36,13 @@ def pytest_addoption(parser):
     group.addoption("--crosscheck-forward", default=None, metavar="FILE.py:FUNC",
                     help="the forward of a course-style --crosscheck-backward (default: L_model_forward beside it)")
     group.addoption("--crosscheck-activations", default=None,
-                    help="comma-separated: only networks of these activations apply to --crosscheck-backward")
+                    help="comma-separated: --crosscheck-backward computes networks of these activations only")
+    group.addoption("--crosscheck-losses", default=None,
+                    help="comma-separated: --crosscheck-backward computes these losses only")
+    group.addoption("--crosscheck-depths", default=None,
+                    help="comma-separated numbers of layers: --crosscheck-backward computes these depths only")
+    group.addoption("--crosscheck-set", action="append", default=None, metavar="NAME=VALUE",
+                    help="give the --crosscheck-backward (or forward) parameter NAME this value (repeatable)")
     group.addoption("--crosscheck-timeout", default=None, type=float,
                     help="seconds one scenario of --crosscheck-backward may take (default 10)")
     group.addoption("--crosscheck-known-failures", default=None, metavar="FILE",
@@ -51,7 +57,7 @@ def pytest_addoption(parser):
     group.addoption("--crosscheck-force-tolerance", action="store_true", default=False,
                     help="accept a --crosscheck-tolerance looser than the sanity bound")
     for name, text in INI.items():  # pytest's own ini files: [tool.pytest.ini_options], pytest.ini, ...
-        parser.addini(name, text, type="linelist" if name == "crosscheck_tolerances" else "string")
+        parser.addini(name, text, type="linelist" if name in ("crosscheck_tolerances", "crosscheck_set") else "string")
 
 
 #: The ini values of the plugin (pytest's ini files); an option on the command line wins over
@@ -64,6 +70,10 @@ INI = {
     "crosscheck_known_failures": "as --crosscheck-known-failures (relative to the ini file's folder)",
     "crosscheck_backward": "as --crosscheck-backward (FILE.py:FUNC, relative to the ini file's folder)",
     "crosscheck_forward": "as --crosscheck-forward (FILE.py:FUNC, relative to the ini file's folder)",
+    "crosscheck_activations": "as --crosscheck-activations",
+    "crosscheck_losses": "as --crosscheck-losses",
+    "crosscheck_depths": "as --crosscheck-depths",
+    "crosscheck_set": "lines NAME=VALUE, as --crosscheck-set",
 }
 _SETTINGS = pytest.StashKey[dict]()
 
@@ -90,10 +100,15 @@ def pytest_configure(config):
 
     if config.getoption("crosscheck_suite") is None:
         config.option.crosscheck_suite = _ini(config, "crosscheck_suite")
+    if config.getoption("crosscheck_suite") is None and config.getoption("crosscheck_backward"):
+        config.option.crosscheck_suite = "default"  # a user's function is checked on the default suite, as by run
     if config.getoption("crosscheck_suite") is None:
         return  # the plugin adds nothing unless asked, and reads no pyproject.toml then
     try:
-        table = load(config.invocation_params.dir)
+        # the keys of the user's code go together: a backward given here drops all of the table's
+        backward = config.getoption("crosscheck_backward") or _ini(config, "crosscheck_backward", path=True)
+        table = load(config.invocation_params.dir).for_options("pytest", backward,
+                                                                 config.getoption("crosscheck_set"))
         taken = {}
         for key in READERS["pytest"]:
             dest = f"crosscheck_{DESTS[key]}"
@@ -175,6 +190,9 @@ class CrosscheckSuite(pytest.Collector):
                 raise pytest.UsageError(f"--crosscheck-dtypes: unknown {bad[0]!r}; accepted: {', '.join(DTYPES)}")
             scenarios = [s for s in scenarios if s.dtype in wanted]
         engines = _engines(config)
+        for engine in engines:  # an engine's own tolerance beyond the bound: a usage error before any item
+            if ":" in engine and not engine.startswith("mutant:"):
+                _loaded(engine, config)
         backward = config.getoption("crosscheck_backward")
         if backward:
             _user_function(config)  # a file that cannot be loaded is a usage error, before any item
@@ -210,13 +228,17 @@ def _user_function(config):
         from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
         from crosscheck.adapters.user_code import UserCodeError
 
-        acts = config.getoption("crosscheck_activations")
+        def listed(name):
+            value = config.getoption(f"crosscheck_{name}")
+            return [a.strip() for a in value.split(",") if a.strip()] if value else None
+
         timeout = config.getoption("crosscheck_timeout")
         try:
+            depths = [int(d) for d in listed("depths")] if listed("depths") else None
             _ADAPTERS["user"] = resolve(user_function(
                 config.getoption("crosscheck_backward"), config.getoption("crosscheck_forward"),
-                activations=[a.strip() for a in acts.split(",") if a.strip()] if acts else None,
-                timeout=DEFAULT_TIMEOUT if timeout is None else timeout))[0]
+                activations=listed("activations"), timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                losses=listed("losses"), depths=depths, settings=config.getoption("crosscheck_set")))[0]
         except (ValueError, UserCodeError) as exc:
             raise pytest.UsageError(f"--crosscheck-backward: {exc}") from None
     return _ADAPTERS["user"]
@@ -244,14 +266,18 @@ def _loaded(engine: str, config):
     """One loaded engine per name and process (built by crosscheck.engines), or the
     reason it cannot run (a str)."""
     if engine not in _ADAPTERS:
-        from crosscheck.engines import EngineSpec
+        from crosscheck.engines import EngineSpec, ToleranceRefused
 
+        force = config.getoption("crosscheck_force_tolerance")
         if engine.startswith("backward:"):
             spec = EngineSpec(user=_user_function(config))
         else:
-            spec = EngineSpec((engine,))
+            spec = EngineSpec((engine,), force_tolerance=force)
         try:
             engines, unavailable = spec.build()
+        except ToleranceRefused as exc:  # as crosscheck run refuses it: a usage error, not a skip
+            raise pytest.UsageError(f"--crosscheck-engines: {exc}".replace("--force-tolerance",
+                                                                           "--crosscheck-force-tolerance")) from None
         except ValueError as exc:
             engines, unavailable = [], {engine: str(exc)}
         _ADAPTERS[engine] = engines[0] if engines else next(iter(unavailable.values()))
@@ -282,12 +308,15 @@ def _rerun(config) -> str:
     """The command line that reruns a failing item's scenario."""
     from crosscheck.engines import rerun_prefix
 
-    return rerun_prefix(**{flag: config.getoption(f"crosscheck_{flag}")
-                           for flag in ("backward", "forward", "activations", "timeout")})
+    return rerun_prefix(config.getoption("crosscheck_force_tolerance"),
+                        **{flag: config.getoption(f"crosscheck_{flag}")
+                           for flag in ("backward", "forward", "activations", "losses", "depths", "set", "timeout")})
 
 
 #: Per engine label: [items that were checked (passed or failed), items seen].
 _CHECKED: dict = {}
+#: Per engine label: the messages of its items that were not checked (skipped: not applicable, unsupported).
+_NOT_CHECKED: dict = {}
 #: Per entry of the known-failures file: [failing rows, scenario x engine pairs, checked rows].
 _KNOWN_COUNTS: dict = {}
 
@@ -296,6 +325,7 @@ def pytest_sessionstart(session):
     """A new session (pytest in pytest, too) builds its engines and counts afresh."""
     _ADAPTERS.clear()
     _CHECKED.clear()
+    _NOT_CHECKED.clear()
     _FILE.clear()
     _KNOWN_COUNTS.clear()
 
@@ -315,6 +345,28 @@ def pytest_runtest_logreport(report):
         counts[1] += 1
     elif not report.skipped:
         counts[0] += 1
+    elif isinstance(report.longrepr, tuple):  # (file, line, "Skipped: REASON"): why it was not checked
+        _NOT_CHECKED.setdefault(label, []).append(str(report.longrepr[2]).removeprefix("Skipped: "))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Per engine, one line: how many items were checked, and what was not checked and why
+    ("470 not applicable: 82 loss mse (no loss parameter); ..."), as run's headline says it."""
+    if not config.getoption("crosscheck_suite") or hasattr(config, "workerinput"):
+        return
+    import pandas as pd
+
+    from crosscheck.running.statuses import NOT_CHECKED
+    from crosscheck.running.verdict import why_not_checked
+
+    for label, (checked, seen) in _CHECKED.items():
+        messages = pd.Series(_NOT_CHECKED.get(label, []), dtype=str)
+        parts = [f"{checked} scenarios checked"]
+        for status in NOT_CHECKED:
+            mine = messages[messages.str.startswith(status)]
+            if len(mine):
+                parts.append(f"{len(mine)} {status}: {why_not_checked(mine)}")
+        terminalreporter.write_line(f"crosscheck: {label}: {', '.join(parts)}")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -110,6 +110,8 @@ def test_fuzz_takes_the_engines_and_commands_that_read_no_table_ignore_it(tmp_pa
     ('backward = "missing.py:f"', "no file"),
     ('backward = "nofunction.py"', "expected FILE.py:FUNC"),
     ('known-failures = "missing.toml"', "no file"),
+    ('activations = "relu,softsign"', "activations = \"relu,softsign\": unknown 'softsign'; accepted: sigmoid,"),
+    ("set = { when = 1979-05-27 }", "when: expected a number, a string, a boolean or an array of them"),
     ("out = 1", "expected a string"),
     ("suite = [", "cannot read"),
 ])

@@ -128,7 +128,7 @@ def test_the_api_gives_the_rows_of_the_command_line(single_run):
     args, code, cli = single_run("backward")
     target = args[args.index("--backward") + 1]
     assert code == 1
-    result = check(target, dtypes="float64", engines="numpy")
+    result = check(target, suite="smoke", dtypes="float64", engines="numpy")
     api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
               .itertuples(index=False, name=None))
     assert not result.passed and api == failing(cli)
@@ -148,7 +148,7 @@ def test_an_engine_asked_for_that_checks_nothing_fails_with_one_line(tmp_path, c
     assert code == 1 and "0 failed, 1 engine checked nothing -> FAIL" in out
     assert [line for line in out.splitlines() if line.startswith("engine fd checked no scenario")] == [
         "engine fd checked no scenario: every scenario was 10 unsupported; first: unsupported: engine fd runs "
-        "float64 scenarios only"]
+        "float64 scenarios only [float32]"]
     # not asked for by name (the default engines, float32 only): fd checks nothing, the run passes
     assert main(["run", "--suite", "smoke", "--dtypes", "float32", "--engines", "numpy,fd", "--out",
                  str(tmp_path), "-q"]) == 1
@@ -246,11 +246,51 @@ def test_check_runs_third_party_engines_with_the_rows_of_the_command_line(kind, 
 
     args, code, cli = single_run(kind)
     engines = args[args.index("--engines") + 1]
-    result = check(f"{COURSE_BACKWARD}:L_model_backward", dtypes="float64", engines=engines)  # a correct function
+    result = check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64",
+                   engines=engines)  # a correct function
     api = set(result.table.loc[~result.table["passed"].astype(bool), KEY].astype(str)
               .itertuples(index=False, name=None))
     assert code == 1 and not result.passed and api == failing(cli)
     assert set(result.table["engine"]) == {*engines.split(","), "L_model_backward"}
+
+
+LOOSE = ["--suite", "smoke", "--dtypes", "float64", "--engines", "toy_engines:ToyLoose", "--no-progress"]
+
+
+def test_an_engines_own_tolerance_is_held_to_the_bound_and_shown(toy_package, tmp_path, capsys):
+    """A third-party engine that sets ``tolerance = Tolerance(rtol=0.3)`` to hide a 25% slip in
+    dW: refused (exit 2, one line) on every door unless forced; forced, shown in every view."""
+    from crosscheck import check
+
+    bound = "sets its own tolerance rtol 0.3, atol 1e-08, looser than the sanity bound for float64"
+    assert main(["run", *LOOSE, "--out", str(tmp_path / "refused")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and bound in err and "--force-tolerance uses it anyway" in err
+    assert not (tmp_path / "refused" / "discrepancies.csv").exists()
+    with pytest.raises(ValueError, match="looser than the sanity bound"):
+        check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines="toy_engines:ToyLoose")
+    (tmp_path / "plugin").mkdir()
+    code, out = _pytest(tmp_path / "plugin", "--crosscheck-suite", "smoke", "--crosscheck-dtypes", "float64",
+                        "--crosscheck-engines", "toy_engines:ToyLoose")
+    assert code == 4 and bound in out and "--crosscheck-force-tolerance uses it anyway" in out
+    # forced: the run uses it, and every view says so
+    summary_file = tmp_path / "step-summary.md"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
+        assert main(["run", *LOOSE, "--force-tolerance", "--out", str(tmp_path / "forced")]) == 0
+    shown = "tolerance of engine toy_engines:ToyLoose: its own, rtol 0.3, atol 1e-08"
+    assert shown in capsys.readouterr().out
+    for view in ("summary.md", "report.html"):
+        assert shown in (tmp_path / "forced" / view).read_text(), view
+    assert shown in summary_file.read_text()
+    run_json = (tmp_path / "forced" / "run.json").read_text()
+    assert '"toy_engines:ToyLoose"' in run_json and "--force-tolerance" in run_json  # the rerun command forces it too
+    result = check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64",
+                   engines="toy_engines:ToyLoose", force_tolerance=True)
+    assert shown in repr(result) and shown in result._repr_html_()
+    # what it let through: dW 20% off, which the measured float64 table (rtol 1e-11) fails
+    dW = pd.read_csv(tmp_path / "forced" / "discrepancies.csv").query("check == 'reference' and quantity == 'dW'")
+    assert dW["passed"].all() and (dW["max_rel_err"] > 0.19).all() and (dW["rtol"] == 0.3).all()
 
 
 def test_the_correct_third_party_engine_passes_by_either_name(toy_package, tmp_path, capsys):

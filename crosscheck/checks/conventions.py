@@ -254,3 +254,34 @@ def older_dA_naming(trace, ref: Trace, tol: Tolerance):
         return None
     keys = {(q, l) for q, l in trace.given if q != "dA"} | {("dA", l - 1) for l in given}
     return replace(trace, dA={l - 1: trace.dA[l] for l in given}, given=frozenset(keys))
+
+
+def mean_cost_naming(trace, ref: Trace, tol: Tolerance, m: int):
+    """(the trace with its dZ, and dA where returned the same way, read as dJ/dZ of the mean
+    cost: multiplied by m; the quantities so read), or None.
+
+    cs231n's code (``dscores /= N``) returns dZ as the derivative of the mean cost J, the
+    article's per-example dZ divided by m.  Only when that explains every dZ the function
+    returned: each agrees with the reference's dZ[l] / m, and they do not all agree as
+    named (m = 1: nothing to tell apart).  Its dA are read the same way only when every dA
+    returned agrees with the reference's dA[l] / m; otherwise they are compared as named.
+    Its dW and db are compared as they are, so a 1/m slip there still fails.
+    """
+    if trace.given is None or not trace.dZ or m == 1:
+        return None
+    given = sorted(trace.dZ)
+    if all(agrees(ref.dZ.get(l), trace.dZ[l], tol) for l in given):
+        return None
+    if not all(ref.dZ.get(l) is not None and agrees(ref.dZ[l] / m, trace.dZ[l], tol) for l in given):
+        return None
+    scaled = {"dZ": {l: _times(trace.dZ[l], m) for l in given}}
+    if trace.dA and all(ref.dA.get(l) is not None and agrees(ref.dA[l] / m, trace.dA[l], tol) for l in trace.dA) \
+            and not all(agrees(ref.dA.get(l), trace.dA[l], tol) for l in trace.dA):
+        scaled["dA"] = {l: _times(trace.dA[l], m) for l in trace.dA}
+    return replace(trace, **scaled), tuple(scaled)
+
+
+def _times(values, m: int):
+    """m times a returned array, in its own dtype (what it is as the article names it)."""
+    values = np.asarray(values)
+    return values * values.dtype.type(m) if values.dtype.kind == "f" else values * m

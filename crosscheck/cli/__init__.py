@@ -8,7 +8,8 @@ for checked no scenario), 2 bad usage or bad input (one line on stderr, no trace
 the harness itself failed (one line on stderr saying where the traceback was saved).
 
 ``run``, ``fuzz`` and ``mutants`` read the project's ``[tool.crosscheck]`` table
-(crosscheck/config.py) as their defaults, so that an option on the command line wins; the
+(crosscheck/config.py) as their defaults, so that an option on the command line wins (a
+``--backward`` drops all the keys of the user's code, config.USER_CODE_KEYS); the
 tolerance overrides (``--tolerance``, the table's ``tolerances``) are in force around the
 command (scenarios/tolerances.py).  ``crosscheck --version`` prints the installed release.
 """
@@ -49,7 +50,8 @@ def _configured(argv):
     config = Config()
     try:
         if args.command in READERS:
-            config = load()
+            # the options given on the command line (args: parsed without the table) that drop keys
+            config = load().for_options(args.command, getattr(args, "backward", None), getattr(args, "set", None))
             if config.path is not None:
                 args = _parser(config).parse_args(argv)
         table, sources = ({}, {}) if not hasattr(args, "tolerance") else \

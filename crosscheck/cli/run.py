@@ -43,8 +43,18 @@ def add_parser(sub) -> None:
     run.add_argument("--forward", metavar="FILE.py:FUNC",
                      help="the forward of a course-style --backward (default: L_model_forward beside it)")
     run.add_argument("--activations", default=None,
-                     help="comma-separated: only networks of these activations apply to --backward "
-                     "(default: all for FUNC(parameters, X, Y, activations); probed for a course pair)")
+                     help="comma-separated: --backward computes networks of these activations only, the others "
+                     "are not applicable (default: the function's crosscheck_activations, else all for "
+                     "FUNC(parameters, X, Y, activations); probed for a course pair)")
+    run.add_argument("--losses", default=None,
+                     help="comma-separated: --backward computes these losses only (default: the function's "
+                     "crosscheck_losses, else all when it takes a loss parameter, bce when it does not)")
+    run.add_argument("--depths", default=None,
+                     help="comma-separated numbers of layers: --backward computes networks of these depths only "
+                     "(default: the function's crosscheck_depths, else all)")
+    run.add_argument("--set", action="append", default=None, metavar="NAME=VALUE",
+                     help="give the --backward (or --forward) parameter NAME this value, e.g. lambd=0 or "
+                     "keep_prob=1 (repeatable; VALUE as a Python literal)")
     run.add_argument("--timeout", type=float, default=None,
                      help="seconds one scenario of --backward may take before it is a failure (default 10)")
     run.add_argument("--name", help="the engine name of --backward in reports (default: FUNC)")
@@ -76,17 +86,22 @@ def _user_function(args):
     from crosscheck.adapters.user_backward import DEFAULT_TIMEOUT, resolve, user_function
     from crosscheck.adapters.user_code import UserCodeError
 
-    for flag in ("forward", "activations", "timeout"):
+    for flag in ("forward", "activations", "losses", "depths", "set", "timeout"):
         if getattr(args, flag) is not None and not args.backward:
             raise UsageError(f"--{flag} goes with --backward FILE.py:FUNC")
-    activations = None
-    if args.activations:
-        from crosscheck.reference import ACTIVATIONS
+    from crosscheck.reference import ACTIVATIONS, LOSSES
 
-        activations = names(args.activations, ACTIVATIONS, "activation")
+    activations = names(args.activations, ACTIVATIONS, "activation") if args.activations else None
+    losses = names(args.losses, LOSSES, "loss") if args.losses else None
+    depths = None
+    if args.depths:
+        try:
+            depths = [int(d) for d in args.depths.split(",") if d.strip()]
+        except ValueError:
+            raise UsageError(f"--depths {args.depths!r}: expected numbers of layers, e.g. 2,3") from None
     try:
         spec = user_function(args.backward, args.forward, args.name, activations,
-                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout)
+                             DEFAULT_TIMEOUT if args.timeout is None else args.timeout, losses, depths, args.set)
         return resolve(spec)
     except ValueError as exc:
         raise UsageError(f"--backward: {exc}") from None
@@ -125,7 +140,7 @@ def _problems(args):
 def main(args) -> int:
     from crosscheck.adapters import DEVICES
     from crosscheck.analyses.diagnosis import diagnose, diagnosis_lines
-    from crosscheck.engines import USER_FLAGS, EngineSpec, close, rerun_prefix
+    from crosscheck.engines import USER_FLAGS, EngineSpec, close, own_tolerances, rerun_prefix
     from crosscheck.reporting.files import write_reports
     from crosscheck.reporting.settings import settings_lines
     from crosscheck.reporting.step_summary import step_summary_path
@@ -159,8 +174,11 @@ def main(args) -> int:
     devices = tuple(names(args.device, DEVICES, "device"))
     out = writable(Path(args.out))
     junit = writable_file(args.junit_xml, "--junit-xml")
-    spec = EngineSpec(tuple(asked_names), devices, user)
-    engines, unavailable = spec.build()
+    spec = EngineSpec(tuple(asked_names), devices, user, args.force_tolerance)
+    try:
+        engines, unavailable = spec.build()
+    except ValueError as exc:  # an engine's own tolerance beyond the sanity bound
+        raise UsageError(str(exc)) from None
     missing = {n: r for n, r in unavailable.items() if "@" not in n}  # not installed, on any device
     if args.engines and missing:
         close(engines)
@@ -170,6 +188,9 @@ def main(args) -> int:
         print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
     if not engines:
         raise UsageError("no engine can run here")
+    from crosscheck.running.provenance import digests, user_files
+
+    read = digests(user_files(args, asked_names, user))  # the versions of the user's files this run reads
     start = time.perf_counter()
     progress = False if args.no_progress or args.quiet else None
     try:
@@ -178,7 +199,8 @@ def main(args) -> int:
 
             ready = {e.name for e in engines}
             workers_spec = EngineSpec(tuple(n for n in asked_names
-                                            if any(r == n or r.startswith(n + "@") for r in ready)), devices, user)
+                                            if any(r == n or r.startswith(n + "@") for r in ready)), devices, user,
+                                      args.force_tolerance)
             close(engines)
             result = run_parallel(chosen, workers_spec, args.workers, progress)
         else:
@@ -189,6 +211,10 @@ def main(args) -> int:
         from crosscheck.running.known import apply
 
         result = apply(result, known, judged=not args.shard)
+    now = digests(read)
+    if now != read:  # edited (or removed) while it ran: its rows come from no single version
+        changed = next(path for path in read if now.get(path) != read[path])
+        raise UsageError(f"{changed} changed while the run read it: run it again (no report written)")
     df = result.observations
     seconds = time.perf_counter() - start
     asked = spec.asked(named=bool(args.engines), engines=engines)
@@ -197,7 +223,11 @@ def main(args) -> int:
     meta = {"title": title, "suite": None if args.scenario or args.network else args.suite,
             "dtypes": args.dtypes, "shard": list(shard_of) if shard_of else None, "unavailable": unavailable,
             "asked": list(asked), "printed_on_import": printed_on_import}
-    meta["rerun"], meta["network"] = rerun_prefix(**{f: getattr(args, f) for f in USER_FLAGS}), args.network
+    meta["engine_tolerances"] = own_tolerances(engines)  # engines judged by a tolerance of their own
+    forced = any(t["beyond_bound"] for t in meta["engine_tolerances"].values())
+    meta["rerun"] = rerun_prefix(forced, **{f: getattr(args, f) for f in USER_FLAGS})
+    meta["network"] = args.network
+    meta["user_files"] = read  # merge refuses shards that read other versions of them
     # the overrides in force and the [tool.crosscheck] values taken (crosscheck/cli/__init__.py)
     meta["tolerances"], meta["config"] = getattr(args, "tolerance_record", {}), getattr(args, "config_record", None)
     if known is not None:

@@ -35,10 +35,23 @@ def tolerance_lines(meta: dict) -> list[str]:
             for dtype, t in ((meta or {}).get("tolerances") or {}).items()]
 
 
+def engine_tolerance_lines(meta: dict) -> list[str]:
+    """One line per engine judged by a tolerance of its own (crosscheck/engines.py:
+    own_tolerances), and whether it is beyond the sanity bound (then forced)."""
+    lines = []
+    for name, t in ((meta or {}).get("engine_tolerances") or {}).items():
+        beyond = t.get("beyond_bound") or []
+        lines.append(f"tolerance of engine {name}: its own, rtol {t['rtol']:g}, atol {t['atol']:g}, scale "
+                     f"{t.get('scale', 0.0):.2g} T, for every dtype instead of the measured table"
+                     + (f"; looser than the sanity bound for {', '.join(beyond)} (--force-tolerance)" if beyond else ""))
+    return lines
+
+
 def settings_lines(meta: dict) -> list[str]:
-    """The lines that follow the headline: the config file and values, then each override."""
+    """The lines that follow the headline: the config file and values, then each override,
+    then each engine judged by a tolerance of its own."""
     line = config_line(meta)
-    return ([line] if line else []) + tolerance_lines(meta)
+    return ([line] if line else []) + tolerance_lines(meta) + engine_tolerance_lines(meta)
 
 
 def settings_environment(meta: dict) -> dict[str, str]:
@@ -49,4 +62,6 @@ def settings_environment(meta: dict) -> dict[str, str]:
         env["config"] = line.removeprefix("config: ")
     for dtype, text in zip(((meta or {}).get("tolerances") or {}), tolerance_lines(meta)):
         env[f"tolerance {dtype}"] = text.removeprefix(f"tolerance {dtype} ")
+    for name, text in zip(((meta or {}).get("engine_tolerances") or {}), engine_tolerance_lines(meta)):
+        env[f"tolerance of {name}"] = text.partition(": ")[2]
     return env

@@ -49,6 +49,13 @@ COLUMNS = [
 #: naming (crosscheck/checks/conventions.py: older_dA_naming).
 OLDER_NAMING = ("convention (older course naming): the function's dA{l} is dJ/dA[{prev}], the derivative with "
                 "respect to layer {l}'s input, as the course's earlier notebooks name it; compared as dA[{prev}]")
+#: The message of dZ (and dA) rows that pass once read as derivatives of the mean cost
+#: (crosscheck/checks/conventions.py: mean_cost_naming).
+MEAN_COST = ("convention (mean-cost naming): the function's {q}{l} is dJ/d{Q}[{l}] of the mean cost, the article's "
+             "per-example {q}[{l}] divided by m (cs231n's dscores /= N); compared as m times it")
+#: The message of rows of a user's function returned in a wider dtype than the scenario's.
+WIDER = ("convention (wider dtype): returned {actual} for a {dtype} scenario (computed in the wider dtype); the "
+         "values agree within the {dtype} tolerance")
 DIFFERENCE_COLUMNS = ["scenario", "engine", "dtype", "difference"]
 PRINTED_COLUMNS = ["scenario", "engine", "output"]
 #: Columns that hold timings: the only ones that differ between two runs of a scenario.
@@ -76,10 +83,33 @@ def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
             "status": status, "message": message}
 
 
-def _blind(result: dict, biggest: float) -> float | None:
-    """max|expected| (``biggest``, its finite elements') when the row's absolute term covers
-    every value (a zero would pass), else None."""
-    return biggest if biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest else None
+def _blind(result: dict, biggest: float) -> str | None:
+    """Why the row could not have failed, or None: every expected value is exactly 0 (a 2x
+    or negated slip gives 0 too), or the row's absolute term covers every value (a zero would
+    pass).  ``biggest``: max|expected| over its finite elements."""
+    if biggest == 0 and result["numel"] > 0:
+        return ("inconclusive: every expected value is exactly 0 here (a layer whose gradient vanishes), so a "
+                "slip that multiplies it (2x, -1x) gives 0 too: not a check of the formula in this scenario")
+    if biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest:
+        return (f"inconclusive: the tolerance's absolute term {result['atol']:.3g} is as large as every value "
+                f"(max {biggest:.3g}; the terms that made it cancel), so even a zero would pass: not a check at "
+                "this precision")
+    return None
+
+
+def _wider(actual, dtype: str) -> str | None:
+    """The name of ``actual``'s dtype when it is a float dtype wider than the scenario's."""
+    from crosscheck.scenarios.dtypes import numpy_dtype
+
+    kind = np.asarray(actual).dtype
+    return kind.name if kind.kind == "f" and kind.itemsize > numpy_dtype(dtype).itemsize else None
+
+
+def not_run_message(status: str, exc) -> str:
+    """The message of the ``run`` row of a scenario an engine did not run: the reason, and
+    its cause in a few words in brackets (``short``), which headlines count by."""
+    short = getattr(exc, "short", None)
+    return f"{status}: {exc}" + (f" [{short}]" if short else "")
 
 
 def _missing_message(trace, quantity: str, layer: int) -> str:
@@ -90,10 +120,10 @@ def _missing_message(trace, quantity: str, layer: int) -> str:
 
 
 def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: float, status: str = FAIL,
-                     renamed: bool = False, scales: dict | None = None):
+                     renamed: dict | None = None, scales: dict | None = None):
     """Every observation of one engine on one scenario as report rows (``trace`` None: the
-    one ``run`` row, with ``status`` and ``error``; ``renamed``: the trace's dA keys were
-    read in the older course naming, conventions.older_dA_naming; ``scales``: the term
+    one ``run`` row, with ``status`` and ``error``; ``renamed``: {quantity: message} of the
+    quantities a naming convention read otherwise, ``read_as_named``; ``scales``: the term
     scales of budget.term_scales, for the tolerance's absolute term)."""
     scales = scales if scales is not None else term_scales(problem, ref)
     s = problem.scenario
@@ -131,14 +161,19 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else FAIL
-        covered = _blind(result, finite_peak) if status == PASS and obs.holds and obs.expected is not None else None
-        if covered is not None:
-            status = BLIND
-            result["message"] = (f"inconclusive in {s.dtype}: the tolerance's absolute term {result['atol']:.3g} is as "
-                                 f"large as every value (max {covered:.3g}; the terms that made it cancel), "
-                                 "so even a zero would pass: not a check at this precision")
-        if renamed and obs.check == "reference" and obs.quantity == "dA" and result["passed"]:
-            status, result["message"] = CONVENTION, OLDER_NAMING.format(l=obs.layer + 1, prev=obs.layer)
+        wider = (_wider(obs.actual, s.dtype) if trace.given is not None and not result["passed"]
+                 and result["mismatched"] == 0 and "dtype mismatch" in result["message"]
+                 and "shape mismatch" not in result["message"] else None)
+        if wider:  # a user's function computing in a wider dtype, its values right: a note, not a failure
+            result |= {"passed": True, "message": WIDER.format(actual=wider, dtype=s.dtype)}
+            status = CONVENTION
+        blind = _blind(result, finite_peak) if status == PASS and obs.holds and obs.expected is not None else None
+        if blind is not None:
+            status, result["message"] = BLIND, blind
+        if renamed and obs.check == "reference" and obs.quantity in renamed and result["passed"] and status == PASS:
+            status, result["message"] = CONVENTION, renamed[obs.quantity].format(
+                l=obs.layer + 1 if renamed[obs.quantity] is OLDER_NAMING else obs.layer, prev=obs.layer,
+                q=obs.quantity, Q=obs.quantity[1:])
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
                      # fd's error is its step size's, not a rounding budget's: no err_ku for it
@@ -148,6 +183,26 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
     if failing and trace.projections is None:
         _label_conventions(problem, engine.conventions, trace, [rows[i] for i in failing], ref)
     return rows
+
+
+def read_as_named(problem, ref: Trace, engine, trace) -> tuple:
+    """(the trace as the article names its quantities, {quantity: message} of those a naming
+    convention of a user's function read otherwise: the older course's dA, the mean cost's
+    dZ; conventions.py).  Other engines' traces, and a function's that needs neither, as they are."""
+    if trace is None or trace.given is None:
+        return trace, {}
+    from crosscheck.checks.conventions import mean_cost_naming, older_dA_naming
+
+    tol = engine.tolerance or tolerance(problem.scenario.dtype)
+    renamed = {}
+    older = older_dA_naming(trace, ref, tol)
+    if older is not None:
+        trace, renamed["dA"] = older, OLDER_NAMING
+    mean = mean_cost_naming(trace, ref, tol, problem.scenario.m)
+    if mean is not None:
+        trace, quantities = mean
+        renamed.update({q: MEAN_COST for q in quantities})
+    return trace, renamed
 
 
 def _label_conventions(problem, claims, trace, failing_rows: list[dict], ref: Trace) -> None:
@@ -225,26 +280,22 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             trace, status, error = None, FAIL, ""
             try:
                 if problem.scenario.dtype not in engine.dtypes:
-                    raise Unsupported(f"engine {engine.name} runs {', '.join(engine.dtypes)} scenarios only")
+                    raise Unsupported(f"engine {engine.name} runs {', '.join(engine.dtypes)} scenarios only",
+                                      f"{problem.scenario.dtype}")
                 traced = engine.trace(problem)
                 if not isinstance(traced, Trace):  # a third-party engine's slip: a failure row that says so
                     raise TypeError(f"trace returned {type(traced).__name__}, not a crosscheck.Trace")
                 trace = traced
             except NotApplicable as exc:
-                status, error = NOT_APPLICABLE, f"not applicable: {exc}"
+                status, error = NOT_APPLICABLE, not_run_message(NOT_APPLICABLE, exc)
             except Unsupported as exc:
-                status, error = UNSUPPORTED, f"unsupported: {exc}"
+                status, error = UNSUPPORTED, not_run_message(UNSUPPORTED, exc)
             except UserCodeError as exc:  # a user's function raised, timed out or died
                 error = str(exc)
             except Exception as exc:  # an engine that crashes is a failure row, not a crash
                 error = f"engine raised {type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - start
-            renamed = False
-            if trace is not None and trace.given is not None:  # a user's function: which dA naming?
-                from crosscheck.checks.conventions import older_dA_naming
-
-                older = older_dA_naming(trace, ref, engine.tolerance or tolerance(problem.scenario.dtype))
-                trace, renamed = (older, True) if older is not None else (trace, False)
+            trace, renamed = read_as_named(problem, ref, engine, trace)
             records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed, scales)
             rows.extend(records)
             where.extend(_where(problem, engine, trace, records, scales))

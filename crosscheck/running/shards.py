@@ -1,8 +1,11 @@
 """A suite cut into shards (``--shard K/N``), and the report of the whole suite from the
 outputs of its shards (``crosscheck merge``).
 
-Rows are put back in suite order (scenario by scenario, engines in the order they ran),
-so the merged CSVs are the ones a single run writes, timing columns aside.
+Shards make a whole only when they ran the same suite, dtypes, engines, tolerances and
+known failures, from the same versions of the user's files (run.json's ``user_files``,
+running/provenance.py).  Rows are put back in suite order (scenario by scenario, engines
+in the order they ran), so the merged CSVs are the ones a single run writes, timing
+columns aside.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import pandas as pd
 from crosscheck.reporting.regressions import OLDER_COLUMNS
 from crosscheck.reporting.versions import check_schema
 from crosscheck.running.known import fingerprint
+from crosscheck.running.provenance import differing
 from crosscheck.running.runner import RunResult, join
 from crosscheck.scenarios import suite
 
@@ -71,6 +75,9 @@ def merge(folders) -> tuple[RunResult, dict]:
             raise ValueError("the shards ran different engines (--engines, --backward, --mutant)")
         if fingerprint(m) != fingerprint(first):
             raise ValueError("the shards ran with different --known-failures files (or --strict-known)")
+    stale = differing(metas)  # shard 1 of one version of the user's file, shard 2 of another: no single run
+    if stale:
+        raise ValueError(stale)
     n = first["shard"][1]
     have = sorted(m["shard"][0] for m in metas)
     twice = sorted({k for k in have if have.count(k) > 1})

@@ -7,9 +7,11 @@ PASS.  Rows a ``--known-failures`` file lists pass (status ``known``); under
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from crosscheck.running.statuses import BLIND, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import BLIND, CONVENTION, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,15 +53,50 @@ def passed(df: pd.DataFrame, asked=(), known=None) -> bool:
             and (known is None or known.passed))
 
 
+#: The cause in brackets at the end of a ``run`` row's message (runner.not_run_message).
+_SHORT = re.compile(r" \[([^\[\]]+)\]$")
+#: The name of a convention in a row's message: "convention (NAME): ...".
+_CONVENTION = re.compile(r"^convention \(([^)]+)\)")
+
+
+def why_not_checked(messages: pd.Series, limit: int = 3) -> str:
+    """The causes of ``messages`` (the run rows of one status) in a few words each, the
+    commonest first: "tanh (declared)", or "100 tanh (declared); 38 loss mse (no loss
+    parameter)"; a row without a bracketed cause counts by its reason, cut short."""
+    def cause(message: str) -> str:
+        found = _SHORT.search(message)
+        if found:
+            return found[1]
+        reason = message.partition(": ")[2] or message
+        return reason if len(reason) <= 60 else reason[:57] + "..."
+
+    counts = messages.map(cause).value_counts(sort=True)
+    if len(counts) == 1:
+        return counts.index[0]
+    shown = counts if len(counts) <= limit + 1 else counts.head(limit)
+    text = "; ".join(f"{n} {label}" for label, n in shown.items())
+    rest = counts.iloc[len(shown):]
+    return text + (f"; {rest.sum()} for {len(rest)} other causes (discrepancies.csv)" if len(rest) else "")
+
+
 def engine_lines(df: pd.DataFrame) -> list[str]:
-    """'NAME: N scenarios checked, K not applicable, U unsupported, F failed' per engine."""
+    """Per engine, one line: 'NAME: N scenarios checked, K not applicable: WHY, U unsupported:
+    WHY, F failed', then the rows shown apart (known failures, conventions by name, rows
+    that could not have failed)."""
     lines = []
     for row in engine_counts(df).itertuples(index=False):
+        part = df[df["engine"] == row.engine]
+        runs = part[part["check"] == RUN]
         parts = [f"{row.checked} scenarios checked"]
-        parts += [f"{n} {what}" for n, what in ((row[3], "not applicable"), (row.unsupported, "unsupported")) if n]
-        blind = int(((df["engine"] == row.engine) & (df["status"] == BLIND)).sum())
-        known = df.loc[(df["engine"] == row.engine) & (df["status"] == KNOWN), "scenario"].nunique()
+        for n, what in ((row[3], NOT_APPLICABLE), (row.unsupported, UNSUPPORTED)):
+            if n:
+                parts.append(f"{n} {what}: {why_not_checked(runs.loc[runs['status'] == what, 'message'])}")
+        blind = int((part["status"] == BLIND).sum())
+        known = part.loc[part["status"] == KNOWN, "scenario"].nunique()
+        named = part.loc[part["status"] == CONVENTION, "message"].str.extract(_CONVENTION)[0].value_counts()
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
                      + (f", {known} with known failures" if known else "")
-                     + (f" ({blind} rows inconclusive at this precision: a zero would pass them)" if blind else ""))
+                     + (f", conventions: {', '.join(f'{name} ({n} rows)' for name, n in named.items())}"
+                        if len(named) else "")
+                     + (f" ({blind} rows inconclusive: they could not have failed)" if blind else ""))
     return lines

@@ -51,11 +51,18 @@ def test_only_the_required_keys_makes_no_dZ_or_identity_rows(tmp_path):
     assert code == 0 and set(df["quantity"]) == {"dW", "db"} and set(df["check"]) == {"reference"}
 
 
-def test_not_implemented_is_unsupported_not_a_failure(tmp_path):
+def test_not_implemented_is_a_failure_unless_the_network_is_declared_out(tmp_path):
     code, df = _run(tmp_path, "no_leaky_relu", "--suite", "smoke")
-    unsupported = df[df["status"] == "unsupported"]
-    assert code == 0 and unsupported["scenario"].str.contains("leaky_relu").all() and len(unsupported) == 8
-    assert "unsupported: leaky_relu is not supported" in unsupported["message"].iloc[0]
+    failed = df[~df["passed"].astype(bool)]
+    assert code == 1 and len(failed) == 8 and failed["scenario"].str.contains("leaky_relu").all()
+    assert "no_leaky_relu raised NotImplementedError: leaky_relu is not supported (at course_backward.py:80 in " \
+           "no_leaky_relu): unfinished code fails; if no_leaky_relu is not meant to compute" in failed["message"].iloc[0]
+    assert "unsupported" not in set(df["status"])
+    code, df = _run(tmp_path / "declared", "no_leaky_relu", "--suite", "smoke", "--activations",
+                    "sigmoid,tanh,relu,identity")
+    out = df[df["status"] == "not applicable"]
+    assert code == 0 and len(out) == 8 and out["scenario"].str.contains("leaky_relu").all()
+    assert out["message"].str.endswith("[leaky_relu (declared)]").all()
 
 
 def test_misbehaving_function_gives_clear_failure_rows_and_the_run_goes_on(tmp_path):

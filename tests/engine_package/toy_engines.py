@@ -1,9 +1,10 @@
 """Two engines as a framework author writes them, with nothing but ``crosscheck``'s public
 names: ``ToyEngine``, backprop written out in NumPy, and ``ToySlip``, the same with a
-planted slip (dW without its 1/m), which every path must report."""
+planted slip (dW without its 1/m), which every path must report; ``ToyLoose``, a slip of 25%
+in dW behind a tolerance of its own (rtol 0.3), which must be refused or shown."""
 import numpy as np
 
-from crosscheck import Engine, NotApplicable, Trace
+from crosscheck import Engine, NotApplicable, Tolerance, Trace
 
 #: g(Z) and g'(Z, A) of the activations the toy engines run.
 G = {
@@ -42,3 +43,12 @@ class ToySlip(ToyEngine):
 
     def dW(self, dZ, A_prev, m):
         return dZ @ A_prev.T
+
+
+class ToyLoose(ToyEngine):
+    """ToyEngine with dW 25% too large, judged by a tolerance of its own that lets it pass."""
+
+    tolerance = Tolerance(rtol=0.3, atol=1e-8)
+
+    def dW(self, dZ, A_prev, m):
+        return 1.25 * (dZ @ A_prev.T) / m

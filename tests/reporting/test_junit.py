@@ -128,7 +128,7 @@ def test_unsupported_runs_are_skipped_with_the_reason_and_an_idle_engine_fails(r
     cases = _cases(xml)
     skipped = {c.get("name"): c.find("skipped").get("message") for c in cases if c.find("skipped") is not None}
     assert skipped == reasons.to_dict() and len(skipped) == 10
-    assert set(skipped.values()) == {"unsupported: engine fd runs float64 scenarios only"}
+    assert set(skipped.values()) == {"unsupported: engine fd runs float64 scenarios only [float32]"}
     idle = [c for c in cases if c.get("name") == IDLE_CASE]
     assert len(idle) == 1 and idle[0].get("classname") == "fd"
     assert idle[0].find("failure").get("message").startswith("engine fd checked no scenario: every scenario was 10")

@@ -164,15 +164,15 @@ def test_check_gives_the_command_lines_labels(listed, planted):
 
     path, _, single = listed
     target = f"{COURSE_BACKWARD}:L_model_backward"  # a correct function, beside the engines of the run
-    plain = check(target, dtypes="float64", engines=f"numpy,{MUTANT}")
-    result = check(target, dtypes="float64", engines=f"numpy,{MUTANT}", known_failures=path)
+    plain = check(target, suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}")
+    result = check(target, suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}", known_failures=path)
     assert not plain.passed and result.passed
     table = result.table
     assert set(table.loc[table["status"] == "known", KEY].astype(str).itertuples(index=False, name=None)) == \
         rows(single, "known")
     assert (table["status"] != "fail").all() and set(result.known["outcome"].str.split(":").str[0]) == {"known"}
     # the entries as a list of mappings: the same rows
-    again = check(target, dtypes="float64", engines=f"numpy,{MUTANT}", known_failures=entries_for(planted[2]))
+    again = check(target, suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}", known_failures=entries_for(planted[2]))
     assert again.passed and again.table["status"].equals(table["status"])
 
 
@@ -211,7 +211,7 @@ def test_a_list_of_some_of_the_failing_rows_leaves_the_run_failing(planted, tmp_
         main(["run", *ARGS, "--known-failures", str(path), "--shard", f"{k}/2", "--out", str(tmp_path / f"s{k}")])
     assert main(["merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "m")]) == 1
     assert rows(tmp_path / "m", "fail") == rest
-    result = check(f"{COURSE_BACKWARD}:L_model_backward", dtypes="float64", engines=f"numpy,{MUTANT}",
+    result = check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
                    known_failures=path)
     assert not result.passed
     code, out = _pytest(tmp_path, *PLUGIN, f"--crosscheck-known-failures={path}")
@@ -247,9 +247,9 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
                  "-q"]) == 1
     out = capsys.readouterr().out
     assert "0 failed, 50 known failures -> FAIL" in out and f"{fixed} (strict: this fails the run)" in out
-    assert not check(f"{COURSE_BACKWARD}:L_model_backward", dtypes="float64", engines=f"numpy,{MUTANT}",
+    assert not check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
                      known_failures=path, strict_known=True).passed
-    assert check(f"{COURSE_BACKWARD}:L_model_backward", dtypes="float64", engines=f"numpy,{MUTANT}",
+    assert check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
                  known_failures=path).passed
 
 

@@ -1,0 +1,142 @@
+"""Wrong (and a few right) backward functions written to walk through a door of the verdict:
+a status that is not ``fail`` or a reading that excuses a value (issue: a PASS means what it
+says).  Each is the dictionary contract ``FUNC(parameters, X, Y, activations[, loss])``,
+written as a learner writes it; tests/adapters/test_a_pass_means_what_it_says.py runs them.
+"""
+import numpy as np
+
+
+def _g(name, Z):
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-Z))
+    if name == "tanh":
+        return np.tanh(Z)
+    if name == "relu":
+        return np.maximum(0, Z)
+    if name == "leaky_relu":
+        return np.where(Z > 0, Z, 0.01 * Z)
+    if name == "identity":
+        return Z
+    raise ValueError(f"activation {name}")
+
+
+def _g_prime(name, Z, A, mask_dtype=None):
+    if name == "sigmoid":
+        return A * (1 - A)
+    if name == "tanh":
+        raise NotImplementedError()  # the assignment's stub, left as it was
+    if name == "relu":
+        return (Z > 0).astype(mask_dtype or Z.dtype)
+    if name == "leaky_relu":
+        return np.where(Z > 0, 1, 0.01).astype(Z.dtype)
+    return np.ones_like(Z)
+
+
+def _backward(parameters, X, Y, activations, mask_dtype=None, tanh=False):
+    """The course's recursion with bce (per-example dZ, dA; dW, db of the batch mean)."""
+    caches, A = [], X
+    for l, name in enumerate(activations, start=1):
+        Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
+        caches.append((A, Z))
+        A = _g(name, Z)
+    L, m = len(caches), X.shape[1]
+    grads = {}
+    dZ = A - Y
+    for l in reversed(range(1, L + 1)):
+        A_prev, Z = caches[l - 1]
+        if l < L:
+            name = activations[l - 1]
+            g_prime = 1 - np.tanh(Z) ** 2 if tanh and name == "tanh" else \
+                _g_prime(name, Z, _g(name, Z), mask_dtype)
+            dZ = grads["dA" + str(l)] * g_prime
+        grads["dZ" + str(l)] = dZ
+        grads["dW" + str(l)] = dZ @ A_prev.T / m
+        grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
+        grads["dA" + str(l - 1)] = parameters["W" + str(l)].T @ dZ
+    return grads
+
+
+def tanh_stub(parameters, X, Y, activations):
+    """tanh's derivative is still ``raise NotImplementedError()``: unfinished, so wrong."""
+    return _backward(parameters, X, Y, activations)
+
+
+def tanh_stub_declared(parameters, X, Y, activations):
+    """The same stub, with what it computes declared (tanh left out)."""
+    return _backward(parameters, X, Y, activations)
+
+
+tanh_stub_declared.crosscheck_activations = ("sigmoid", "relu", "leaky_relu", "identity")
+
+
+def correct(parameters, X, Y, activations):
+    return _backward(parameters, X, Y, activations, tanh=True)
+
+
+_CACHE = {}
+
+
+def shape_cache(parameters, X, Y, activations):
+    """Caches its gradients by the network's shape and never invalidates them: right on the
+    first data of a shape, wrong on every other draw of it."""
+    key = (tuple(v.shape for v in parameters.values()), X.shape, tuple(activations))
+    if key not in _CACHE:
+        _CACHE[key] = _backward(parameters, X, Y, activations, tanh=True)
+    return _CACHE[key]
+
+
+def colliding_keys(parameters, X, Y, activations):
+    """dW1 negated, and the right dW1 again as "dW01": both name layer 1."""
+    grads = _backward(parameters, X, Y, activations, tanh=True)
+    grads["dW01"] = grads["dW1"]
+    grads["dW1"] = -grads["dW1"]
+    return grads
+
+
+def stray_layer(parameters, X, Y, activations):
+    """A gradient for a layer the network does not have (as if it always returned 9 layers)."""
+    grads = _backward(parameters, X, Y, activations, tanh=True)
+    grads["dW9"] = np.zeros((1, 1))
+    return grads
+
+
+def mean_cost_dZ(parameters, X, Y, activations):
+    """cs231n's naming: dZ and dA are derivatives of the mean cost (``dscores /= N``); dW and
+    db are right."""
+    grads = _backward(parameters, X, Y, activations, tanh=True)
+    m = X.shape[1]
+    return {k: v / m if k[:2] in ("dZ", "dA") else v for k, v in grads.items()}
+
+
+def mean_cost_dZ_twice(parameters, X, Y, activations):
+    """The same naming, with the 1/m applied a second time in dW: wrong."""
+    grads = mean_cost_dZ(parameters, X, Y, activations)
+    m = X.shape[1]
+    return {k: v / m if k[:2] == "dW" else v for k, v in grads.items()}
+
+
+def int_mask(parameters, X, Y, activations):
+    """Right, with an int64 ReLU mask that turns float32 data into float64 gradients."""
+    return _backward(parameters, X, Y, activations, mask_dtype=np.int64, tanh=True)
+
+
+def dZL_A_minus_Y(parameters, X, Y, activations, loss):
+    """dZ[L] = A - Y for every loss: right for the canonical pairs, wrong for a sigmoid or
+    tanh output with mse."""
+    caches, A = [], X
+    for l, name in enumerate(activations, start=1):
+        Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
+        caches.append((A, Z))
+        A = np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True) if name == "softmax" else _g(name, Z)
+    L, m = len(caches), X.shape[1]
+    grads, dZ = {}, A - Y
+    for l in reversed(range(1, L + 1)):
+        A_prev, Z = caches[l - 1]
+        if l < L:
+            name = activations[l - 1]
+            g_prime = 1 - np.tanh(Z) ** 2 if name == "tanh" else _g_prime(name, Z, _g(name, Z))
+            dZ = grads["dA" + str(l)] * g_prime
+        grads["dW" + str(l)] = dZ @ A_prev.T / m
+        grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
+        grads["dA" + str(l - 1)] = parameters["W" + str(l)].T @ dZ
+    return grads
