@@ -130,7 +130,7 @@ def test_a_parent_forward_without_backward_is_dropped_by_a_backward_and_refused_
     err = capsys.readouterr().err
     assert err == (f"crosscheck: error: {course / 'pyproject.toml'} [tool.crosscheck]: forward goes with backward, "
                    "which the table does not give (its keys of the user's code, backward, forward, activations, "
-                   "losses, set, are taken together, and all dropped by a --backward given)\n")
+                   "losses, depths, set, are taken together, and all dropped by a --backward given)\n")
 
 
 TUNED = """
