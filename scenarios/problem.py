@@ -5,13 +5,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crosscheck.reference.network import forward
+from crosscheck.reference.activations import ACTIVATIONS
+from crosscheck.reference.network import forward, trace
 from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
 from crosscheck.scenarios.spec import Scenario
+from crosscheck.scenarios.tails import has_tail, tail_thresholds
 
 #: Standard deviation of the inputs X per input regime: ``wide`` drives the
 #: saturating activations (sigmoid, tanh) into their flat tails.
-INPUT_SCALE = {"normal": 1.0, "soft": 1.0, "wide": 3.0, "zeros": 1.0, "saturated": 1.0}
+INPUT_SCALE = {"normal": 1.0, "soft": 1.0, "wide": 3.0, "zeros": 1.0, "saturated": 1.0, "tails": 1.0}
+#: ``tails``: each hidden layer whose activation has a tail (scenarios/tails.py) has W[l]
+#: and b[l] multiplied by the one factor that puts the batch's most extreme z on each side
+#: with a tail at TAIL_REACH times that side's threshold (so both tails of sigmoid and
+#: tanh, the negative one of softplus, silu, elu, gelu); the output layer keeps the
+#: margins: W[L] is divided by the root mean square of A[L-1] where that is above 1
+#: (activations that grow with z; after sigmoid and tanh W[L] is the one drawn).
+TAIL_REACH = 1.25
+#: The regimes whose draws are redrawn whole when a layer's gradient vanishes exactly
+#: (``dead_layers``) or, for ``tails``, when a hidden layer misses a tail (``tails_missed``).
+REDRAWN = ("normal", "soft", "tails")
 #: ``saturated``: W[L] and b[L] are multiplied by this, so that some outputs reach
 #: z >= SATURATED_Z, where float32 rounds sigmoid(z) to exactly 1.
 SATURATED_SCALE = 12.0
@@ -92,9 +104,27 @@ def build_problem(scenario: Scenario) -> Problem:
     first quarter of the examples, so their Z is exactly 0 there (when the layers between
     map 0 to 0: tanh, identity, relu, leaky_relu).  ``saturated`` (float32):
     W[L] and b[L] scaled by 12 and every output either inside the margins or at
-    z >= 17.5, where float32 rounds sigmoid(z) to exactly 1.
+    z >= 17.5, where float32 rounds sigmoid(z) to exactly 1.  ``tails``: the hidden layers
+    scaled out to their activations' tails (TAIL_REACH), then the same redraws as ``normal``.
+
+    In the ``normal``, ``soft`` and ``tails`` regimes a draw in which some layer's float64
+    reference dZ[l] is exactly zero everywhere (dead ReLU layers: every dW[l], db[l] is then
+    exactly 0, and a dW of twice the truth agrees with it) is drawn again whole, X, Y and
+    the parameters, from the same rng (``dead_layers``); in ``tails`` so is a draw whose
+    hidden layers miss a tail after the redraws of examples (``tails_missed``).  After
+    MAX_REDRAWS the last draw is kept.
     """
     rng = np.random.default_rng(scenario.seed)
+    problem = _draw(scenario, rng)
+    for _ in range(MAX_REDRAWS if scenario.regime in REDRAWN else 0):
+        if not (dead_layers(problem) or tails_missed(problem)):
+            break
+        problem = _draw(scenario, rng)
+    return problem.astype(numpy_dtype(scenario.dtype))
+
+
+def _draw(scenario: Scenario, rng) -> Problem:
+    """One draw of build_problem, in float64."""
     sizes, m = scenario.layer_sizes, scenario.m
     X = rng.standard_normal((sizes[0], m)) * INPUT_SCALE[scenario.regime]
     Y = _targets(scenario, rng)
@@ -110,6 +140,8 @@ def build_problem(scenario: Scenario) -> Problem:
         L = scenario.depth
         parameters[f"W{L}"] = parameters[f"W{L}"] * SATURATED_SCALE
         parameters[f"b{L}"] = parameters[f"b{L}"] * SATURATED_SCALE
+    if scenario.regime == "tails":
+        parameters = _out_to_the_tails(X, parameters, scenario.activations)
     problem = Problem(scenario, X, Y, parameters)
     if scenario.regime != "wide":  # ``wide`` is meant to reach the flat tails and the kinks
         problem = _well_conditioned(problem, rng)
@@ -117,7 +149,47 @@ def build_problem(scenario: Scenario) -> Problem:
         X = problem.X.copy()
         X[:, : max(1, int(ZERO_SHARE * m))] = 0.0
         problem = Problem(scenario, X, problem.Y, problem.parameters)
-    return problem.astype(numpy_dtype(scenario.dtype))
+    return problem
+
+
+def _out_to_the_tails(X, parameters: dict, activations) -> dict:
+    """The ``tails`` regime's parameters (see TAIL_REACH), layer by layer from X."""
+    parameters, A, L = dict(parameters), X, len(activations)
+    for l, name in enumerate(activations[:-1], start=1):
+        Z = parameters[f"W{l}"] @ A + parameters[f"b{l}"]
+        if has_tail(name):
+            ratios = [t / z for t, z in zip(tail_thresholds(name), (Z.min(), Z.max())) if t is not None and t * z > 0]
+            factor = TAIL_REACH * max(ratios, default=1.0)  # no z on a side: tails_missed redraws it
+            parameters[f"W{l}"], parameters[f"b{l}"] = parameters[f"W{l}"] * factor, parameters[f"b{l}"] * factor
+            Z = Z * factor
+        A = ACTIVATIONS[name].g(Z)
+    rms = float(np.sqrt(np.mean(A * A)))
+    if rms > 1:
+        parameters[f"W{L}"] = parameters[f"W{L}"] / rms
+    return parameters
+
+
+def tails_missed(p: Problem) -> list[int]:
+    """The hidden layers of a ``tails`` problem whose pre-activations do not reach each of
+    their activation's tail thresholds (float64 forward); [] in the other regimes."""
+    if p.scenario.regime != "tails":
+        return []
+    q = p.astype(np.float64)
+    _, Z = forward(q.parameters, q.X, p.scenario.activations)
+    missed = []
+    for l, name in enumerate(p.scenario.activations[:-1], start=1):
+        low, high = tail_thresholds(name)
+        if (low is not None and Z[l].min() > low) or (high is not None and Z[l].max() < high):
+            missed.append(l)
+    return missed
+
+
+def dead_layers(p: Problem) -> list[int]:
+    """The layers whose float64 reference dZ[l] is exactly zero for every unit and example."""
+    q = p.astype(np.float64)
+    with np.errstate(all="ignore"):  # a saturated output's dA[L] is inf (the conventions suite): not a warning
+        t = trace(q.parameters, q.X, q.Y, p.scenario.activations, loss=p.scenario.loss)
+    return sorted(l for l, dZ in t.dZ.items() if not np.any(dZ))
 
 
 #: mse targets by output activation: inside the range the output can reach.
@@ -167,8 +239,6 @@ def underflows(p: Problem) -> bool:
     lies below the dtype's smallest normal number: an engine differentiating J in that
     dtype (torch, jax) gets subnormals or zeros there, a range effect, not a formula."""
     import ml_dtypes
-
-    from crosscheck.reference.network import trace
 
     tiny = float(ml_dtypes.finfo(numpy_dtype(p.scenario.dtype)).tiny)
     q = p.astype(np.float64)

@@ -3,7 +3,8 @@
 An id reads ``relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``: activations (one per layer),
 layer sizes ``n_x-n_1-...-n_L``, batch size, dtype, seed; then the loss when it is not
 the article's ``bce`` (``_cce``, ``_mse``), then the input regime when it is not
-``normal`` (``_soft``: soft labels; ``_wide``: wide inputs), e.g.
+``normal`` (``_soft``: soft labels; ``_wide``: wide inputs; ``_tails``: hidden layers scaled out
+to their activations' tails), e.g.
 ``tanh-softmax_4-5-3_m8_float64_s0_cce``.  ``Scenario.from_id`` parses it back.
 """
 from __future__ import annotations
@@ -17,9 +18,10 @@ from crosscheck.scenarios.dtypes import DTYPES  # float64, float32, float16, bfl
 
 #: ``normal``: X ~ N(0, 1), hard labels; ``soft``: the same with soft labels y in (0.05, 0.95);
 #: ``wide``: X ~ N(0, 9), nothing redrawn; ``zeros``: exact zeros in the Z of ReLU-type
-#: layers; ``saturated``: float32 sigmoid outputs that round to exactly 1 (see
-#: scenarios/problem.py; the last two are for the convention pack).
-REGIMES = ("normal", "soft", "wide", "zeros", "saturated")
+#: layers; ``saturated``: float32 sigmoid outputs that round to exactly 1 (these two are
+#: for the convention pack); ``tails``: hidden pre-activations that reach the z where the
+#: derivative has decayed to TAIL_FRACTION of its peak (scenarios/problem.py, tails.py).
+REGIMES = ("normal", "soft", "wide", "zeros", "saturated", "tails")
 
 _ID = re.compile(
     r"^(?P<acts>[a-z_]+(?:-[a-z_]+)*)_(?P<sizes>\d+(?:-\d+)+)_m(?P<m>\d+)"

@@ -1,7 +1,8 @@
-"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (532), ``full`` (every
-activation, soft labels, every output/loss pair), ``losses`` (the output/loss pairs on the
-default suite's networks), ``gelu-defaults`` (16, for the engines that rely on their
-framework's GELU).  ``crosscheck scenarios --suite NAME`` lists and counts them.
+"""Named suites: ``smoke`` (20 scenarios, seconds), ``default`` (580), ``full`` (every
+activation, soft labels, every output/loss pair, the tails of every activation), ``losses``
+(the output/loss pairs on the default suite's networks), ``gelu-defaults`` (16, for the
+engines that rely on their framework's GELU), ``tails`` (28, the full suite's networks that
+reach every activation's tails).  ``crosscheck scenarios --suite NAME`` lists and counts them.
 
 The default suite is built to expose a wrong formula, not only to run one:
 - depths 1 (the article's logistic regression), 2, 3 and 5;
@@ -14,14 +15,21 @@ The default suite is built to expose a wrong formula, not only to run one:
   neighbouring layers have different activations (a derivative taken from the wrong
   layer changes the result);
 - float64 and float32;
-- the other output/loss pairs (``LOSS_PAIRS``) on a one-layer and a three-layer network:
+- the other output/loss pairs (``LOSS_PAIRS``) on a one-, a two- and a three-layer network:
   softmax with cce and identity with mse, where A - Y holds, and the negative controls
-  sigmoid and tanh with mse, where it must not;
+  sigmoid and tanh with mse, where it must not; with every hidden activation, so that a
+  one-hidden-layer sigmoid network with a softmax output (MNIST by hand) is checked;
 - the networks people write first in a tutorial (``tutorial``): one and two hidden layers
   of relu or tanh with sigmoid + bce, softmax + cce (3 and 10 classes) and identity + mse,
   so that a textbook two-layer classifier is checked, not skipped;
 - deep sigmoid and tanh networks whose first layers' gradients vanish (``vanishing``),
-  where only a tolerance at each quantity's own scale catches a wrong dW[1].
+  where only a tolerance at each quantity's own scale catches a wrong dW[1];
+- sigmoid and tanh networks whose hidden pre-activations reach the tails, where the
+  derivative has fallen below 1e-6 of its peak (``tails``: a derivative that returns 0 past
+  some |z| fails there); ``crosscheck scenarios --coverage`` prints what each suite's data
+  reach per activation (scenarios/coverage.py).
+No network of the suites (but the convention pack's) has a layer whose gradient is exactly
+zero (scenarios/problem.py redraws dead ReLU layers).
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from itertools import product
 
 from crosscheck.scenarios.dtypes import HALF
 from crosscheck.scenarios.spec import Scenario
+from crosscheck.scenarios.tails import has_tail
 
 #: The dtypes of the smoke, default and losses suites; half precision has its own suite.
 SUITE_DTYPES = ("float64", "float32")
@@ -129,6 +138,19 @@ def vanishing(dtypes=SUITE_DTYPES) -> tuple[Scenario, ...]:
                  for dtype in dtypes)
 
 
+#: Networks whose hidden pre-activations reach their activation's tails (regime ``tails``,
+#: scenarios/problem.py): one and two hidden layers, m = 64, a sigmoid + bce output.
+TAILS_SHAPES = ((4, 16, 1), (4, 12, 12, 1))
+TAILS_BATCH = 64
+
+
+def tails(activations, dtypes=SUITE_DTYPES) -> tuple[Scenario, ...]:
+    """TAILS_SHAPES with each of ``activations`` that has a tail (scenarios/tails.py) on every
+    hidden layer, in the ``tails`` regime, in ``dtypes``."""
+    return tuple(Scenario(shape, (a,) * (len(shape) - 2) + (OUTPUT_ACTIVATION,), TAILS_BATCH, dtype, regime="tails")
+                 for a in activations if has_tail(a) for shape in TAILS_SHAPES for dtype in dtypes)
+
+
 def smoke() -> tuple[Scenario, ...]:
     """20 scenarios covering depths 1-5, all activations, m = 1 .. 1024, both dtypes."""
     return tuple(
@@ -139,7 +161,7 @@ def smoke() -> tuple[Scenario, ...]:
 def default() -> tuple[Scenario, ...]:
     """The main job: see the module docstring for what it covers and why."""
     return (_matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, SUITE_DTYPES) + _loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), SUITE_DTYPES)
-            + tutorial() + vanishing())
+            + tutorial() + vanishing() + _loss_matrix(((4, 6, 1),), (13,), SUITE_DTYPES) + tails(HIDDEN_ACTIVATIONS))
 
 
 def losses() -> tuple[Scenario, ...]:
@@ -150,8 +172,8 @@ def losses() -> tuple[Scenario, ...]:
 def full() -> tuple[Scenario, ...]:
     """Wider (128) and deeper (L = 7) networks, m up to 4096, three seeds, every activation;
     the default suite's networks with soft labels (y in (0.05, 0.95)), and with every
-    output/loss pair of LOSS_PAIRS and every hidden activation; and the half suite
-    (float16, bfloat16).
+    output/loss pair of LOSS_PAIRS and every hidden activation; the half suite (float16,
+    bfloat16); and the tails of every activation that has them (``tails``).
 
     The ``wide`` input regime stays out: in float32 it rounds the sigmoid output to
     exactly 1, where the chain rule gives inf/NaN; that is a convention difference to
@@ -160,7 +182,7 @@ def full() -> tuple[Scenario, ...]:
     return (_matrix(FULL_SHAPES, FULL_BATCHES, SUITE_DTYPES, FULL_SEEDS, activations=ALL_HIDDEN)
             + _matrix(DEFAULT_SHAPES, DEFAULT_BATCHES, SUITE_DTYPES, regimes=("soft",))
             + _loss_matrix(DEFAULT_SHAPES, (13, 1024), SUITE_DTYPES, activations=ALL_HIDDEN)
-            + tutorial() + vanishing() + half())
+            + tutorial() + vanishing() + half() + tails(ALL_HIDDEN))
 
 
 def half() -> tuple[Scenario, ...]:
@@ -221,8 +243,13 @@ def gelu_defaults() -> tuple[Scenario, ...]:
                  for shape in shapes for a in acts for m in (13, 256) for dtype in SUITE_DTYPES)
 
 
+def tails_suite() -> tuple[Scenario, ...]:
+    """The full suite's tails networks: every activation that has a tail, float64 and float32."""
+    return tails(ALL_HIDDEN)
+
+
 SUITES = {"smoke": smoke, "default": default, "full": full, "losses": losses, "half": half,
-          "conventions": conventions, "gelu-defaults": gelu_defaults}
+          "conventions": conventions, "gelu-defaults": gelu_defaults, "tails": tails_suite}
 
 
 def suite(name: str) -> tuple[Scenario, ...]:

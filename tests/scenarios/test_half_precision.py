@@ -7,7 +7,7 @@ import pytest
 from crosscheck.adapters.base import Trace
 from crosscheck.analyses.mutants import CATALOGUE, MutantEngine
 from crosscheck.running.runner import run
-from crosscheck.running.statuses import INCONCLUSIVE
+from crosscheck.running.statuses import INCONCLUSIVE_CONTROL
 from crosscheck.scenarios import Scenario, build_problem, suite, tolerance
 from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF, numpy_dtype
 
@@ -75,7 +75,7 @@ def test_a_negative_control_finer_than_bfloat16_is_inconclusive_not_failed(loade
         pytest.skip(loaded_engines["torch"])
     s = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m1_bfloat16_s0_mse")
     row = run([s], [loaded_engines["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
-    assert row["passed"] and row["status"] == INCONCLUSIVE and "less than the bfloat16 tolerance" in row["message"]
+    assert row["passed"] and row["status"] == INCONCLUSIVE_CONTROL and "less than the bfloat16 tolerance" in row["message"]
     wider = Scenario.from_id("sigmoid-sigmoid-tanh_5-5-5-2_m13_bfloat16_s0_mse")
     row = run([wider], [loaded_engines["torch"]], progress=False).query("check == 'A-Y'").iloc[0]
     assert row["status"] == "expected not to hold"

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosscheck.scenarios import DTYPES, Scenario, build_problem, suite
+from crosscheck.scenarios import DTYPES, SUITES, Scenario, build_problem, suite
 from crosscheck.scenarios.strategies import HIDDEN, OUTPUTS
-from crosscheck.scenarios.suites import HIDDEN_ACTIVATIONS
+from crosscheck.scenarios.suites import HIDDEN_ACTIVATIONS, LOSS_PAIRS, OUTPUT_ACTIVATION
 
 DEFAULT = suite("default")
 
@@ -18,7 +18,7 @@ def scenarios(draw):
     out, loss, smallest = draw(st.sampled_from(OUTPUTS))
     sizes = draw(st.lists(st.integers(1, 12), min_size=1, max_size=6)) + [1 if loss == "bce" else smallest + 1]
     hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
-    regimes = ["normal", "wide"] + ([] if loss == "mse" else ["soft"])
+    regimes = ["normal", "wide", "tails"] + ([] if loss == "mse" else ["soft"])
     return Scenario(tuple(sizes), tuple(hidden) + (out,), draw(st.integers(1, 5000)),
                     draw(st.sampled_from(DTYPES)), draw(st.integers(0, 99)), loss=loss,
                     regime=draw(st.sampled_from(regimes)))
@@ -64,9 +64,66 @@ def test_suite_sizes():
     assert 15 <= len(suite("smoke")) <= 25
     assert len(DEFAULT) >= 200
     assert len(suite("full")) > len(DEFAULT)
-    for name in ("smoke", "default", "full"):
+    for name in ("smoke", "default", "full", "tails"):
         ids = [s.id for s in suite(name)]
         assert len(ids) == len(set(ids)), f"{name} has duplicate ids"
+
+
+def test_the_suite_sizes_in_docs_are_the_suites():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "suites.md").read_text()
+    table = dict(re.findall(r"^\| `([a-z-]+)` \| (\d+) \|", text, re.M))
+    assert set(table) == set(SUITES)
+    assert {name: len(suite(name)) for name in table} == {name: int(n) for name, n in table.items()}
+
+
+def test_default_suite_blocks():
+    # 372 sigmoid + bce networks, the output/loss pairs at depths 1, 2 and 3 (88 + 40), 64
+    # tutorial networks, 8 vanishing, 8 that reach the tails of sigmoid and tanh
+    assert sum(s.regime == "tails" for s in DEFAULT) == 8
+    assert sum(s.loss != "bce" or s.activations[-1] != "sigmoid" for s in DEFAULT) == 88 + 40 + 48
+    assert len(DEFAULT) == 580
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("out, loss", [(OUTPUT_ACTIVATION, "bce")] + [(o, l) for o, l, _ in LOSS_PAIRS])
+def test_default_suite_has_every_hidden_activation_with_every_output_loss_pair(depth, hidden, out, loss):
+    # e.g. one sigmoid hidden layer with a softmax + cce output: the MNIST-by-hand network
+    assert any(s.depth == depth and set(s.activations[:-1]) == {hidden} and (s.activations[-1], s.loss) == (out, loss)
+               and s.layer_sizes[0] != s.m for s in DEFAULT), (depth, hidden, out, loss)
+
+
+def test_no_layer_of_the_default_and_losses_suites_has_an_all_zero_gradient():
+    from crosscheck.scenarios.problem import dead_layers
+
+    dead = [s.id for s in DEFAULT + suite("losses") if dead_layers(build_problem(s))]
+    assert dead == []
+
+
+def test_a_draw_with_a_dead_layer_is_drawn_again():
+    from crosscheck.reference.network import trace
+    from crosscheck.scenarios.problem import _draw, dead_layers
+
+    s = Scenario.from_id("relu-relu-sigmoid_8-4-2-1_m13_float64_s0")
+    first = _draw(s, np.random.default_rng(s.seed))
+    assert dead_layers(first) == [1, 2]  # both relu units of layer 2 off for all 13 examples
+    p = build_problem(s)
+    assert dead_layers(p) == [] and np.any(p.parameters["W1"] != first.parameters["W1"])
+    t = trace(p.parameters, p.X, p.Y, s.activations)
+    assert all(np.any(t.dW[l]) and np.any(t.db[l]) for l in (1, 2, 3))
+
+
+def test_the_dead_layer_detector_sees_a_layer_of_dead_units():
+    from crosscheck.scenarios.problem import Problem, dead_layers
+
+    s = Scenario((2, 2, 1), ("relu", "sigmoid"), 3)
+    params = {"W1": np.eye(2), "b1": -10 * np.ones((2, 1)), "W2": np.ones((1, 2)), "b2": np.zeros((1, 1))}
+    X = np.ones((2, 3))
+    assert dead_layers(Problem(s, X, np.ones((1, 3)), params)) == [1]
+    assert dead_layers(Problem(s, X, np.ones((1, 3)), dict(params, b1=np.zeros((2, 1))))) == []
 
 
 def test_default_suite_covers_what_exposes_a_wrong_formula():
@@ -83,6 +140,7 @@ def test_default_suite_covers_what_exposes_a_wrong_formula():
         assert any(a in s.activations[:-1] for s in DEFAULT), f"{a} as a hidden layer"
     assert any(len(set(s.activations[:-1])) >= 3 for s in DEFAULT), "mixed activations"
     assert {s.dtype for s in DEFAULT} == {"float64", "float32"}
+    assert {s.activations[0] for s in DEFAULT if s.regime == "tails"} == {"sigmoid", "tanh"}, "tails reached"
 
 
 def test_unknown_suite_names_the_accepted_ones():
