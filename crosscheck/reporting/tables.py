@@ -10,10 +10,10 @@ import pandas as pd
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITIES
 from crosscheck.running.statuses import (
-    BLIND,
+    INCONCLUSIVE,
     CONVENTION,
     EXPECTED,
-    INCONCLUSIVE,
+    INCONCLUSIVE_CONTROL,
     KNOWN,
     NOT_APPLICABLE,
     RUN,
@@ -97,17 +97,18 @@ def identity_table(df: pd.DataFrame) -> pd.DataFrame:
                 texts.append(f"{verdict} ({len(part) - bad}/{len(part)}); worst {_g(part['max_ulp'].max())} ulp, "
                              f"abs {_g(part['max_abs_err'].max())}")
             if expected.any():
-                n_inconclusive = int((all_rows["status"] == INCONCLUSIVE).sum())
+                n_inconclusive_controls = int((all_rows["status"] == INCONCLUSIVE_CONTROL).sum())
                 n_convention = int((all_rows["status"] == CONVENTION).sum())
-                n_blind = int((all_rows["status"] == BLIND).sum())
-                n_controls = int(expected.sum()) - n_inconclusive - n_convention - n_blind
-                if n_controls or n_inconclusive:
+                n_inconclusive = int((all_rows["status"] == INCONCLUSIVE).sum())
+                n_controls = int(expected.sum()) - n_inconclusive_controls - n_convention - n_inconclusive
+                if n_controls or n_inconclusive_controls:
                     texts.append(f"does not hold, as expected, in {n_controls} negative controls"
-                                 + (f" ({n_inconclusive} inconclusive at this precision)" if n_inconclusive else ""))
+                                 + (f" ({n_inconclusive_controls} inconclusive at this precision)"
+                                    if n_inconclusive_controls else ""))
                 if n_convention:
                     texts.append(f"differs by a convention in {n_convention} rows")
-                if n_blind:
-                    texts.append(f"{n_blind} rows inconclusive at this precision")
+                if n_inconclusive:
+                    texts.append(f"{n_inconclusive} rows inconclusive (they could not have failed)")
             if known.any():
                 texts.append(f"fails as known in {all_rows.loc[known, 'scenario'].nunique()} scenarios "
                              f"({int(known.sum())} rows)")

@@ -20,11 +20,11 @@ from crosscheck.checks.identities import Observation, identity_observations, ref
 from crosscheck.checks.localise import WHERE_COLUMNS, localise
 from crosscheck.reference.trace import Trace
 from crosscheck.running.statuses import (
-    BLIND,
+    INCONCLUSIVE,
     CONVENTION,
     EXPECTED_NOT_TO_HOLD,
     FAIL,
-    INCONCLUSIVE,
+    INCONCLUSIVE_CONTROL,
     NOT_APPLICABLE,
     PASS,
     RUN,
@@ -62,6 +62,13 @@ PRINTED_COLUMNS = ["scenario", "engine", "output"]
 TIMING_COLUMNS = ["engine_seconds"]
 
 
+def judged_by(engine, dtype: str):
+    """The tolerance ``engine``'s rows of a ``dtype`` scenario are judged by: its own (fd's step
+    size's; a third-party engine's, held to the sanity bound by crosscheck/engines.py), else
+    the dtype's in force (scenarios/tolerances.py)."""
+    return engine.tolerance or tolerance(dtype)
+
+
 def reference_trace(problem) -> Trace:
     """The arbiter: the article's formulas in float64 on the scenario's (rounded) data."""
     p = problem.astype(np.float64)
@@ -75,7 +82,7 @@ REQUIRED = ("dW", "db")
 def _run_row(problem, engine, base: dict, status: str, message: str) -> dict:
     """The one row of a scenario x engine that gave no trace: ``check`` is ``run``."""
     s = problem.scenario
-    tol = engine.tolerance or tolerance(s.dtype)
+    tol = judged_by(engine, s.dtype)
     nan = float("nan")
     return {**base, "check": RUN, "quantity": "-", "layer": -1, "shape": "", "numel": 0, "max_abs_err": nan,
             "max_rel_err": nan, "max_ulp": nan, "mismatched": -1, "worst_index": "", "expected_at_worst": nan,
@@ -127,7 +134,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
     scales of budget.term_scales, for the tolerance's absolute term)."""
     scales = scales if scales is not None else term_scales(problem, ref)
     s = problem.scenario
-    tol = engine.tolerance or tolerance(s.dtype)  # fd has its own
+    tol = judged_by(engine, s.dtype)
     base = {"scenario": s.id, "engine": engine.name, "dtype": s.dtype, "depth": s.depth, "m": s.m,
             "device": engine.device, "engine_seconds": seconds}
     if trace is None:
@@ -157,7 +164,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
             if result["passed"] and indistinguishable(problem, ref, tol, scales.get(("dZ", s.depth))):
                 result |= {"passed": True, "message": f"inconclusive: A - Y and dA[L] * g'(Z[L]) differ by less "
                                                       f"than the {s.dtype} tolerance in this scenario"}
-                status = INCONCLUSIVE
+                status = INCONCLUSIVE_CONTROL
             else:
                 result |= negative_control(s, result["passed"])
                 status = EXPECTED_NOT_TO_HOLD if result["passed"] else FAIL
@@ -169,7 +176,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
             status = CONVENTION
         blind = _blind(result, finite_peak) if status == PASS and obs.holds and obs.expected is not None else None
         if blind is not None:
-            status, result["message"] = BLIND, blind
+            status, result["message"] = INCONCLUSIVE, blind
         if renamed and obs.check == "reference" and obs.quantity in renamed and result["passed"] and status == PASS:
             status, result["message"] = CONVENTION, renamed[obs.quantity].format(
                 l=obs.layer + 1 if renamed[obs.quantity] is OLDER_NAMING else obs.layer, prev=obs.layer,
@@ -193,7 +200,7 @@ def read_as_named(problem, ref: Trace, engine, trace) -> tuple:
         return trace, {}
     from crosscheck.checks.conventions import mean_cost_naming, older_dA_naming
 
-    tol = engine.tolerance or tolerance(problem.scenario.dtype)
+    tol = judged_by(engine, problem.scenario.dtype)
     renamed = {}
     older = older_dA_naming(trace, ref, tol)
     if older is not None:
@@ -300,7 +307,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             rows.extend(records)
             where.extend(_where(problem, engine, trace, records, scales))
             if any(r["status"] == FAIL for r in records) and (trace is None or trace.projections is None):
-                tol = engine.tolerance or tolerance(problem.scenario.dtype)
+                tol = judged_by(engine, problem.scenario.dtype)
                 evidence.append({"scenario": problem.scenario.id, "engine": engine.name,
                                  **(raised_evidence(problem, ref, error) if trace is None
                                     else scenario_evidence(problem, ref, trace, tol, scales))})

@@ -16,13 +16,14 @@ NOT_APPLICABLE = "not applicable"
 EXPECTED_NOT_TO_HOLD = "expected not to hold"
 #: A negative control whose two formulas differ by less than the dtype's tolerance (the
 #: reference's own A - Y would pass): it can show nothing, and is not a failure.
-INCONCLUSIVE = "inconclusive control"
+INCONCLUSIVE_CONTROL = "inconclusive control"
 #: A difference the engine's value shows to be a convention (crosscheck/checks/conventions.py),
 #: with the convention's one-line explanation in ``message``.
 CONVENTION = "convention"
-#: A row that passed but could not have failed: the tolerance's absolute term covers every
-#: value of the array (its terms cancel far below the dtype's resolution; bfloat16's db).
-BLIND = "inconclusive"
+#: A row that passed but could not have failed: every expected value is exactly 0 (a slip
+#: that multiplies it gives 0 too), or the tolerance's absolute term covers every value of
+#: the array (its terms cancel far below the dtype's resolution; bfloat16's db).
+INCONCLUSIVE = "inconclusive"
 #: A failing row that the ``--known-failures`` file lists (crosscheck/running/known.py): it
 #: passes, is shown apart, and its message starts with the entry's reason,
 #: ``known failure (REASON): `` and then the failure's own message.
@@ -31,7 +32,7 @@ KNOWN = "known"
 #: Statuses of a scenario x engine that was not checked at all.
 NOT_CHECKED = (UNSUPPORTED, NOT_APPLICABLE)
 #: Statuses of rows that differ and pass: shown apart from the identities.
-EXPECTED = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE, CONVENTION, BLIND)
+EXPECTED = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE_CONTROL, CONVENTION, INCONCLUSIVE)
 
 #: ``check`` of the one row of a scenario x engine that gave no trace (unsupported, not
 #: applicable, or the engine raised, timed out or died).

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from crosscheck.running.statuses import BLIND, CONVENTION, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import INCONCLUSIVE, CONVENTION, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -91,12 +91,12 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
         for n, what in ((row[3], NOT_APPLICABLE), (row.unsupported, UNSUPPORTED)):
             if n:
                 parts.append(f"{n} {what}: {why_not_checked(runs.loc[runs['status'] == what, 'message'])}")
-        blind = int((part["status"] == BLIND).sum())
+        inconclusive = int((part["status"] == INCONCLUSIVE).sum())
         known = part.loc[part["status"] == KNOWN, "scenario"].nunique()
         named = part.loc[part["status"] == CONVENTION, "message"].str.extract(_CONVENTION)[0].value_counts()
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
                      + (f", {known} with known failures" if known else "")
                      + (f", conventions: {', '.join(f'{name} ({n} rows)' for name, n in named.items())}"
                         if len(named) else "")
-                     + (f" ({blind} rows inconclusive: they could not have failed)" if blind else ""))
+                     + (f" ({inconclusive} rows inconclusive: they could not have failed)" if inconclusive else ""))
     return lines
