@@ -298,11 +298,11 @@ class UserBackward(Engine):
             if s.activations[-1] not in outputs:
                 found = ", ".join(outputs) or "none of the outputs probed"
                 return NotApplicable(f"{forward} computes output {found}, not {s.activations[-1]} "
-                                     f"(found by probing{spec.probe_note})", f"output {s.activations[-1]} (probed)")
+                                     f"(found by probing{spec.probe_note})", f"not computed by {forward} (probed)")
             other = sorted(set(s.activations[:-1]) - set(hidden))
             if other:
                 return NotApplicable(f"{forward} computes hidden {', '.join(hidden) or 'none probed'}, not "
-                                     f"{', '.join(other)} (found by probing)", f"{', '.join(other)} (probed)")
+                                     f"{', '.join(other)} (found by probing)", f"not computed by {forward} (probed)")
         return None
 
     def _call(self, kind, args, s, decoy: bool = False):

@@ -1,7 +1,7 @@
 """pytest plugin (entry point ``pytest11``): scenarios x engines as test items.
 
     pytest --crosscheck-suite smoke --crosscheck-engines torch,jax [-n 2]
-    pytest --crosscheck-suite default --crosscheck-backward my_backprop.py:L_model_backward
+    pytest --crosscheck-backward my_backprop.py:L_model_backward   # the default suite
 
 Each item is one scenario on one engine, with an id such as
 ``crosscheck[smoke]::torch::relu-tanh-sigmoid_4-5-5-1_m16_float32_s0``; it fails when any
@@ -351,7 +351,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Per engine, one line: how many items were checked, and what was not checked and why
-    ("470 not applicable: 82 loss mse (no loss parameter); ..."), as run's headline says it."""
+    ("518 not applicable: 342 not computed by L_model_forward (probed); ..."), as run's
+    headline says it."""
     if not config.getoption("crosscheck_suite") or hasattr(config, "workerinput"):
         return
     import pandas as pd

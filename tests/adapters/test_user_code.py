@@ -280,7 +280,7 @@ def test_check_takes_a_notebook_function_and_writes_nothing(tmp_path, monkeypatc
     n, total = len(course_networks("default")), len(suite("default"))
     assert repr(result).startswith(f"<crosscheck.Result L_model_backward: {n} scenarios checked, {total - n} not "
                                    "applicable: ") and repr(result).endswith(", 0 failed -> PASS>")
-    assert "loss mse (no loss parameter)" in repr(result) and "tanh (probed)" in repr(result)
+    assert "loss mse (no loss parameter)" in repr(result) and "not computed by L_model_forward (probed)" in repr(result)
     assert "<table" in result._repr_html_() and "x(a-y)" in result._repr_html_()
     assert len(result.table) and result.failures.empty and result.where.empty
 
