@@ -7,11 +7,16 @@ plugin, ``check()``) gives the same diagnosis:
   which real mutants of the catalogue (crosscheck/analyses/mutants.py) give the engine's
   values on every quantity it returned, within the tolerance (and, when none does, which
   two mutants together do), and for each failing quantity whether it is the reference
-  times one constant.  One row per failing scenario x engine (EVIDENCE_COLUMNS).
-- ``diagnose`` adds the evidence up per engine: a slip that held on every failing
-  scenario it could be tried on (and leaves the passing ones alone), a constant factor
-  with its usual cause, or else the scenario features that separate failing from passing
-  runs, with the smallest failing scenario and the command that reruns it.
+  times one constant.  Values that are all numbers of a narrower dtype than the
+  scenario's (a float64 scenario computed in float32) are judged at that dtype's
+  tolerance, other values at their own and, where nothing fits there, at float32's
+  (``precision``); values that are the reference's at that tolerance say so
+  (``accurate``).  One row per failing scenario x engine (EVIDENCE_COLUMNS).
+- ``diagnose`` adds the evidence up per engine: values of a narrower precision, a slip that
+  held on every failing scenario it could be tried on (and leaves the passing ones alone),
+  a constant factor with its usual cause, or else the scenario features that separate
+  failing from passing runs, with the smallest failing scenario and the command that
+  reruns it.
 """
 from __future__ import annotations
 
@@ -25,11 +30,14 @@ import pandas as pd
 from crosscheck import reference
 from crosscheck.analyses.mutants import CATALOGUE, Mutant, mutant
 from crosscheck.checks.arrays import agrees
-from crosscheck.checks.localise import backprop_order
+from crosscheck.checks.localise import backprop_order, conform
 from crosscheck.reference.steps import FORMULAS, Formulas
 from crosscheck.reference.trace import QUANTITIES, Trace
+from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
+from crosscheck.scenarios.tolerances import tolerance
 
-EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs", "factors", "raises"]
+EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs", "factors", "raises", "rounded",
+                    "precision", "accurate"]
 DIAGNOSIS_COLUMNS = ["engine", "kind", "finding", "held", "not_held", "where_not", "smallest_failing", "rerun"]
 #: At most this many first slips are combined with a second one per scenario.
 PAIR_STARTS = 3
@@ -133,10 +141,11 @@ FACTORS = (  # the constants first: where a scenario-dependent name gives the sa
 )
 
 
-def _as_float64(trace: Trace, keys) -> Trace:
+def _as_float64(trace: Trace, keys, ref: Trace | None = None) -> Trace:
     """The engine's values at ``keys`` as float64 arrays, converted once for the many
-    comparisons that follow (``agrees`` would convert them for each); what is not numbers
-    stays as it is, and agrees with nothing."""
+    comparisons that follow (``agrees`` would convert them for each); with ``ref``, in the
+    reference's shape where theirs differs from it only by length-1 axes (``conform``); what
+    is not numbers stays as it is, and agrees with nothing."""
     layers = {q: {} for q in QUANTITIES}
     for q, l in keys:
         value = trace.get(q, l)
@@ -145,22 +154,93 @@ def _as_float64(trace: Trace, keys) -> Trace:
                 value = np.asarray(value, np.float64)
             except (TypeError, ValueError):
                 pass
+            else:
+                value = value if ref is None else conform(value, np.shape(ref.get(q, l)))
             layers[q][l] = value
     return Trace(**layers, given=trace.given)
 
 
+def narrower(dtype: str) -> list[str]:
+    """The dtypes of the tolerance table less precise than ``dtype``, the most precise first."""
+    u = UNIT_ROUNDOFF.get(str(dtype))
+    return [] if u is None else sorted((d for d, v in UNIT_ROUNDOFF.items() if v > u), key=UNIT_ROUNDOFF.get)
+
+
+def _rounded_to(trace: Trace, keys, dtype: str) -> str:
+    """The least precise dtype narrower than ``dtype`` whose numbers every finite nonzero
+    value the engine returned is (a float64 scenario whose values are all float32 numbers
+    was computed in float32, whatever dtype its arrays have), or '' when none is."""
+    values = [v for v in (trace.get(q, l) for q, l in keys) if isinstance(v, np.ndarray) and v.dtype == np.float64]
+    flat = np.concatenate([v.ravel() for v in values]) if values else np.zeros(0)
+    flat = flat[np.isfinite(flat) & (flat != 0)]
+    found = ""
+    for d in narrower(dtype) if flat.size else ():
+        try:
+            with np.errstate(all="ignore"):
+                # a few values first: most traces fail there, and the whole is converted only when they pass
+                if all(np.array_equal(x.astype(numpy_dtype(d)).astype(np.float64), x) for x in (flat[:16], flat)):
+                    found = d
+        except ImportError:  # bfloat16 without ml_dtypes: not tried
+            continue
+    return found
+
+
 def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
-    """What the failing engine's trace of one scenario looks like: the real mutants whose
-    values it has (``matches``), the pairs of mutants when no single one does (``pairs``),
-    the first quantity that differs from the reference (``first``), and the constant
-    factors of the failing quantities (``factors``: JSON {"dW2": c})."""
-    p64 = problem.astype(np.float64)
+    """What the failing engine's trace of one scenario looks like: the first quantity that
+    differs from the reference (``first``); the narrower dtype whose numbers its values all
+    are (``rounded``: a float64 scenario computed in float32); the real mutants whose values
+    it has (``matches``), the pairs of mutants when no single one does (``pairs``), and the
+    constant factors of the failing quantities (``factors``: JSON {"dW2": c}), judged at the
+    tolerance of ``precision``: the dtype the values are rounded to, else ``tol`` and, where
+    nothing fits within it, float32's; and ``accurate``: that narrower dtype, where its
+    tolerance finds the reference's values (then no slip is sought)."""
     keys = _keys(problem, trace)
     if not keys:  # a Trace whose ``given`` names no quantity of the network: nothing to diagnose
         return raised_evidence(problem, ref, "its trace gives none of the network's quantities (Trace.given)")
     trace = _as_float64(trace, keys)
     origin = _first_apart(trace, ref, keys, tol, scales)
-    variants = {m.id: _traces(p64, m.formulas, ref) for m in REAL}
+    empty = {"traced": 1, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": "", "rounded": "",
+             "precision": "", "accurate": ""}
+    if origin is None:  # values that are the reference's (a failure of dtype, not of values) match no slip
+        return empty
+    # the first wrong values, as where.csv ranks them: a db only squeezed to 1-D is not where the values go
+    # wrong (slips are matched on the shapes as returned: db-no-keepdims is a slip of the catalogue)
+    if any(np.shape(trace.get(q, l)) != np.shape(ref.get(q, l)) for q, l in keys):
+        origin = _first_apart(_as_float64(trace, keys, ref), ref, keys, tol, scales) or origin
+    dtype = problem.scenario.dtype
+    rounded = _rounded_to(trace, keys, dtype)
+    found = {**empty, "first": f"{origin[0]}[{origin[1]}]", "rounded": rounded}
+    # numbers of a narrower dtype are judged at its tolerance; other values at their own, and at float32's
+    # where nothing fits there (a half-precision tolerance alone is too loose to tell rounding from a slip)
+    judges = [rounded] if rounded else ["", *(["float32"] if "float32" in narrower(dtype) else [])]
+    p64, variants, searches = problem.astype(np.float64), None, []
+    for precision in judges:
+        judge = _looser(tol, tolerance(precision)) if precision else tol
+        if precision and _first_apart(trace, ref, keys, judge, scales) is None:
+            return {**found, "accurate": precision}  # the reference's values at a narrower precision
+        variants = variants or {m.id: _traces(p64, m.formulas, ref) for m in REAL}
+        searches.append({**_slips_and_factors(problem, p64, ref, trace, keys, judge, scales, variants),
+                         "precision": precision})
+        if _explains(searches[-1]):
+            return {**found, **searches[-1]}
+    return {**found, **searches[0]}  # nothing fits at any precision: what the scenario's own tolerance says
+
+
+def _explains(search: dict) -> bool:
+    """Whether a slip, two slips, or a constant factor of every failing quantity fits."""
+    factors = json.loads(search["factors"])
+    return bool(search["matches"] or search["pairs"] or (factors and None not in factors.values()))
+
+
+def _looser(a, b):
+    """The tolerance that accepts what either of ``a`` and ``b`` accepts (term by term)."""
+    return replace(a, rtol=max(a.rtol, b.rtol), atol=max(a.atol, b.atol), scale=max(a.scale, b.scale))
+
+
+def _slips_and_factors(problem, p64, ref, trace, keys, tol, scales: dict, variants: dict) -> dict:
+    """``matches``, ``pairs`` and ``factors`` of scenario_evidence, judged at ``tol``
+    (``variants``: each real mutant's traces, ``_traces``)."""
+    origin = _first_apart(trace, ref, keys, tol, scales)
     traces = {mid: found[0] for mid, found in variants.items()}
 
     def furthest(found):  # None (a match) when one variant has the engine's values
@@ -168,8 +248,7 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
         return None if None in aparts else max(aparts, key=keys.index)
 
     apart = {m.id: furthest(variants[m.id]) for m in REAL}
-    # values that are the reference's (a failure of dtype, not of values) match no slip: a slip
-    # matches only where it changes what the engine returned, as the engine's values do
+    # a slip matches only where it changes what the engine returned, as the engine's values do
     matches = [] if origin is None else [m.id for m in REAL if apart[m.id] is None]
     pairs = []
     if not matches and origin is not None and origin in keys:  # keys empty: nothing to pair
@@ -197,8 +276,8 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
                 if agrees(value(problem.scenario) * np.asarray(expected, np.float64), actual, tol,
                           None if terms is None else abs(value(problem.scenario)) * terms)]
             factors[f"{q}{l}"] = None if c is None else {"c": c, "named": named}
-    return {"traced": 1, "first": "" if origin is None else f"{origin[0]}[{origin[1]}]", "matches": ";".join(matches),
-            "pairs": ";".join(sorted(set(pairs))), "factors": json.dumps(factors, sort_keys=True), "raises": ""}
+    return {"matches": ";".join(matches), "pairs": ";".join(sorted(set(pairs))),
+            "factors": json.dumps(factors, sort_keys=True)}
 
 
 def raised_evidence(problem, ref, error: str) -> dict:
@@ -211,7 +290,8 @@ def raised_evidence(problem, ref, error: str) -> dict:
         _, own = _backward(p64, m.formulas, ref)
         if own is not None and f"raised {own}" in error:
             raising.append(m.id)
-    return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising)}
+    return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising),
+            "rounded": "", "precision": "", "accurate": ""}
 
 
 # --- adding the evidence up -------------------------------------------------------------
@@ -498,17 +578,23 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         known = set(part.loc[part["status"] == KNOWN, "scenario"])  # failing, but listed as known: neither
         passing = [sid for sid in dict.fromkeys(checked["scenario"]) if sid not in set(failing) and sid not in known]
         ev = evidence[(evidence["engine"] == engine) & evidence["scenario"].isin(failing)]
+        # evidence.csv of an older run has no precision columns: its values were judged at their own
+        ev = ev.assign(**{c: ev[c].fillna("").astype(str) if c in ev else "" for c in ("rounded", "precision",
+                                                                                       "accurate")})
         smallest = min(failing, key=_size)
         base = {"engine": engine, "smallest_failing": smallest,
                 "rerun": rerun_command(rerun, smallest, engine, network if smallest.startswith("net-") else None)}
         traced = ev[ev["traced"].astype(str) == "1"]
         raised = ev[ev["traced"].astype(str) != "1"]
-        tried = traced["scenario"].tolist()
         note = (f"; {len(raised)} failing scenarios gave no values to match (it raised, timed out or died there)"
                 if len(raised) else "")
         found = False
         same = traced[traced["first"] == ""]  # scenarios whose values are the reference's: not a slip
         traced = traced[traced["first"] != ""]
+        precise = traced[traced["accurate"] != ""]  # the reference's values at a narrower precision
+        traced = traced[traced["accurate"] == ""]
+        tried = traced["scenario"].tolist()
+        judged = _judged_note(traced)
         if len(same):
             top = bad.loc[bad["scenario"].isin(set(same["scenario"])), "message"].astype(str).value_counts()
             rows.append({**base, "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
@@ -517,31 +603,71 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
                                      "it returned: what fails there is not the values (the commonest failing row says: "
                                      f"{top.index[0]})")})
             found = True
+        for accurate, rows_ in precise.groupby("accurate", sort=False):
+            rows.append({**base, "kind": "precision", "held": len(rows_), "not_held": 0, "where_not": "",
+                         "finding": _precision_text(rows_, accurate, len(failing))})
+            found = True
+        explained = False
         if len(traced) or len(raised):
             quantities = set(part.loc[part["check"] == "reference", "quantity"])
             for find in (lambda: _slip(traced, raised, passing, quantities), lambda: _pair(traced, passing, quantities),
                          lambda: _partial(traced, raised)):
                 finding = find()
                 if finding is not None:  # a slip says itself where it raised
-                    rows.append({**base, **finding, "finding": finding["finding"] + ("" if finding["kind"] == "slip"
-                                                                                     else note)})
-                    found = True
+                    rows.append({**base, **finding, "finding": finding["finding"] + judged
+                                 + ("" if finding["kind"] == "slip" else note)})
+                    found = explained = True
                     break
             factor = _factor_finding(traced, len(failing)) if len(traced) else None
             if factor is not None:  # said beside a slip too: the factor is what the numbers show
-                rows.append({**base, "kind": "factor", "finding": factor[0] + note, "held": factor[1],
+                rows.append({**base, "kind": "factor", "finding": factor[0] + judged + note, "held": factor[1],
                              "not_held": 0, "where_not": ""})
-                found = True
-        if not found:
+                found = explained = True
+        if not found or (len(traced) and not explained):  # values that nothing above explains
+            what = "" if not found else "in the other failing scenarios, "
+            explained_above = set(same["scenario"]) | set(precise["scenario"])
+            rest = [sid for sid in failing if sid not in explained_above]  # all of them, when nothing was found
+            mine = where[where["engine"] == engine]
             shapes = bad[bad["message"].astype(str).str.startswith("shape mismatch")]
             shape_note = (f"; {len(shapes)} of its {len(bad)} failing rows are shape mismatches (first: "
                           f"{shapes.iloc[0]['quantity']}[{shapes.iloc[0]['layer']}], {shapes.iloc[0]['message']})"
                           if len(shapes) else "")
             rows.append({**base, "kind": "pattern", "finding": (
-                f"no slip of the catalogue and no constant factor gives its values ({len(tried)} failing scenarios "
-                f"tried); {_pattern(failing, passing, where[where['engine'] == engine])}" + shape_note + note),
+                f"{what}no slip of the catalogue and no constant factor gives its values ({len(tried)} failing "
+                f"scenarios tried); {_pattern(rest, passing, mine[mine['scenario'].isin(rest)])}" + shape_note + note),
                 "held": len(failing), "not_held": 0, "where_not": ""})
     return pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
+
+
+def _judged_note(traced: pd.DataFrame) -> str:
+    """Which failing scenarios' values were judged within a narrower dtype's tolerance, and why."""
+    parts = []
+    for d, rows in traced[traced["precision"] != ""].groupby("precision", sort=False):
+        k = int((rows["rounded"] == d).sum())
+        why = (f"its values are {d} numbers there: the function computes in {d}" if k == len(rows) else
+               f"in {k} of them its values are {d} numbers: the function computes in {d}; in the others nothing "
+               "fits within their own dtype's tolerance" if k else "nothing fits within their own dtype's tolerance")
+        where = _scenarios(len(rows)) if len(rows) == len(traced) else f"{len(rows)} of the failing scenarios"
+        parts.append(f"judged within the {d} tolerance in {where} ({why})")
+    return "".join(f"; {part}" for part in parts)
+
+
+def _precision_text(rows: pd.DataFrame, accurate: str, failing: int) -> str:
+    """The finding for failing scenarios whose values agree with the reference within the
+    tolerance of ``accurate``, a dtype narrower than theirs, and not within their own."""
+    n = len(rows)
+    where = _scenarios(n) if n == failing else f"{n} of its {failing} failing scenarios"
+    own = ", ".join(dict.fromkeys(s.dtype for s in map(_scenario, rows["scenario"]) if s is not None)) or "their dtype"
+    rounded = int((rows["rounded"] == accurate).sum())
+    if rounded == n:
+        return (f"the values are {accurate}-accurate: the function computes in {accurate} (in {where} its values are "
+                f"{accurate} numbers and agree with the reference within the {accurate} tolerance, not within the "
+                f"{own} tolerance)")
+    return (f"the values are {accurate}-accurate, not {own}-accurate: in {where} they agree with the reference within "
+            f"the {accurate} tolerance, not within the {own} tolerance"
+            + (f", and in {n - rounded} of them they are not {accurate} numbers" if rounded else
+               f", yet they are not {accurate} numbers")
+            + f": an error below {accurate}'s resolution, such as a step computed in {accurate} or a small added term")
 
 
 def diagnosis_lines(diagnosis: pd.DataFrame) -> list[str]:

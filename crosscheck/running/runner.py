@@ -253,7 +253,7 @@ def join(results) -> RunResult:
                      joined("printed", PRINTED_COLUMNS), joined("evidence", EVIDENCE_COLUMNS))
 
 
-def _where(problem, engine, trace, records, scales=None) -> list[dict]:
+def _where(problem, engine, trace, records, scales=None, ref=None) -> list[dict]:
     base = {"scenario": problem.scenario.id, "engine": engine.name}
     if trace is None:  # it raised, timed out or died: that is where it went wrong
         failed = records[0]
@@ -262,7 +262,7 @@ def _where(problem, engine, trace, records, scales=None) -> list[dict]:
     failing = {(r["quantity"], r["layer"]) for r in records if r["check"] == "reference" and not r["passed"]}
     if not failing or trace.projections is not None:
         return []  # nothing to localise in, or directional derivatives only (fd's projection mode)
-    return [{**base, **row} for row in localise(problem, trace, failing, engine.tolerance, scales)]
+    return [{**base, **row} for row in localise(problem, trace, failing, engine.tolerance, scales, ref=ref)]
 
 
 def run_all(items, engines, progress: bool | None = None) -> RunResult:
@@ -305,7 +305,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             trace, renamed = read_as_named(problem, ref, engine, trace)
             records = scenario_records(problem, ref, engine, trace, error, seconds, status, renamed, scales)
             rows.extend(records)
-            where.extend(_where(problem, engine, trace, records, scales))
+            where.extend(_where(problem, engine, trace, records, scales, ref))
             if any(r["status"] == FAIL for r in records) and (trace is None or trace.projections is None):
                 tol = judged_by(engine, problem.scenario.dtype)
                 evidence.append({"scenario": problem.scenario.id, "engine": engine.name,

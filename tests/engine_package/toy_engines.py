@@ -4,7 +4,8 @@ planted slip (dW without its 1/m), which every path must report; ``ToyLoose``, a
 in dW behind a tolerance of its own (rtol 0.3), which must be refused or shown."""
 import numpy as np
 
-from crosscheck import Engine, NotApplicable, Tolerance, Trace
+from crosscheck import Engine, NotApplicable, Trace
+from crosscheck import Tolerance
 
 #: g(Z) and g'(Z, A) of the activations the toy engines run.
 G = {
