@@ -113,7 +113,9 @@ class MlxGrad(Engine):
         s, g = problem.scenario, self.activations(mx)
         L, m, dtype = s.depth, s.m, s.dtype
         if dtype == "float64" and (reason := self.float64_unsupported(s.activations)):
-            raise Unsupported(reason)
+            bound = ACCURATE_UNITS * UNIT_ROUNDOFF["float64"]
+            slow = sorted({PRIMITIVE[n] for n in s.activations if PRIMITIVE.get(n) and self.accuracy[PRIMITIVE[n]] > bound})
+            raise Unsupported(reason, f"float64 {', '.join(slow)} float32-accurate")
         layers = range(1, L + 1)
         X, Y = self.to_mlx(problem.X, dtype), self.to_mlx(problem.Y, dtype)
         P = {k: self.to_mlx(v, dtype) for k, v in problem.parameters.items()}
