@@ -25,9 +25,14 @@ activations; which ones is found once per run by probing small networks (``probe
 declared.  Networks outside what is declared are ``not applicable``; on the others any
 exception, ``NotImplementedError`` included, is a failure with its file and line.
 
-Each scenario's call is preceded by a call on another draw of the same network's data
-(``DECOY_SEED``), whose answer is not compared: a function that caches its work by shape
-(and never invalidates it) meets both, on every path, whatever ran before in its process.
+A function must answer for its inputs alone, whatever it was called with before, on every
+path (one process, workers, shards, the plugin): each scenario is called twice, and between
+the two calls on other inputs of the same network (``other_inputs``: another draw, other
+weights for the same data, other data for the same weights, other labels); the second
+answer is the one compared.  A cache kept by shape, by X or by the weights (never
+invalidated) gives the other inputs' answers and fails; an answer that differs between the
+two calls (a first call wrong, a counter) fails; so does a right answer for the scenario
+beside a wrong one for the other inputs (float64: no rounding to excuse it).
 The user's code runs in a child process (adapters/user_code.py).
 """
 from __future__ import annotations
@@ -44,11 +49,11 @@ from crosscheck.adapters.user_code import DECLARATIONS, Code, Sandbox, UserCodeE
 
 #: Seconds one scenario may take before it is a failure (``--timeout``).
 DEFAULT_TIMEOUT = 10.0
-#: The seed of the draw each scenario's call is preceded by (its answer is not compared):
-#: the scenario's seed plus this, so that it is never a draw of the suites.
+#: The seed of the other inputs each scenario is called with between its two calls: the
+#: scenario's seed plus this, so that it is never a draw of the suites.
 DECOY_SEED = 1_000_003
 #: A key of the contract's shape: a quantity and a layer number.
-_KEY = re.compile(r"^(dW|db|dZ|dA)(\d+)$")
+_KEY = re.compile(r"^(dW|db|dZ|dA)([0-9]+)$")  # ASCII digits: "dW١" is no key of the contract
 #: The layers each quantity may name in an L-layer network (dA{L} and dA0 in either dA naming).
 _LAYERS = {"dW": (1, 0), "db": (1, 0), "dZ": (1, 0), "dA": (0, 0)}
 
@@ -73,6 +78,10 @@ def grads_by_layer(grads: dict, L: int) -> dict:
         seen[quantity, layer] = key
         out[quantity][layer] = grads[key]
     return out
+
+
+#: The arguments the harness passes itself (both contracts): no --set may give them.
+CONTRACT = ("parameters", "X", "Y", "activations", "loss", "AL", "caches")
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -125,6 +134,21 @@ class UserFunction:
     probe_note: str = ""
 
 
+def other_inputs(problem) -> list[tuple[str, object]]:
+    """The other inputs of ``problem``'s network the function is called with between the
+    scenario's two calls: (what they are, the Problem): another draw, and inputs that mix the
+    scenario's X, Y or weights with another draw's."""
+    from crosscheck.scenarios import Problem, build_problem
+
+    s = problem.scenario
+    seed = s.seed + DECOY_SEED
+    other = build_problem(replace(s, seed=seed, source=""))
+    return [(f"another draw of this network (seed {seed})", other),
+            (f"other weights for the same X and Y (seed {seed})", Problem(s, problem.X, problem.Y, other.parameters)),
+            (f"other X and Y for the same weights (seed {seed})", Problem(s, other.X, other.Y, problem.parameters)),
+            (f"other Y for the same X and weights (seed {seed})", Problem(s, problem.X, other.Y, problem.parameters))]
+
+
 def user_function(backward, forward=None, name=None, activations=None, timeout=DEFAULT_TIMEOUT, losses=None,
                   depths=None, settings=None) -> UserFunction:
     """The spec of a user's function: "FILE.py:FUNC" or callables; ValueError with one line.
@@ -146,6 +170,10 @@ def user_function(backward, forward=None, name=None, activations=None, timeout=D
     else:
         pairs = tuple(parse_setting(text) for text in settings or ())
     settings = tuple(dict(pairs).items())  # the last value of a name given twice
+    taken = [name for name, _ in settings if name in CONTRACT]
+    if taken:
+        raise ValueError(f"--set {taken[0]}: {taken[0]} is an argument the harness gives (the scenario's); "
+                         "--set is for the function's other parameters")
     if name:
         from crosscheck.engines import is_engine
 
@@ -253,6 +281,63 @@ def _how_to_declare(name: str) -> str:
             f"--depths (check(activations=, losses=, depths=); or @crosscheck.supports(...) on the function)")
 
 
+def _changed(first, second, dtype: str) -> str | None:
+    """What differs between two answers (AL, grads) to the same inputs ("dW1", "AL", "set of
+    keys"), or None: equal, or within the dtype's tolerance (a reduction that rounds
+    differently from call to call)."""
+    from crosscheck.checks.arrays import agrees
+    from crosscheck.scenarios.tolerances import tolerance
+
+    (AL1, g1), (AL2, g2) = first, second
+    if set(g1) != set(g2):
+        return "set of keys"
+    pairs = [("AL", AL1, AL2)] if AL1 is not None else []
+    for key, a, b in pairs + [(k, g1[k], g2[k]) for k in g1]:
+        if not (np.shape(a) == np.shape(b) and (np.array_equal(a, b, equal_nan=True)
+                                                 or agrees(a, b, tolerance(dtype)))):
+            return key
+    return None
+
+
+def _truth(problem) -> dict:
+    """The float64 reference's dW and db of ``problem``, rounded to its dtype, as grads keys."""
+    p, s = problem.astype(np.float64), problem.scenario
+    with np.errstate(all="ignore"):
+        ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+    return {f"{q}{l}": ref.get(q, l).astype(problem.X.dtype) for q in ("dW", "db") for l in range(1, s.depth + 1)}
+
+
+def _same_gradients(a: dict, b: dict) -> bool:
+    """True when two answers have the very same dW and db keys and values (a network whose
+    gradients do not depend on what differs between two inputs, a dead layer's, can give
+    the same truth twice: ``trace`` compares the truths too)."""
+    keys = sorted(k for k in a if k[:2] in ("dW", "db"))
+    if not keys or keys != sorted(k for k in b if k[:2] in ("dW", "db")):
+        return False
+    return all(np.shape(a[k]) == np.shape(b[k]) and np.array_equal(a[k], b[k]) for k in keys)
+
+
+def _right(problem, grads) -> bool:
+    """True when every dW and db of ``grads`` agrees with the float64 reference's for
+    ``problem`` within the dtype's tolerance (at the scale of their terms, as the rows)."""
+    from crosscheck.checks.arrays import agrees
+    from crosscheck.checks.budget import term_scales
+    from crosscheck.scenarios.tolerances import tolerance
+
+    s = problem.scenario
+    p = problem.astype(np.float64)
+    try:
+        given = grads_by_layer(grads, s.depth)
+    except UserCodeError:
+        return False
+    with np.errstate(all="ignore"):
+        ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+        scales = term_scales(problem, ref)
+    tol = tolerance(s.dtype)
+    return all(l in given[q] and agrees(ref.get(q, l), given[q][l], tol, scales.get((q, l)))
+               for q in ("dW", "db") for l in range(1, s.depth + 1))
+
+
 class UserBackward(Engine):
     """A user's backward function (and, for a course pair, its forward), as an engine."""
 
@@ -295,19 +380,20 @@ class UserBackward(Engine):
         elif spec.computes is not None and all(spec.computes):  # probing found what it computes
             hidden, outputs = spec.computes
             forward = info["forward"]
+            probed = (f"not computed by {forward} (probed: hidden {', '.join(hidden) or 'none'}; output "
+                      f"{', '.join(outputs)})")
             if s.activations[-1] not in outputs:
                 found = ", ".join(outputs) or "none of the outputs probed"
                 return NotApplicable(f"{forward} computes output {found}, not {s.activations[-1]} "
-                                     f"(found by probing{spec.probe_note})", f"not computed by {forward} (probed)")
+                                     f"(found by probing{spec.probe_note})", probed)
             other = sorted(set(s.activations[:-1]) - set(hidden))
             if other:
                 return NotApplicable(f"{forward} computes hidden {', '.join(hidden) or 'none probed'}, not "
-                                     f"{', '.join(other)} (found by probing)", f"not computed by {forward} (probed)")
+                                     f"{', '.join(other)} (found by probing)", probed)
         return None
 
-    def _call(self, kind, args, s, decoy: bool = False):
-        where = f" on another draw of this network's data (seed {s.seed}, called just before this " \
-                "scenario's, so that a cache kept by shape meets both)" if decoy else ""
+    def _call(self, kind, args, s, decoy: str = ""):
+        where = f" on {decoy}, called between this scenario's two calls" if decoy else ""
         try:
             status, value, printed = self.box.call(kind, args)
         except UserCodeError as exc:  # timed out, or its process died
@@ -322,7 +408,7 @@ class UserBackward(Engine):
             raise UserCodeError(f"{self.name} raised {value}{where}")
         return value
 
-    def _answer(self, problem, decoy: bool = False):
+    def _answer(self, problem, decoy: str = ""):
         """The function's (AL or None, grads) on ``problem``."""
         s = problem.scenario
         params = {k: v.copy() for k, v in problem.parameters.items()}
@@ -333,20 +419,37 @@ class UserBackward(Engine):
                                 s, decoy)
 
     def trace(self, problem) -> Trace:
-        from crosscheck.scenarios import build_problem
-
         s = problem.scenario
         reason = self.not_applicable(s)
         if reason:
             raise reason
-        try:  # its answer is not compared; what it raises is said only if this scenario's call does not raise
-            self._answer(build_problem(replace(s, seed=s.seed + DECOY_SEED, source="")), decoy=True)
-            failed_before = None
-        except UserCodeError as exc:
-            failed_before = exc
+        first = self._answer(problem)
+        answers, raised = [("this scenario's inputs", problem, first[1])], None
+        for what, other in other_inputs(problem):
+            try:
+                answers.append((what, other, self._answer(other, decoy=what)[1]))
+            except UserCodeError as exc:  # said only if this scenario's own calls do not raise
+                raised = raised or exc
         AL, grads = self._answer(problem)
-        if failed_before is not None:
-            raise failed_before
+        if raised is not None:
+            raise raised
+        changed = _changed(first, (AL, grads), s.dtype)
+        if changed:
+            raise UserCodeError(f"{self.name} gave another {changed} for this scenario's inputs the second time it "
+                                "was called with them (after calls on other inputs of the network): an answer that "
+                                "depends on earlier calls (a cache, a counter, a first call unlike the others)")
+        for i, (what, other, answer) in enumerate(answers):  # another input's answer, given again?
+            for before, earlier, old in answers[:i]:
+                if _same_gradients(old, answer) and not _same_gradients(_truth(earlier), _truth(other)):
+                    raise UserCodeError(f"{self.name} gave for {what} the very dW, db it gave for {before} (called "
+                                        "between this scenario's two calls): an answer kept from an earlier call "
+                                        "(a cache kept by shape, by X or by the weights?)")
+        if s.dtype == "float64" and _right(problem, grads):  # right here, and on the network's other inputs?
+            for what, other, answer in answers[1:]:
+                if not _right(other, answer):
+                    raise UserCodeError(f"{self.name} is right for this scenario's inputs but its dW, db are wrong for "
+                                        f"{what}, called between this scenario's two calls: a slip those inputs show, "
+                                        "or an answer that depends on earlier calls (a cache kept by X or the weights)")
         A, Z = reference.forward(problem.parameters, problem.X, s.activations)
         given = set()
         if AL is not None:

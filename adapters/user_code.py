@@ -216,8 +216,11 @@ def _arrays(grads) -> dict:
         raise TypeError(f"returned {type(grads).__name__}, not a dict of gradients")
     out = {}
     for key, value in grads.items():
+        name = str(key)
+        if name in out:  # two keys that read the same: one would silently replace the other
+            raise TypeError(f"returned two keys that read {name!r} ({key!r} is a {type(key).__name__})")
         try:
-            out[str(key)] = np.asarray(value)
+            out[name] = np.asarray(value)
         except Exception as exc:
             raise TypeError(f"grads[{key!r}] is not an array: {type(exc).__name__}: {exc}") from None
     return out

@@ -24,7 +24,8 @@ with one line naming the file.
 
 The keys that name or describe the user's code (``USER_CODE_KEYS``) go together: a
 ``--backward`` on the command line drops them all from the table (``Config.for_options``), so
-that a parent folder's ``forward`` never runs beside another module's backward; without one,
+that a parent folder's ``forward`` never runs beside another module's backward, and with them
+the table's ``known-failures`` (which must not excuse another function's rows); without one,
 they go with the table's ``backward`` (none there: a ConfigError).
 """
 from __future__ import annotations
@@ -39,6 +40,9 @@ DESTS = {"suite": "suite", "engines": "engines", "dtypes": "dtypes", "tolerances
 KEYS = tuple(DESTS)
 #: The keys of the user's code: taken all together or not at all (a --backward given drops them).
 USER_CODE_KEYS = ("backward", "forward", "activations", "losses", "depths", "set")
+#: Dropped with them by a --backward given: the failures the table's code is known for, which
+#: must not excuse another function's rows (a --known-failures given still applies).
+WITH_THE_CODE = ("known-failures",)
 #: The commands that read the table, and the keys each one reads (the others ignore them).
 READERS = {
     "run": KEYS,
@@ -72,12 +76,13 @@ class Config:
     def for_options(self, command: str, backward=None, keywords=None) -> "Config":
         """The table beside the options of ``command`` given elsewhere (the command line; the
         plugin's options and ini): without every key of the user's code when ``backward`` is
-        given (a parent folder's forward never runs beside another module's backward), without
+        given (a parent folder's forward never runs beside another module's backward; nor do its
+        known failures excuse that module's rows: WITH_THE_CODE), without
         ``set`` when ``keywords`` (--set) are (they replace the table's whole; an appending
         option would add to them).  ConfigError for keys of the user's code without the
         table's ``backward`` when none is given: they go with no function."""
         if backward is not None:
-            return self.without(USER_CODE_KEYS)
+            return self.without(USER_CODE_KEYS + WITH_THE_CODE)
         stray = [k for k in USER_CODE_KEYS if k in self.values and k in READERS.get(command, ())]
         if stray and "backward" not in self.values:
             raise ConfigError(f"{self.path} [tool.crosscheck]: {stray[0]} goes with backward, which the table does "

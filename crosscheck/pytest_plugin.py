@@ -351,7 +351,7 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Per engine, one line: how many items were checked, and what was not checked and why
-    ("518 not applicable: 342 not computed by L_model_forward (probed); ..."), as run's
+    ("518 not applicable: 342 not computed by L_model_forward (probed: hidden relu; output sigmoid); ..."), as run's
     headline says it."""
     if not config.getoption("crosscheck_suite") or hasattr(config, "workerinput"):
         return

@@ -64,6 +64,19 @@ def test_without_a_backward_on_the_command_line_the_tables_code_is_taken_togethe
     assert len(skipped) and skipped.str.contains("--activations declares relu,sigmoid").all()
 
 
+def test_the_tables_known_failures_do_not_excuse_a_backward_given_on_the_command_line(course):
+    (course / "known.toml").write_text('[[known]]\nscenario = "*"\nreason = "the old code\'s failures"\n')
+    text = (course / "pyproject.toml").read_text()
+    (course / "pyproject.toml").write_text(text + 'known-failures = "known.toml"\n')
+    student = ["--backward", "student.py:L_model_backward"]
+    assert main(["run", *SMALL, *student, "--out", str(course / "given")]) == 1  # its failures stay failures
+    df = pd.read_csv(course / "given" / "discrepancies.csv", keep_default_na=False)
+    assert "known" not in set(df["status"]) and (df["status"] == "fail").any()
+    # given on the command line too, the file applies
+    assert main(["run", *SMALL, *student, "--known-failures", str(course / "known.toml"),
+                 "--out", str(course / "both")]) == 0
+
+
 def test_the_parsed_options_say_which_keys_were_dropped(course):
     args = _configured(["run", "--backward", "student.py:L_model_backward"])
     assert (args.backward, args.forward, args.activations) == ("student.py:L_model_backward", None, None)

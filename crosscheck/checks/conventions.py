@@ -275,9 +275,12 @@ def mean_cost_naming(trace, ref: Trace, tol: Tolerance, m: int):
     if not all(ref.dZ.get(l) is not None and agrees(ref.dZ[l] / m, trace.dZ[l], tol) for l in given):
         return None
     scaled = {"dZ": {l: _times(trace.dZ[l], m) for l in given}}
-    if trace.dA and all(ref.dA.get(l) is not None and agrees(ref.dA[l] / m, trace.dA[l], tol) for l in trace.dA) \
-            and not all(agrees(ref.dA.get(l), trace.dA[l], tol) for l in trace.dA):
-        scaled["dA"] = {l: _times(trace.dA[l], m) for l in trace.dA}
+    for shift in (0, 1):  # dA of the mean cost too, named as the article (shift 0) or the older course (1)
+        if trace.dA and all(ref.dA.get(l - shift) is not None and agrees(ref.dA[l - shift] / m, trace.dA[l], tol)
+                            for l in trace.dA) \
+                and not all(agrees(ref.dA.get(l - shift), trace.dA[l], tol) for l in trace.dA):
+            scaled["dA"] = {l: _times(trace.dA[l], m) for l in trace.dA}
+            break
     return replace(trace, **scaled), tuple(scaled)
 
 

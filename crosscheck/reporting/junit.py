@@ -126,7 +126,7 @@ def junit_xml(df: pd.DataFrame, title: str, headline: str, passed: bool, asked=(
         failures += 1
         case = ET.SubElement(suite, "testcase", classname=_clean(name), name=IDLE_CASE, time=_seconds(0.0))
         ET.SubElement(case, "failure", type="checked nothing",
-                      message=_text(f"engine {name} checked no scenario: {reason}"))
+                      message=_text(f"engine {name} {reason}"))
     if not passed and not failures:  # the run fails for another reason (--strict-known): never all green
         tests += 1
         failures += 1

@@ -19,7 +19,7 @@ from crosscheck.running.statuses import (
     RUN,
     UNSUPPORTED,
 )
-from crosscheck.running.verdict import engine_lines, idle_engines, passed
+from crosscheck.running.verdict import NOTHING, engine_lines, idle_engines, passed
 
 
 def _g(x) -> str:
@@ -39,13 +39,15 @@ def headline(df: pd.DataFrame, unavailable: dict, asked=(), known=None) -> str:
         f"({', '.join(df['engine'].unique())}) x dtypes {', '.join(sorted(df['dtype'].unique()))}: "
         f"{len(df)} checks, {failed} failed"
         + (f", {n_known} known failures" if n_known else "")
-        + (f", {len(idle)} engine{'s' if len(idle) > 1 else ''} checked nothing" if idle else "")
+        + "".join(f", {n} engine{'s' if n > 1 else ''} {what}" for n, what in (
+            (sum(r.startswith(NOTHING) for r in idle.values()), "checked nothing"),
+            (sum(not r.startswith(NOTHING) for r in idle.values()), "left a gradient unchecked")) if n)
         + f" -> {'PASS' if passed(df, asked, known) else 'FAIL'}"
     )
     text += "".join(f"\n{line}" for line in engine_lines(df))
     text += "".join(f"\n{line}" for line in (known.lines() if known is not None else []))
     for name, reason in idle.items():
-        text += f"\nengine {name} checked no scenario: {reason}"
+        text += f"\nengine {name} {reason}"
     for name, reason in unavailable.items():
         text += f"\nengine {name} unavailable: {reason}"
     return text

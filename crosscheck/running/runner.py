@@ -53,6 +53,10 @@ OLDER_NAMING = ("convention (older course naming): the function's dA{l} is dJ/dA
 #: (crosscheck/checks/conventions.py: mean_cost_naming).
 MEAN_COST = ("convention (mean-cost naming): the function's {q}{l} is dJ/d{Q}[{l}] of the mean cost, the article's "
              "per-example {q}[{l}] divided by m (cs231n's dscores /= N); compared as m times it")
+#: Both at once: dA{l} of the mean cost, named the older course's way.
+OLDER_AND_MEAN = ("convention (older course naming, mean-cost naming): the function's dA{l} is dJ/dA[{prev}] of the "
+                  "mean cost, the article's per-example dA[{prev}] divided by m, named after layer {l}'s input; "
+                  "compared as m times dA[{prev}]")
 #: The message of rows of a user's function returned in a wider dtype than the scenario's.
 WIDER = ("convention (wider dtype): returned {actual} for a {dtype} scenario (computed in the wider dtype); the "
          "values agree within the {dtype} tolerance")
@@ -179,7 +183,7 @@ def scenario_records(problem, ref: Trace, engine, trace, error: str, seconds: fl
             status, result["message"] = INCONCLUSIVE, blind
         if renamed and obs.check == "reference" and obs.quantity in renamed and result["passed"] and status == PASS:
             status, result["message"] = CONVENTION, renamed[obs.quantity].format(
-                l=obs.layer + 1 if renamed[obs.quantity] is OLDER_NAMING else obs.layer, prev=obs.layer,
+                l=obs.layer if renamed[obs.quantity] is MEAN_COST else obs.layer + 1, prev=obs.layer,
                 q=obs.quantity, Q=obs.quantity[1:])
         rows.append({**base, **result, "check": obs.check, "quantity": obs.quantity, "layer": obs.layer,
                      "status": status, "k": inner_dimension(s, obs.quantity, obs.layer),
@@ -202,13 +206,13 @@ def read_as_named(problem, ref: Trace, engine, trace) -> tuple:
 
     tol = judged_by(engine, problem.scenario.dtype)
     renamed = {}
-    older = older_dA_naming(trace, ref, tol)
-    if older is not None:
-        trace, renamed["dA"] = older, OLDER_NAMING
-    mean = mean_cost_naming(trace, ref, tol, problem.scenario.m)
+    mean = mean_cost_naming(trace, ref, tol, problem.scenario.m)  # first: the older dA naming may follow it
     if mean is not None:
         trace, quantities = mean
         renamed.update({q: MEAN_COST for q in quantities})
+    older = older_dA_naming(trace, ref, tol)
+    if older is not None:
+        trace, renamed["dA"] = older, OLDER_NAMING if "dA" not in renamed else OLDER_AND_MEAN
     return trace, renamed
 
 

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from crosscheck.running.statuses import INCONCLUSIVE, CONVENTION, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import CONVENTION, INCONCLUSIVE, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -29,20 +29,34 @@ def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["engine", "scenarios", "checked", "not applicable", "unsupported", "failed"])
 
 
+#: The start of the reason of an engine that checked no scenario at all (idle_engines).
+NOTHING = "checked no scenario: "
+
+
 def idle_engines(df: pd.DataFrame, asked=()) -> dict[str, str]:
-    """{engine: why it checked nothing} for the engines in ``asked`` that checked no scenario."""
+    """{engine: what it left unchecked, a sentence that follows its name} for the engines in
+    ``asked`` that checked no scenario ("checked no scenario: every scenario was 20 not
+    applicable; ..."), or no value of a parameter's gradient in the whole run: a dW[l] or
+    db[l] whose every row was inconclusive (exactly zero, as in a network whose weights all
+    start at 0, or within the tolerance's absolute term), where no slip could show."""
     idle = {}
     counts = engine_counts(df).set_index("engine")
     for name in asked:
         if name in counts.index and counts.loc[name, "checked"] > 0:
+            rows = df[(df["engine"] == name) & (df["check"] == "reference") & df["quantity"].isin(["dW", "db"])]
+            blind = rows.groupby(["quantity", "layer"], sort=True)["status"].agg(lambda s: (s == INCONCLUSIVE).all())
+            if blind.any():
+                names = ", ".join(f"{q}[{l}]" for q, l in blind[blind].index)
+                idle[name] = (f"checked no value of {names}: every row of them was inconclusive (exactly zero, or within "
+                              "the tolerance's absolute term), where no slip could show")
             continue
         runs = df[(df["engine"] == name) & (df["check"] == RUN)]
         if not len(runs):
-            idle[name] = "it ran no scenario"
+            idle[name] = NOTHING + "it ran no scenario"
             continue
         kinds = runs["status"].value_counts()
         what = " and ".join(f"{n} {status}" for status, n in kinds.items())
-        idle[name] = f"every scenario was {what}; first: {runs['message'].iloc[0]}"
+        idle[name] = NOTHING + f"every scenario was {what}; first: {runs['message'].iloc[0]}"
     return idle
 
 

@@ -83,6 +83,9 @@ DOOR_CASES = [
     ("tanh-stub-option", lambda f: f"{DOORS}:tanh_stub", SMOKE64 + ("--activations",
                                                                     "sigmoid,relu,leaky_relu,identity"), 0),
     ("shape-cache", lambda f: f"{DOORS}:shape_cache", SMOKE64, 1),
+    ("cache-by-X", lambda f: f"{DOORS}:cache_by_X", SMOKE64, 1),
+    ("cache-by-weights", lambda f: f"{DOORS}:cache_by_weights", SMOKE64, 1),
+    ("forward-cache-by-X", lambda f: f"{DOORS}:forward_cache_by_X", SMOKE64, 1),
     ("colliding-keys", lambda f: f"{DOORS}:colliding_keys", SMOKE64, 1),
     ("mean-cost-dZ", lambda f: f"{DOORS}:mean_cost_dZ", SMOKE64, 0),
     ("int-mask", lambda f: f"{DOORS}:int_mask", ("--suite", "smoke", "--dtypes", "float32"), 0),
@@ -140,7 +143,7 @@ def test_the_course_modules_stub_fails_with_its_file_and_line(tmp_path, capsys):
                                           "computes this network (found by probing)", regex=False).all()
     # what was not checked, and why, in the headline's line of the function
     line = next(x for x in out.splitlines() if x.startswith("L_model_backward:"))
-    assert "not applicable: " in line and "(probed)" in line and f"{len(relu)} failed" in line
+    assert "not applicable: " in line and "(probed: hidden relu; output sigmoid)" in line and f"{len(relu)} failed" in line
 
 
 def test_an_undeclared_not_implemented_error_says_how_to_declare(tmp_path):
@@ -219,21 +222,41 @@ def test_a_declaration_of_names_the_harness_does_not_know_is_bad_input(declarati
 # 3. Data that reach every branch: a cache kept by shape meets two draws; a row that
 # cannot show a slip is inconclusive.
 
-def test_a_cache_kept_by_shape_fails_and_a_slip_only_on_the_other_draw_is_said(tmp_path):
-    code, df = run(tmp_path / "cache", f"{DOORS}:shape_cache", *SMOKE64)
-    user = mine(df, "shape_cache")
-    assert code == 1 and user.query("check == 'reference' and quantity == 'dW'")["status"].eq("fail").all()
-    (tmp_path / "first.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(BYO)!r})\nfrom doors import correct\nSEEN = set()\n"
+@pytest.mark.parametrize("func, message", [
+    ("shape_cache", "shape_cache gave for another draw of this network (seed 1000003) the very dW, db it gave for "
+                    "this scenario's inputs"),
+    ("cache_by_X", "cache_by_X gave for other weights for the same X and Y (seed 1000003) the very dW, db it gave for "
+                   "this scenario's inputs"),
+    ("cache_by_weights", "gave for other weights for the same X and Y (seed 1000003) the very dW, db it gave for "
+                         "another draw of this network"),
+    ("forward_cache_by_X", "forward_cache_by_X is right for this scenario's inputs but its dW, db are wrong for other "
+                           "weights for the same X and Y"),
+    ("first_call_wrong", "first_call_wrong gave another dW1 for this scenario's inputs the second time it was called "
+                         "with them"),
+])
+def test_an_answer_that_depends_on_earlier_calls_fails(func, message, tmp_path):
+    code, df = run(tmp_path, f"{DOORS}:{func}", *SMOKE64)
+    failed = mine(df, func).query("status == 'fail'")
+    once = func == "first_call_wrong"  # the first call of its process: one scenario, whichever runs first
+    assert code == 1 and failed["scenario"].nunique() == (1 if once else 10)
+    assert failed["message"].str.contains(message, regex=False).any()
+    assert not failed["message"].str.contains("raised").any()
+
+
+def test_what_the_other_inputs_raise_is_said_with_them(tmp_path):
+    (tmp_path / "second.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(BYO)!r})\nfrom doors import correct\nFIRST = {{}}\n"
         "def backward(parameters, X, Y, activations):\n"
         "    key = (X.shape, tuple(activations))\n"
-        "    if key not in SEEN:\n        SEEN.add(key)\n        raise RuntimeError('first call of a shape')\n"
+        "    if FIRST.setdefault(key, parameters['W1'].tobytes()) != parameters['W1'].tobytes():\n"
+        "        raise RuntimeError('other weights for a shape')\n"
         "    return correct(parameters, X, Y, activations)\n")
-    code, df = run(tmp_path / "first", f"{tmp_path / 'first.py'}:backward", *SMOKE64)
+    code, df = run(tmp_path / "second", f"{tmp_path / 'second.py'}:backward", *SMOKE64)
     failed = mine(df, "backward").query("status == 'fail'")
     assert code == 1 and len(failed) == 10
-    assert failed["message"].str.contains("raised RuntimeError: first call of a shape (at first.py:9 in backward) on "
-                                          "another draw of this network's data (seed 1000003", regex=False).all()
+    assert failed["message"].str.contains("raised RuntimeError: other weights for a shape (at second.py:8 in backward) on "
+                                          "another draw of this network (seed 1000003), called between this "
+                                          "scenario's two calls", regex=False).all()
 
 
 def test_a_row_whose_values_are_all_zero_is_inconclusive_not_a_pass():
@@ -262,11 +285,34 @@ def test_a_row_whose_values_are_all_zero_is_inconclusive_not_a_pass():
 @pytest.mark.parametrize("func, message", [
     ("colliding_keys", "colliding_keys returned both 'dW1' and 'dW01', the same dW[1]: one key per layer"),
     ("stray_layer", "stray_layer returned 'dW9', which names no layer of this"),
+    ("str_collision", "str_collision raised TypeError: returned two keys that read 'dW1'"),
+    ("unicode_digit_key", "missing: the function returned no dW1"),
 ])
 def test_a_key_that_names_a_layer_twice_or_no_layer_fails(func, message, tmp_path):
     code, df = run(tmp_path, f"{DOORS}:{func}", *SMOKE64)
     user = mine(df, func)
-    assert code == 1 and (user["status"] == "fail").all() and user["message"].str.contains(message, regex=False).all()
+    failed = user[user["status"] == "fail"]
+    assert code == 1 and failed["scenario"].nunique() == 10 and failed["message"].str.contains(message, regex=False).any()
+
+
+def test_a_network_whose_gradients_are_all_zero_leaves_them_unchecked_and_fails(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((4, 8)), (rng.random((1, 8)) < 0.5).astype(float)
+    zero = {"W1": np.zeros((5, 4)), "b1": np.zeros((5, 1)), "W2": np.zeros((1, 5)), "b2": np.zeros((1, 1))}
+    np.savez(tmp_path / "zero_init.npz", X=X, Y=Y, activations=np.array(["relu", "sigmoid"]), **zero)
+    code = main(["run", "--backward", f"{DOORS}:correct", "--network", str(tmp_path / "zero_init.npz"),
+                 "--out", str(tmp_path / "out"), "-q"])
+    out = capsys.readouterr().out
+    assert code == 1 and "1 engine left a gradient unchecked -> FAIL" in out
+    assert "engine correct checked no value of dW[1], dW[2]" in out and "every row of them was inconclusive" in out
+
+
+def test_two_namings_at_once_are_read_together(tmp_path, capsys):
+    code, df = run(tmp_path, f"{DOORS}:mean_cost_older_naming", *SMOKE64)
+    out = capsys.readouterr().out
+    assert code == 0 and "older course naming, mean-cost naming (" in out
+    dA = mine(df, "mean_cost_older_naming").query("check == 'reference' and quantity == 'dA' and m > 1")
+    assert set(dA["status"]) == {"convention"}
 
 
 def test_checks_tolerance_overrides_are_shown_in_its_repr_and_html():
@@ -327,6 +373,8 @@ def test_set_gives_the_extra_parameters_and_a_missing_one_says_how(tmp_path, cap
     assert err.count("\n") == 1 and "--set eta: neither L_model_backward nor L_model_forward takes a parameter" in err
     assert main(["run", "--backward", target, "--set", "lambd", "--out", str(tmp_path / "bad2")]) == 2
     assert "expected NAME=VALUE" in capsys.readouterr().err
+    assert main(["run", "--backward", f"{DOORS}:correct", "--set", "loss=bce", "--out", str(tmp_path / "bad3")]) == 2
+    assert "--set loss: loss is an argument the harness gives" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------------------
