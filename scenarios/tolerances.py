@@ -42,7 +42,14 @@ Measured on this project's machine (2 cores, CPU builds, torch 2.13.0, jax 0.10.
 Overrides (``--tolerance DTYPE=RTOL,ATOL``, docs/tolerances.md): ``tolerance`` gives the
 override in force (``overridden``) instead of the row of TOLERANCES; an override replaces
 rtol and atol and keeps the measured scale, and one looser than ``bound`` is refused unless
-forced.
+forced.  The bound on rtol is min(1000 x measured, max(5%, 2 x measured)): 1000x is far
+beyond any margin the survey above asked for (2.5x to 5.6x), and the 5% ceiling is there
+because no rounding error of a correct engine comes near 1% in float64 or float32 (at the
+chosen scale the survey's worst element needs no rtol in float64 and 1.2e-4 in float32),
+while an rtol of 0.3 (the old bound, min(1000 x measured, 0.5), allowed it for float32)
+passes a dW that is 20% wrong: a slip, not rounding.  The half-precision dtypes, whose
+measured rtol (0.0625) is itself above 5%, get twice theirs (0.125): room for a margin,
+and still far below the O(1) relative change of a slip.
 
 Planted formula errors change values by O(1) relative amounts;
 tests/checks/test_checker_catches.py shows each one fails under this table and the same
@@ -110,9 +117,12 @@ def tolerance(dtype: str) -> Tolerance:
 # override brings back the fixed floor that passed wrong gradients of vanishing layers.
 
 #: An override looser than this is refused unless forced: rtol above RTOL_FACTOR times the
-#: measured rtol or above RTOL_CEILING; atol above ATOL_FACTOR times the dtype's unit
-#: roundoff or above ATOL_CEILING (a fixed absolute term: the measured atol is 1 ulp at zero).
-RTOL_FACTOR, RTOL_CEILING = 1e3, 0.5
+#: measured rtol or above the ceiling max(RTOL_CEILING, RTOL_MARGIN times the measured rtol)
+#: (a few percent: no correct float64 or float32 engine's rounding comes near 1%, and 20%
+#: is a slip; half precision, measured at 0.0625, keeps twice its own); atol above
+#: ATOL_FACTOR times the dtype's unit roundoff or above ATOL_CEILING (a fixed absolute term:
+#: the measured atol is 1 ulp at zero).
+RTOL_FACTOR, RTOL_CEILING, RTOL_MARGIN = 1e3, 0.05, 2.0
 ATOL_FACTOR, ATOL_CEILING = 1e3, 1e-3
 
 #: The overrides in force, {dtype: Tolerance}: one table per process (not per thread, so that
@@ -122,7 +132,8 @@ _OVERRIDES: dict = {}
 
 def bound(dtype: str) -> tuple[float, float]:
     """The loosest (rtol, atol) of ``dtype`` accepted without forcing."""
-    return (min(RTOL_FACTOR * measured(dtype).rtol, RTOL_CEILING),
+    rtol = measured(dtype).rtol
+    return (min(RTOL_FACTOR * rtol, max(RTOL_CEILING, RTOL_MARGIN * rtol)),
             min(ATOL_FACTOR * UNIT_ROUNDOFF[dtype], ATOL_CEILING))
 
 
@@ -140,7 +151,7 @@ def override(dtype: str, rtol, atol, force: bool = False, force_hint: str = "--f
     top_rtol, top_atol = bound(dtype)
     if not force and (rtol > top_rtol or atol > top_atol):
         which = (f"rtol {rtol:g} > {top_rtol:.3g}, the smaller of {RTOL_FACTOR:g} x the measured {base.rtol:g} and "
-                 f"{RTOL_CEILING:g}" if rtol > top_rtol else
+                 f"the larger of {RTOL_CEILING:g} and {RTOL_MARGIN:g} x the measured" if rtol > top_rtol else
                  f"atol {atol:g} > {top_atol:.3g}, the smaller of {ATOL_FACTOR:g} u and {ATOL_CEILING:g}")
         raise ValueError(f"tolerance {dtype}={rtol:g},{atol:g} is looser than the sanity bound ({which}); "
                          f"{force_hint} uses it anyway")

@@ -12,15 +12,21 @@ plugin, ``check()``) gives the same diagnosis:
   tolerance, other values at their own and, where nothing fits there, at float32's
   (``precision``); values that are the reference's at that tolerance say so
   (``accurate``).  One row per failing scenario x engine (EVIDENCE_COLUMNS).
+  For a failing dW it also fits an L2 term, dW = ref.dW + (lambd/m) W[l] (``l2``: JSON
+  {"dW2": lambd}, where every failing quantity is such a dW).
 - ``diagnose`` adds the evidence up per engine: values of a narrower precision, a slip that
   held on every failing scenario it could be tried on (and leaves the passing ones alone),
-  a constant factor with its usual cause, or else the scenario features that separate
-  failing from passing runs, with the smallest failing scenario and the command that
-  reruns it.
+  a constant factor with its usual cause (which depends on the quantity: QUANTITY_CAUSES),
+  an L2 term with one lambd, what the engine raised and where (grouped by exception type
+  and location) where it gave no values and no slip raises the same, or else the scenario
+  features that separate failing from passing runs, with the smallest failing scenario and
+  the command that reruns it.  Its findings come in the order of how many failing
+  scenarios each explains (``held``), and each says how many.
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields, replace
 from functools import lru_cache
 
@@ -37,7 +43,7 @@ from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
 from crosscheck.scenarios.tolerances import tolerance
 
 EVIDENCE_COLUMNS = ["scenario", "engine", "traced", "first", "matches", "pairs", "factors", "raises", "rounded",
-                    "precision", "accurate"]
+                    "precision", "accurate", "l2"]
 DIAGNOSIS_COLUMNS = ["engine", "kind", "finding", "held", "not_held", "where_not", "smallest_failing", "rerun"]
 #: At most this many first slips are combined with a second one per scenario.
 PAIR_STARTS = 3
@@ -126,7 +132,8 @@ def _factor(expected, actual, tol, terms) -> float | None:
     return c
 
 
-#: Constant factors by name: (the factor for a scenario, what it is, its usual cause).
+#: Constant factors by name: (the factor for a scenario, what it is, its usual cause; for a
+#: quantity whose usual cause differs, QUANTITY_CAUSES).
 FACTORS = (  # the constants first: where a scenario-dependent name gives the same number, both are said
     (lambda s: -1.0, "-1", "a sign: the opposite sign (Y - A for A - Y, or a minus sign dropped)"),
     (lambda s: 2.0, "2", "twice the value: the 1/2 of a squared loss, or a factor 2 of its derivative"),
@@ -139,6 +146,15 @@ FACTORS = (  # the constants first: where a scenario-dependent name gives the sa
     (lambda s: s.m / s.layer_sizes[0], "m/n_x", "divided by n_x (the input width) instead of by m"),
     (lambda s: s.layer_sizes[0] / s.m, "n_x/m", "multiplied by n_x / m: n_x (the input width) where m belongs"),
 )
+
+#: The usual cause of a factor where it depends on the quantity: dZ and dA carry no 1/m of
+#: their own (per example, m dJ/dZ), so their 1/m is the mean cost's derivative, not a second 1/m.
+QUANTITY_CAUSES = {
+    ("1/m", "dZ"): "the mean cost's derivative (dZ of J, not per example)",
+    ("1/m", "dA"): "the mean cost's derivative (dA of J, not per example)",
+    ("m", "dZ"): "an m too many: dZ is per example (m dJ/dZ) already, and this is m times that",
+    ("m", "dA"): "an m too many: dA is per example (m dJ/dA) already, and this is m times that",
+}
 
 
 def _as_float64(trace: Trace, keys, ref: Trace | None = None) -> Trace:
@@ -200,7 +216,7 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
     trace = _as_float64(trace, keys)
     origin = _first_apart(trace, ref, keys, tol, scales)
     empty = {"traced": 1, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": "", "rounded": "",
-             "precision": "", "accurate": ""}
+             "precision": "", "accurate": "", "l2": ""}
     if origin is None:  # values that are the reference's (a failure of dtype, not of values) match no slip
         return empty
     # the first wrong values, as where.csv ranks them: a db only squeezed to 1-D is not where the values go
@@ -227,9 +243,10 @@ def scenario_evidence(problem, ref, trace, tol, scales: dict) -> dict:
 
 
 def _explains(search: dict) -> bool:
-    """Whether a slip, two slips, or a constant factor of every failing quantity fits."""
+    """Whether a slip, two slips, a constant factor of every failing quantity, or an L2 term
+    in every failing dW (and nothing else failing) fits."""
     factors = json.loads(search["factors"])
-    return bool(search["matches"] or search["pairs"] or (factors and None not in factors.values()))
+    return bool(search["matches"] or search["pairs"] or (factors and None not in factors.values()) or search["l2"])
 
 
 def _looser(a, b):
@@ -265,10 +282,12 @@ def _slips_and_factors(problem, p64, ref, trace, keys, tol, scales: dict, varian
                 formulas = combined(first, second)
                 if formulas is not None and furthest(_traces(p64, formulas, ref)) is None:
                     pairs.append("+".join(sorted((first.id, second.id))))
-    factors = {}
+    factors, l2 = {}, {}
     for q, l in keys:
         expected, actual, terms = ref.get(q, l), trace.get(q, l), scales.get((q, l))
         if not agrees(expected, actual, tol, terms):
+            if q == "dW":  # cheap, and only here: a failing dW
+                l2[f"{q}{l}"] = _l2(expected, actual, p64.parameters.get(f"W{l}"), p64.X.shape[1], tol, terms)
             c = _factor(expected, actual, tol, terms)
             # the named factors this scenario's values have, each checked within the tolerance
             named = [] if c is None else [
@@ -276,8 +295,29 @@ def _slips_and_factors(problem, p64, ref, trace, keys, tol, scales: dict, varian
                 if agrees(value(problem.scenario) * np.asarray(expected, np.float64), actual, tol,
                           None if terms is None else abs(value(problem.scenario)) * terms)]
             factors[f"{q}{l}"] = None if c is None else {"c": c, "named": named}
+    # an L2 term only where every failing quantity is a dW that has one
+    whole_l2 = bool(factors) and set(l2) == set(factors) and None not in l2.values()
     return {"matches": ";".join(matches), "pairs": ";".join(sorted(set(pairs))),
-            "factors": json.dumps(factors, sort_keys=True)}
+            "factors": json.dumps(factors, sort_keys=True), "l2": json.dumps(l2, sort_keys=True) if whole_l2 else ""}
+
+
+def _l2(expected, actual, W, m: int, tol, terms) -> float | None:
+    """lambd when ``actual`` is ``expected + (lambd/m) W`` within the tolerance (an L2 term,
+    lambd != 0, fitted by least squares), else None."""
+    try:
+        e, a, w = (np.asarray(x, np.float64) for x in (expected, actual, W))
+    except (TypeError, ValueError):
+        return None
+    if not (e.shape == a.shape == w.shape) or not (np.isfinite(e).all() and np.isfinite(a).all()):
+        return None
+    norm = float(np.sum(w * w))
+    if norm == 0 or not np.isfinite(norm):
+        return None
+    k = float(np.sum((a - e) * w)) / norm
+    extra = abs(k) * float(np.max(np.abs(w)))  # the added term's own scale: its rounding is the function's
+    if k == 0 or not agrees(e + k * w, a, tol, extra if terms is None else float(terms) + extra):
+        return None
+    return k * m
 
 
 def raised_evidence(problem, ref, error: str) -> dict:
@@ -291,7 +331,7 @@ def raised_evidence(problem, ref, error: str) -> dict:
         if own is not None and f"raised {own}" in error:
             raising.append(m.id)
     return {"traced": 0, "first": "", "matches": "", "pairs": "", "factors": "{}", "raises": ";".join(raising),
-            "rounded": "", "precision": "", "accurate": ""}
+            "rounded": "", "precision": "", "accurate": "", "l2": ""}
 
 
 # --- adding the evidence up -------------------------------------------------------------
@@ -356,14 +396,42 @@ def _shows_on_passing(mid: str, passing: list[str], quantities: set, tol_of) -> 
     return tried, shows
 
 
-def _factor_finding(rows: pd.DataFrame, total: int | None = None) -> tuple[str, int, list[str]] | None:
+def _depth(sid: str, depths: dict | None = None) -> int | None:
+    """The number of layers of scenario ``sid`` (a --network file's: from ``depths``)."""
+    s = _scenario(sid)
+    return s.depth if s is not None else (depths or {}).get(sid)
+
+
+def _layers_text(kind: str, items: list, depths: dict | None = None) -> str:
+    """'dW[2]', 'dZ[L] (the output layer)' when every layer is its scenario's last, else
+    'dW[l] (layers 1, 2, 3)'."""
+    layers = sorted({int(key[len(kind):]) for _, key, _ in items})
+    if all(int(key[len(kind):]) == _depth(sid, depths) for sid, key, _ in items):
+        return f"{kind}[L] (the output layer)"
+    return f"{kind}[{layers[0]}]" if len(layers) == 1 else f"{kind}[l] (layers {', '.join(map(str, layers))})"
+
+
+def _cause(name: str, kinds: list[str]) -> str:
+    """The usual cause of the factor ``name`` on the quantities ``kinds`` (dW, dZ, ...)."""
+    default = {n: cause for _, n, cause in FACTORS}.get(name)
+    causes = {kind: QUANTITY_CAUSES.get((name, kind), default) for kind in kinds}
+    if None in causes.values():
+        return ""
+    if len(set(causes.values())) == 1:
+        return next(iter(causes.values()))
+    return "; ".join(f"for {kind}, {cause}" for kind, cause in causes.items())
+
+
+def _factor_finding(rows: pd.DataFrame, total: int | None = None,
+                    depths: dict | None = None) -> tuple[str, int, list[str]] | None:
     """The constant factor that every failing quantity of one kind (dW, db, dZ, dA) has in
-    every failing scenario, named with its usual cause, or None."""
+    every failing scenario, named with its usual cause (which may depend on the quantity:
+    QUANTITY_CAUSES), or None.  ``depths``: the number of layers of scenarios that have no
+    spec (a --network file's), so that the output layer is said as such."""
     per_kind: dict[str, list] = {}
     for row in rows.itertuples():
         for key, found in json.loads(row.factors).items():
             per_kind.setdefault(key.rstrip("0123456789"), []).append((row.scenario, key, found))
-    causes = {name: cause for _, name, cause in FACTORS}
     by_factor: dict[str, list] = {}
     for kind, items in per_kind.items():
         if any(found is None for _, _, found in items):
@@ -375,24 +443,44 @@ def _factor_finding(rows: pd.DataFrame, total: int | None = None) -> tuple[str, 
         if named is None and max(cs) - min(cs) <= 1e-3 * max(abs(c) for c in cs):
             named = (f"{np.median(cs):.4g}",)
         if named is not None:
-            layers = sorted({int(key[len(kind):]) for _, key, _ in items})
-            by_factor.setdefault(named, []).append((kind, layers, {sid for sid, _, _ in items}))
+            by_factor.setdefault(named, []).append((kind, items, {sid for sid, _, _ in items}))
     if not by_factor:
         return None
     texts, failing = [], rows["scenario"].nunique()
     for named, kinds in by_factor.items():
-        what = " and ".join(f"{kind}[{layers[0]}]" if len(layers) == 1 else f"{kind}[l] (layers "
-                            f"{', '.join(map(str, layers))})" for kind, layers, _ in kinds)
+        what = " and ".join(_layers_text(kind, items, depths) for kind, items, _ in kinds)
         scenarios = set().union(*(sids for _, _, sids in kinds))
         every = "every failing scenario" if total in (None, failing) else "every scenario whose values fail"
         where = (f"in {every} ({failing})" if len(scenarios) == failing else
                  f"in every scenario where {'it fails' if len(kinds) == 1 else 'they fail'} ({len(scenarios)} of the "
                  f"{failing} failing)")
         first, *others = named
+        names = [kind for kind, _, _ in kinds]
+        cause = _cause(first, names)
         texts.append(f"{what} {'is' if len(kinds) == 1 else 'are'} the reference's times {first} {where}"
-                     + (f": {causes[first]}" if first in causes else ", a constant factor")
-                     + "".join(f"; on these scenarios that is also {other}: {causes[other]}" for other in others))
+                     + (f": {cause}" if cause else ", a constant factor")
+                     + "".join(f"; on these scenarios that is also {other}: {_cause(other, names)}"
+                               for other in others if _cause(other, names)))
     return "; ".join(texts), failing, []
+
+
+def _l2_finding(rows: pd.DataFrame, total: int) -> tuple[str, int] | None:
+    """An L2 term: in every failing scenario with values, every failing quantity is a dW that
+    is the reference's plus (lambd/m) W[l], with one lambd for every layer and scenario."""
+    if not len(rows) or not rows["l2"].astype(bool).all():
+        return None
+    found = [(row.scenario, key, lambd) for row in rows.itertuples() for key, lambd in json.loads(row.l2).items()]
+    values = np.array([lambd for _, _, lambd in found], np.float64)
+    if not values.size or values.max() - values.min() > 1e-2 * np.abs(values).max():
+        return None
+    lambd = float(np.median(values))
+    layers = sorted({int(key[2:]) for _, key, _ in found})
+    what = f"dW[{layers[0]}]" if len(layers) == 1 else f"dW[l] (layers {', '.join(map(str, layers))})"
+    where = (f"in every failing scenario ({len(rows)})" if len(rows) == total else
+             f"in every failing scenario it gave values for ({len(rows)} of its {total})")
+    return (f"{what} {'is' if len(layers) == 1 else 'are'} the reference's plus (lambd/m) W[l] with lambd = "
+            f"{lambd:.4g} {where}: an L2 term (the reference has no regularisation; check with --set lambd=0)",
+            len(rows))
 
 
 def _features(s) -> dict[str, bool]:
@@ -412,15 +500,20 @@ def _features(s) -> dict[str, bool]:
     return out
 
 
-def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str:
+def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame, verb: str = "fails",
+             others: int = 0) -> str:
     """One or two sentences, true of the runs, on what separates the failing scenarios: a
     feature (or two together) that every failing scenario has and no passing one, else the
-    feature that comes closest, with its counts; then where the first wrong quantity is."""
+    feature that comes closest, with its counts; then where the first wrong quantity is.
+    ``others``: failing scenarios set aside (said by another finding), which are neither
+    ``failing`` nor passing; ``verb``: what it does in ``failing`` ('fails', 'raises')."""
     fs = [s for s in map(_scenario, failing) if s is not None]
     ps = [s for s in map(_scenario, passing) if s is not None]
     sentences = []
     if fs and not ps:
-        sentences.append(f"it fails in every scenario it checked ({len(fs)}): no passing run to tell them apart")
+        sentences.append(f"it {verb} in every scenario it checked ({len(fs)}): no passing run to tell them apart"
+                         if not others else f"it {verb} in these {len(fs)} and passes in none: no passing run to "
+                         "tell them apart")
     elif fs:
         table = [_features(s) for s in fs + ps]
         names = sorted({n for f in table for n in f})
@@ -436,8 +529,10 @@ def _pattern(failing: list[str], passing: list[str], where: pd.DataFrame) -> str
         pairs = [] if singles else [(a, b) for a in has for b in has if a < b and exact(has[a] & has[b])]
         if singles or pairs:
             rule = singles[0] if singles else f"{pairs[0][0]} and {pairs[0][1]}"
-            sentences.append(f"it fails in every scenario with {rule} ({len(fs)}) and passes in every other scenario "
-                             f"it checked ({len(ps)})")
+            sentences.append(f"it {verb} in every scenario with {rule} ({len(fs)}) and passes in every other scenario "
+                             f"it checked ({len(ps)})" if not others else
+                             (f"each of these {len(fs)} has {rule}" if len(fs) > 1 else f"this one has {rule}")
+                             + f", and none of the {len(ps)} passing scenarios does")
         else:
             def score(n):
                 return int(has[n][is_failing].sum()) - int(has[n][~is_failing].sum()), n
@@ -550,8 +645,8 @@ def _partial(traced: pd.DataFrame, raised: pd.DataFrame) -> dict | None:
     missed = [row.scenario for row in traced.itertuples() if mid not in row.matches.split(";")]
     if not missed:  # it fits every failing scenario with values, yet not the whole run
         unexplained = [row.scenario for row in raised.itertuples() if mid not in row.raises.split(";")]
-        why = (f"it raised on {len(unexplained)} failing scenarios where that slip can be computed (first: "
-               f"`{unexplained[0]}`)" if unexplained else
+        why = (f"it gave no values in {len(unexplained)} failing scenario{'' if len(unexplained) == 1 else 's'} "
+               f"where that slip can be computed (first: `{unexplained[0]}`)" if unexplained else
                "that slip also changes passing scenarios where this engine gives the reference's values")
         return {"kind": "partial slip", "held": n, "not_held": len(unexplained), "where_not": ";".join(unexplained[:5]),
                 "finding": (f"its values are the slip `{mid}` on {_scenarios(n)} it gave values for, but {why}: "
@@ -562,9 +657,83 @@ def _partial(traced: pd.DataFrame, raised: pd.DataFrame) -> dict | None:
                         f"({_mutant_text(mid)}), and of something more")}
 
 
+#: "(at FILE:LINE in FUNC)": where the user's code raised (adapters/user_code.py: _describe).
+_AT = re.compile(r" \(at ([^()]+:\d+ in [^()]+)\)")
+_EXCEPTION = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def _account(message: str, engine: str) -> tuple[tuple, str, str, str]:
+    """What a failing scenario without values says of itself (its run row's message): (the
+    key it is grouped by, what it did, the exception's text or '', its usual cause or '').
+    Raised: grouped by exception type and location; timed out; died; else the message."""
+    message = str(message)
+    i = message.find(" raised ")
+    if i >= 0 and _EXCEPTION.match(message, i + 8):
+        name = _EXCEPTION.match(message, i + 8).group()
+        after = message[i + 8 + len(name):]
+        at = _AT.search(after)
+        text = after[:at.start()] if at else after.split(": unfinished code fails")[0]
+        text = text.split(", called between this scenario's two calls")[0].removeprefix(":").strip()
+        text = text if len(text) <= 100 else text[:97] + "..."
+        where = at.group(1) if at else ""
+        unfinished = "unfinished code fails" in message or name == "NotImplementedError"
+        return ("raised", name, where), f"it raised {name}", text, ("unfinished code" if unfinished else "")
+    timed = re.search(r"timed out: no answer after (\S+ s)", message)
+    if timed:
+        return ("timed out", timed.group(1)), f"it timed out (no answer after {timed.group(1)})", "", ""
+    died = re.search(r"died \(exit code ([^)]*)\)", message)
+    if died:
+        return ("died", died.group(1)), f"the process running it died (exit code {died.group(1)})", "", ""
+    rest = re.sub(r" \(seed \d+\)", "", message.removeprefix(f"{engine} ")).strip()
+    rest = rest if len(rest) <= 400 else rest[:397] + "..."
+    return ("other", rest), (f"it {rest}" if message.startswith(f"{engine} ") else rest), "", ""
+
+
+def _raised_finding(engine: str, raised: list[str], bad: pd.DataFrame, total: int, passing: list[str],
+                    where: pd.DataFrame) -> str:
+    """What the engine did where it gave no values (raised, timed out, died, an answer that
+    depends on earlier calls), grouped by exception type and location, each with how many
+    failing scenarios, then what those scenarios have in common."""
+    from crosscheck.running.statuses import RUN
+
+    rows = bad[bad["scenario"].isin(set(raised))]
+    runs = rows[rows["check"] == RUN]
+    messages = {sid: str(m) for sid, m in zip(runs["scenario"], runs["message"])}
+    for sid, m in zip(rows["scenario"], rows["message"]):  # without a run row: its first failing row
+        messages.setdefault(sid, str(m))
+    groups: dict[tuple, dict] = {}
+    for sid in raised:
+        key, did, text, cause = _account(messages.get(sid, ""), engine)
+        group = groups.setdefault(key, {"did": did, "where": key[2] if key[0] == "raised" else "", "texts": [],
+                                        "cause": cause, "n": 0})
+        group["n"] += 1
+        group["texts"].append(text)
+    parts = []
+    shown = sorted(groups.values(), key=lambda g: -g["n"])
+    for group in shown[:4]:
+        texts = [t for t in dict.fromkeys(group["texts"]) if t]
+        said = group["did"] + (f": {texts[0]}" if len(texts) == 1 else "")
+        inside = [f"at {group['where']}"] if group["where"] else []
+        inside += [f"messages vary, first: {texts[0]}"] if len(texts) > 1 else []
+        n = group["n"]
+        count = f"in every failing scenario ({n})" if n == total else f"in {n} of its {total} failing scenarios"
+        inside_text = f" ({'; '.join(inside)})" if inside else ""
+        parts.append(f"{said}{inside_text} {count}"
+                     + (f": {group['cause']}" if group["cause"] else ""))
+    if len(shown) > 4:
+        rest = sum(g["n"] for g in shown[4:])
+        parts.append(f"and {len(shown) - 4} other accounts in {rest} more failing scenarios")
+    verb = "raises" if all(k[0] == "raised" for k in groups) else "fails"
+    pattern = _pattern(raised, passing, where[where["scenario"].isin(set(raised))], verb, total - len(raised))
+    if pattern != "nothing in the scenarios' features separates the failing runs":
+        parts.append(pattern)
+    return "; ".join(parts)
+
+
 def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataFrame, rerun: str = "crosscheck run",
              network: str | None = None) -> pd.DataFrame:
-    """One or more rows per failing engine (DIAGNOSIS_COLUMNS); none for an engine that passed."""
+    """One or more rows per failing engine (DIAGNOSIS_COLUMNS), those that explain the most
+    failing scenarios first; none for an engine that passed."""
     from crosscheck.engines import rerun_command
     from crosscheck.running.statuses import FAIL, KNOWN, NOT_CHECKED, RUN
 
@@ -577,18 +746,18 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         checked = part[~((part["check"] == RUN) & part["status"].isin(NOT_CHECKED))]
         known = set(part.loc[part["status"] == KNOWN, "scenario"])  # failing, but listed as known: neither
         passing = [sid for sid in dict.fromkeys(checked["scenario"]) if sid not in set(failing) and sid not in known]
+        dtypes = dict(zip(part["scenario"], part["dtype"].astype(str))) if "dtype" in part else {}
+        depths = _depths(part)
         ev = evidence[(evidence["engine"] == engine) & evidence["scenario"].isin(failing)]
-        # evidence.csv of an older run has no precision columns: its values were judged at their own
+        # evidence.csv of an older run has no precision or l2 columns: its values were judged at their own
         ev = ev.assign(**{c: ev[c].fillna("").astype(str) if c in ev else "" for c in ("rounded", "precision",
-                                                                                       "accurate")})
+                                                                                       "accurate", "l2")})
         smallest = min(failing, key=_size)
         base = {"engine": engine, "smallest_failing": smallest,
                 "rerun": rerun_command(rerun, smallest, engine, network if smallest.startswith("net-") else None)}
+        found_rows = []
         traced = ev[ev["traced"].astype(str) == "1"]
         raised = ev[ev["traced"].astype(str) != "1"]
-        note = (f"; {len(raised)} failing scenarios gave no values to match (it raised, timed out or died there)"
-                if len(raised) else "")
-        found = False
         same = traced[traced["first"] == ""]  # scenarios whose values are the reference's: not a slip
         traced = traced[traced["first"] != ""]
         precise = traced[traced["accurate"] != ""]  # the reference's values at a narrower precision
@@ -597,46 +766,68 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         judged = _judged_note(traced)
         if len(same):
             top = bad.loc[bad["scenario"].isin(set(same["scenario"])), "message"].astype(str).value_counts()
-            rows.append({**base, "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
-                         "finding": (f"in {_scenarios(len(same)) if len(same) == len(failing) else f'{len(same)} of its failing scenarios'}"
-                                     " its values agree with the reference's, within the tolerance, on every quantity "
-                                     "it returned: what fails there is not the values (the commonest failing row says: "
-                                     f"{top.index[0]})")})
-            found = True
+            share = _scenarios(len(same)) if len(same) == len(failing) else \
+                f"{len(same)} of its {len(failing)} failing scenarios"
+            found_rows.append({**base, "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
+                               "finding": (f"in {share} its values agree with the reference's, within the "
+                                           "tolerance, on every quantity it returned: what fails there is not the "
+                                           f"values (the commonest failing row says: {top.index[0]})")})
         for accurate, rows_ in precise.groupby("accurate", sort=False):
-            rows.append({**base, "kind": "precision", "held": len(rows_), "not_held": 0, "where_not": "",
-                         "finding": _precision_text(rows_, accurate, len(failing))})
-            found = True
-        explained = False
+            found_rows.append({**base, "kind": "precision", "held": len(rows_), "not_held": 0, "where_not": "",
+                               "finding": _precision_text(rows_, accurate, len(failing), dtypes)})
+        explained, raised_said = False, False
         if len(traced) or len(raised):
             quantities = set(part.loc[part["check"] == "reference", "quantity"])
             for find in (lambda: _slip(traced, raised, passing, quantities), lambda: _pair(traced, passing, quantities),
                          lambda: _partial(traced, raised)):
                 finding = find()
-                if finding is not None:  # a slip says itself where it raised
-                    rows.append({**base, **finding, "finding": finding["finding"] + judged
-                                 + ("" if finding["kind"] == "slip" else note)})
-                    found = explained = True
+                if finding is not None:
+                    found_rows.append({**base, **finding, "finding": finding["finding"] + judged})
+                    explained = True
+                    raised_said = finding["kind"] == "slip"  # a slip says itself where it raised
                     break
-            factor = _factor_finding(traced, len(failing)) if len(traced) else None
+            factor = _factor_finding(traced, len(failing), depths) if len(traced) else None
             if factor is not None:  # said beside a slip too: the factor is what the numbers show
-                rows.append({**base, "kind": "factor", "finding": factor[0] + judged + note, "held": factor[1],
-                             "not_held": 0, "where_not": ""})
-                found = explained = True
-        if not found or (len(traced) and not explained):  # values that nothing above explains
-            what = "" if not found else "in the other failing scenarios, "
-            explained_above = set(same["scenario"]) | set(precise["scenario"])
-            rest = [sid for sid in failing if sid not in explained_above]  # all of them, when nothing was found
+                found_rows.append({**base, "kind": "factor", "finding": factor[0] + judged, "held": factor[1],
+                                   "not_held": 0, "where_not": ""})
+                explained = True
+            l2 = _l2_finding(traced, len(failing)) if not explained and len(traced) else None
+            if l2 is not None:
+                found_rows.append({**base, "kind": "L2 term", "finding": l2[0] + judged, "held": l2[1],
+                                   "not_held": 0, "where_not": ""})
+                explained = True
+        if len(raised) and not raised_said:  # what it raised, and where, leads what is said of those scenarios
+            ids = raised["scenario"].tolist()
+            found_rows.append({**base, "kind": "raised", "held": len(ids), "not_held": 0, "where_not": "",
+                               "finding": _raised_finding(engine, ids, bad, len(failing), passing,
+                                                          where[where["engine"] == engine])})
+        if not found_rows or (len(traced) and not explained):  # values that nothing above explains
+            what = "" if not found_rows else "in the other failing scenarios, "
+            set_aside = set(same["scenario"]) | set(precise["scenario"]) | set(raised["scenario"])
+            rest = [sid for sid in failing if sid not in set_aside]  # all of them, when nothing was found
             mine = where[where["engine"] == engine]
             shapes = bad[bad["message"].astype(str).str.startswith("shape mismatch")]
             shape_note = (f"; {len(shapes)} of its {len(bad)} failing rows are shape mismatches (first: "
                           f"{shapes.iloc[0]['quantity']}[{shapes.iloc[0]['layer']}], {shapes.iloc[0]['message']})"
                           if len(shapes) else "")
-            rows.append({**base, "kind": "pattern", "finding": (
+            found_rows.append({**base, "kind": "pattern", "finding": (
                 f"{what}no slip of the catalogue and no constant factor gives its values ({len(tried)} failing "
-                f"scenarios tried); {_pattern(rest, passing, mine[mine['scenario'].isin(rest)])}" + shape_note + note),
-                "held": len(failing), "not_held": 0, "where_not": ""})
+                f"scenario{'' if len(tried) == 1 else 's'} tried); "
+                f"{_pattern(rest, passing, mine[mine['scenario'].isin(rest)], others=len(failing) - len(rest))}"
+                + shape_note), "held": len(rest), "not_held": 0, "where_not": ""})
+        # the findings that explain the most failing scenarios first (a stable sort: a slip before its factor)
+        rows.extend(sorted(found_rows, key=lambda row: -int(row["held"])))
     return pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
+
+
+def _depths(part: pd.DataFrame) -> dict:
+    """{scenario: its number of layers}, from the layers of its dW rows (for scenarios without a
+    spec, a --network file's)."""
+    if "quantity" not in part or "layer" not in part:
+        return {}
+    dW = part[part["quantity"] == "dW"]
+    layers = pd.to_numeric(dW["layer"], errors="coerce")
+    return {sid: int(v) for sid, v in layers.groupby(dW["scenario"]).max().items() if np.isfinite(v)}
 
 
 def _judged_note(traced: pd.DataFrame) -> str:
@@ -652,19 +843,35 @@ def _judged_note(traced: pd.DataFrame) -> str:
     return "".join(f"; {part}" for part in parts)
 
 
-def _precision_text(rows: pd.DataFrame, accurate: str, failing: int) -> str:
+def _own_dtypes(scenarios, dtypes: dict | None = None) -> tuple[str, str]:
+    """('float64-accurate', 'the float64 tolerance') for failing scenarios of one dtype; said
+    for several dtypes, or none known, without naming one dtype as theirs."""
+    own = list(dict.fromkeys(
+        d for d in ((dtypes or {}).get(sid) or getattr(_scenario(sid), "dtype", None) for sid in scenarios) if d))
+    if len(own) == 1:
+        return f"{own[0]}-accurate", f"the {own[0]} tolerance"
+    if own:
+        return (f"accurate to their own dtypes ({', '.join(own)})",
+                f"the tolerances of their own dtypes ({', '.join(own)})")
+    return "accurate to their own dtype", "their own dtype's tolerance"
+
+
+def _precision_text(rows: pd.DataFrame, accurate: str, failing: int, dtypes: dict | None = None) -> str:
     """The finding for failing scenarios whose values agree with the reference within the
-    tolerance of ``accurate``, a dtype narrower than theirs, and not within their own."""
+    tolerance of ``accurate``, a dtype narrower than theirs, and not within their own
+    (``dtypes``: {scenario: dtype}, for scenarios without a spec: a --network file's).  It
+    covers some of the failing scenarios: it says how many, first."""
     n = len(rows)
-    where = _scenarios(n) if n == failing else f"{n} of its {failing} failing scenarios"
-    own = ", ".join(dict.fromkeys(s.dtype for s in map(_scenario, rows["scenario"]) if s is not None)) or "their dtype"
+    share = "" if n == failing else f"in {n} of its {failing} failing scenarios, "
+    where = _scenarios(n) if n == failing else "them"
+    own_accurate, own_tolerance = _own_dtypes(rows["scenario"], dtypes)
     rounded = int((rows["rounded"] == accurate).sum())
     if rounded == n:
-        return (f"the values are {accurate}-accurate: the function computes in {accurate} (in {where} its values are "
-                f"{accurate} numbers and agree with the reference within the {accurate} tolerance, not within the "
-                f"{own} tolerance)")
-    return (f"the values are {accurate}-accurate, not {own}-accurate: in {where} they agree with the reference within "
-            f"the {accurate} tolerance, not within the {own} tolerance"
+        return (f"{share}the values are {accurate}-accurate: the function computes in {accurate} (in {where} its "
+                f"values are {accurate} numbers and agree with the reference within the {accurate} tolerance, not "
+                f"within {own_tolerance})")
+    return (f"{share}the values are {accurate}-accurate, not {own_accurate}: in {where} they agree with the reference "
+            f"within the {accurate} tolerance, not within {own_tolerance}"
             + (f", and in {n - rounded} of them they are not {accurate} numbers" if rounded else
                f", yet they are not {accurate} numbers")
             + f": an error below {accurate}'s resolution, such as a step computed in {accurate} or a small added term")
