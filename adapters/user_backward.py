@@ -26,13 +26,14 @@ declared.  Networks outside what is declared are ``not applicable``; on the othe
 exception, ``NotImplementedError`` included, is a failure with its file and line.
 
 A function must answer for its inputs alone, whatever it was called with before, on every
-path (one process, workers, shards, the plugin): each scenario is called twice, and between
-the two calls on other inputs of the same network (``other_inputs``: another draw, other
-weights for the same data, other data for the same weights, other labels); the second
-answer is the one compared.  A cache kept by shape, by X or by the weights (never
-invalidated) gives the other inputs' answers and fails; an answer that differs between the
-two calls (a first call wrong, a counter) fails; so does a right answer for the scenario
-beside a wrong one for the other inputs (float64: no rounding to excuse it).
+path (one process, workers, shards, the plugin): each scenario's compared call is preceded
+by calls on other inputs of the same network (``other_inputs``: other weights for the same
+data, other data for the same weights, other labels, another draw), so that a cache kept by
+shape, by X or by the weights (never invalidated) meets them first and gives their answers:
+the very dW, db for inputs whose truths differ fail with one line, and a forward pass kept
+from them fails the values.  The first call of a process is the scenario's own, made again
+after the others: an answer that differs between the two (a first call unlike the others)
+fails.
 The user's code runs in a child process (adapters/user_code.py).
 """
 from __future__ import annotations
@@ -143,10 +144,10 @@ def other_inputs(problem) -> list[tuple[str, object]]:
     s = problem.scenario
     seed = s.seed + DECOY_SEED
     other = build_problem(replace(s, seed=seed, source=""))
-    return [(f"another draw of this network (seed {seed})", other),
-            (f"other weights for the same X and Y (seed {seed})", Problem(s, problem.X, problem.Y, other.parameters)),
+    return [(f"other weights for the same X and Y (seed {seed})", Problem(s, problem.X, problem.Y, other.parameters)),
             (f"other X and Y for the same weights (seed {seed})", Problem(s, other.X, other.Y, problem.parameters)),
-            (f"other Y for the same X and weights (seed {seed})", Problem(s, problem.X, other.Y, problem.parameters))]
+            (f"other Y for the same X and weights (seed {seed})", Problem(s, problem.X, other.Y, problem.parameters)),
+            (f"another draw of this network (seed {seed})", other)]
 
 
 def user_function(backward, forward=None, name=None, activations=None, timeout=DEFAULT_TIMEOUT, losses=None,
@@ -317,27 +318,6 @@ def _same_gradients(a: dict, b: dict) -> bool:
     return all(np.shape(a[k]) == np.shape(b[k]) and np.array_equal(a[k], b[k]) for k in keys)
 
 
-def _right(problem, grads) -> bool:
-    """True when every dW and db of ``grads`` agrees with the float64 reference's for
-    ``problem`` within the dtype's tolerance (at the scale of their terms, as the rows)."""
-    from crosscheck.checks.arrays import agrees
-    from crosscheck.checks.budget import term_scales
-    from crosscheck.scenarios.tolerances import tolerance
-
-    s = problem.scenario
-    p = problem.astype(np.float64)
-    try:
-        given = grads_by_layer(grads, s.depth)
-    except UserCodeError:
-        return False
-    with np.errstate(all="ignore"):
-        ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
-        scales = term_scales(problem, ref)
-    tol = tolerance(s.dtype)
-    return all(l in given[q] and agrees(ref.get(q, l), given[q][l], tol, scales.get((q, l)))
-               for q in ("dW", "db") for l in range(1, s.depth + 1))
-
-
 class UserBackward(Engine):
     """A user's backward function (and, for a course pair, its forward), as an engine."""
 
@@ -393,7 +373,7 @@ class UserBackward(Engine):
         return None
 
     def _call(self, kind, args, s, decoy: str = ""):
-        where = f" on {decoy}, called between this scenario's two calls" if decoy else ""
+        where = f" on {decoy}, called just before this scenario's inputs" if decoy else ""
         try:
             status, value, printed = self.box.call(kind, args)
         except UserCodeError as exc:  # timed out, or its process died
@@ -423,33 +403,28 @@ class UserBackward(Engine):
         reason = self.not_applicable(s)
         if reason:
             raise reason
-        first = self._answer(problem)
-        answers, raised = [("this scenario's inputs", problem, first[1])], None
+        first = self._answer(problem) if self.box.fresh else None  # the first call of a process: made again
+        answers, raised = [], None
         for what, other in other_inputs(problem):
             try:
                 answers.append((what, other, self._answer(other, decoy=what)[1]))
-            except UserCodeError as exc:  # said only if this scenario's own calls do not raise
+            except UserCodeError as exc:  # said only if this scenario's own call does not raise
                 raised = raised or exc
         AL, grads = self._answer(problem)
         if raised is not None:
             raise raised
-        changed = _changed(first, (AL, grads), s.dtype)
+        changed = first is not None and _changed(first, (AL, grads), s.dtype)
         if changed:
             raise UserCodeError(f"{self.name} gave another {changed} for this scenario's inputs the second time it "
-                                "was called with them (after calls on other inputs of the network): an answer that "
-                                "depends on earlier calls (a cache, a counter, a first call unlike the others)")
-        for i, (what, other, answer) in enumerate(answers):  # another input's answer, given again?
+                                "was called with them (the first call of its process, then after calls on other "
+                                "inputs of the network): an answer that depends on earlier calls")
+        answers.append(("this scenario's inputs", problem, grads))
+        for i, (what, other, answer) in enumerate(answers):  # an earlier input's answer, given again?
             for before, earlier, old in answers[:i]:
                 if _same_gradients(old, answer) and not _same_gradients(_truth(earlier), _truth(other)):
-                    raise UserCodeError(f"{self.name} gave for {what} the very dW, db it gave for {before} (called "
-                                        "between this scenario's two calls): an answer kept from an earlier call "
-                                        "(a cache kept by shape, by X or by the weights?)")
-        if s.dtype == "float64" and _right(problem, grads):  # right here, and on the network's other inputs?
-            for what, other, answer in answers[1:]:
-                if not _right(other, answer):
-                    raise UserCodeError(f"{self.name} is right for this scenario's inputs but its dW, db are wrong for "
-                                        f"{what}, called between this scenario's two calls: a slip those inputs show, "
-                                        "or an answer that depends on earlier calls (a cache kept by X or the weights)")
+                    raise UserCodeError(f"{self.name} gave for {what} the very dW, db it gave for {before}, called "
+                                        "just before: an answer kept from an earlier call (a cache kept by shape, by "
+                                        "X or by the weights?)")
         A, Z = reference.forward(problem.parameters, problem.X, s.activations)
         given = set()
         if AL is not None:

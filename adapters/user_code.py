@@ -344,6 +344,8 @@ class Sandbox:
         self._process = self._conn = None
         self.info = None
         self.load_output = ""
+        #: Calls its current child has answered (0: the next call is the first of a process).
+        self.answered = 0
 
     def start(self) -> dict:
         """Start the child and load the code; UserCodeError if loading fails."""
@@ -355,6 +357,7 @@ class Sandbox:
             self._process.start()
         child.close()
         self._conn = parent
+        self.answered = 0
         reply = self._receive(max(self.timeout, 60.0), "loading the module (it gets at least 60 s)")
         if reply[0] != "ready":
             self.close()
@@ -385,7 +388,13 @@ class Sandbox:
             self.start()
             self._conn.send((kind, args))
         reply = self._receive(self.timeout if timeout is None else timeout, "in this scenario")
+        self.answered += 1
         return reply[0], reply[1], reply[2]
+
+    @property
+    def fresh(self) -> bool:
+        """True when the next call is the first of a process (no child yet, or a new one)."""
+        return self._process is None or self.answered == 0
 
     def close(self) -> None:
         if self._process is not None:

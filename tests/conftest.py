@@ -13,6 +13,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 from tests.support import ALL_ENGINES
 
+# report.html without plots (crosscheck/reporting/html.py) in every run of the tests, their
+# workers and subprocesses: drawing them is most of a small run's time; the tests that look
+# at plots turn them on (the fixture ``plots``).
+os.environ["CROSSCHECK_FIGURES"] = "off"
+
+
+@pytest.fixture
+def plots(monkeypatch):
+    """report.html with its plots, for a test that looks at them."""
+    monkeypatch.setenv("CROSSCHECK_FIGURES", "on")
+
 
 #: Words of a skip that says something is not installed: where CI is set (CI installs every
 #: engine, .ci/run), such a skip is a failure, so that no engine's tests go missing there.

@@ -4,13 +4,16 @@ Headline, identity table, heatmaps of the worst ULP error per engine x quantity 
 (one per dtype), error against batch size, depth and width, every failing row with its
 localisation and a command that reruns it, and the environment.  A few lines of script
 mark the page ``data-status="ok:N"`` once its N images have loaded (or ``error``), which
-the tests read back from headless Chromium.
+the tests read back from headless Chromium.  ``CROSSCHECK_FIGURES=off`` leaves the plots
+out (a line says so), for runs whose page nobody looks at: the tests set it, and turn the
+plots on where they look at them.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+import os
 
 import numpy as np
 import pandas as pd
@@ -46,6 +49,11 @@ window.addEventListener('load', function(){
 #: The resolution of every plot, and the margins (inches) of the error plots, whose labels are fixed.
 DPI = 90
 ERROR_MARGINS = {"left": 1.05, "right": 0.15, "bottom": 0.6, "top": 0.15}
+
+
+def figures_wanted() -> bool:
+    """False when ``CROSSCHECK_FIGURES`` is off (0, no): report.html is written without plots."""
+    return os.environ.get("CROSSCHECK_FIGURES", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
 def _figure(width: float, height: float):
@@ -203,6 +211,7 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
                                     network if row.scenario.startswith("net-") else None)
                       for row in shown.itertuples()]
     env = pd.DataFrame(list(environment.items()), columns=["", "value"])
+    plots, left_out = figures_wanted(), ["<p><i>plots left out (CROSSCHECK_FIGURES=off)</i></p>"]
     found = [] if diagnosis is None or not len(diagnosis) else [
         "<h2>Diagnosis</h2>", "<ul>" + "".join(
             f"<li><b>{html.escape(row.engine)}</b>: {html.escape(row.finding)}. Smallest failing scenario: "
@@ -213,8 +222,8 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
         f'<pre class="{verdict}">{html.escape(shared.headline)}</pre>',
         *found,
         "<h2>The article's identities on each engine's own values</h2>", _table(shared.identities),
-        "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *_heatmaps(ref),
-        "<h2>Error against batch size, depth and width</h2>", *_error_plots(ref),
+        "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *(_heatmaps(ref) if plots else left_out),
+        "<h2>Error against batch size, depth and width</h2>", *(_error_plots(ref) if plots else left_out),
         f"<h2>Failing scenarios ({len(runs)}; {len(failed)} failing rows)</h2>",
         "<p>One row per failing scenario x engine, with its first wrong quantity"
         + (f"; the first {MAX_ROWS}" if len(runs) > MAX_ROWS else "") + ". Every failing row is in discrepancies.csv.</p>",

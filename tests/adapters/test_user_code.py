@@ -113,7 +113,7 @@ def test_prints_are_captured_in_a_log_not_on_the_terminal(tmp_path, capfd):
     assert "== sigmoid_4-1_m1_float64_s0 (L_model_backward) ==\n" in log and "AL shape" in log
 
 
-def test_a_module_that_stubs_matplotlib_cannot_break_the_reports(tmp_path):
+def test_a_module_that_stubs_matplotlib_cannot_break_the_reports(tmp_path, plots):
     code, df, out = run(tmp_path, f"{CLIENTS}/notebook_export.py:L_model_backward", "--suite", "smoke")
     assert code == 0 and (out / "report.html").stat().st_size > 10_000 and mine(df)["passed"].all()
     assert getattr(sys.modules.get("matplotlib"), "__file__", None) is not None  # the harness's own, untouched

@@ -35,7 +35,7 @@ def _chromium_status(page: Path, profile: Path) -> str:
     (["--suite", "smoke", "--engines", "numpy,torch"], "PASS"),
     (["--suite", "smoke", "--backward", f"{BYO}:wrong_layer_derivative"], "FAIL"),
 ])
-def test_report_renders_in_chromium_with_every_plot(args, verdict, tmp_path, capsys):
+def test_report_renders_in_chromium_with_every_plot(args, verdict, tmp_path, capsys, plots):
     out = tmp_path / "out"
     main(["run", *args, "--out", str(out), "-q"])
     page = out / "report.html"
@@ -55,3 +55,18 @@ def test_the_browser_check_can_fail(tmp_path):
     page.write_text('<html><body data-status="loading"><img src="data:image/png;base64,AAAA">'
                     + __import__("crosscheck.reporting.html", fromlist=["SCRIPT"]).SCRIPT + "</body></html>")
     assert _chromium_status(page, tmp_path / "profile") == "broken:0"
+
+
+def test_without_figures_the_page_says_so_and_keeps_everything_else(tmp_path, plots, monkeypatch):
+    """CROSSCHECK_FIGURES=off (what the tests run with): no plot drawn, a line in their place,
+    every other byte of the page as with the plots."""
+    args = ["run", "--suite", "smoke", "--engines", "numpy", "--dtypes", "float64", "-q"]
+    main([*args, "--out", str(tmp_path / "with")])
+    monkeypatch.setenv("CROSSCHECK_FIGURES", "off")
+    main([*args, "--out", str(tmp_path / "without")])
+    with_, without = ((tmp_path / f / "report.html").read_text() for f in ("with", "without"))
+    assert with_.count('src="data:image/png;base64,') == 2 and "data:image/png" not in without
+    assert without.count("plots left out (CROSSCHECK_FIGURES=off)") == 2
+    strip = lambda page: re.sub(r'<img alt="plot" src="data:image/png;base64,[^"]*">', "", page)  # noqa: E731
+    assert strip(with_).replace("\n\n", "\n") == re.sub(r"<p><i>plots left out \(CROSSCHECK_FIGURES=off\)</i></p>",
+                                                        "", without).replace("\n\n", "\n")
