@@ -7,6 +7,8 @@ dictionaries keyed by layer: ``A`` and ``dA`` from 0 (``A[0] = X``) to L, ``Z``,
 """
 from __future__ import annotations
 
+import numpy as np
+
 from crosscheck.reference.activations import activation
 from crosscheck.reference.losses import CANONICAL, batch_cost, is_canonical
 from crosscheck.reference.steps import FORMULAS, Formulas, Step
@@ -21,6 +23,16 @@ def depth(parameters) -> int:
     while f"W{L + 1}" in parameters:
         L += 1
     return L
+
+
+def linear(W, A_prev, b):
+    """Z[l] = W[l] A[l-1] + b[l]  (b[l] broadcast over the examples).
+
+    In place on the new product W[l] A[l-1] (the pass is memory-bound), unless b[l] is a
+    stack (finite differences) that Z[l] grows a dimension by.
+    """
+    Z = W @ A_prev
+    return np.add(Z, b, out=None if b.ndim > Z.ndim else Z)
 
 
 def forward(parameters, X, activations, offsets=None):
@@ -42,12 +54,7 @@ def forward(parameters, X, activations, offsets=None):
 
     A, Z = {0: shifted(X, ("A", 0))}, {}
     for l in range(1, L + 1):
-        Z[l], b = parameters[f"W{l}"] @ A[l - 1], parameters[f"b{l}"]
-        if b.ndim > Z[l].ndim:  # a stack of b[l] (finite differences): Z[l] grows a dimension
-            Z[l] = Z[l] + b
-        else:  # in place: Z[l] is a new array, and the pass is memory-bound
-            Z[l] += b
-        Z[l] = shifted(Z[l], ("Z", l))
+        Z[l] = shifted(linear(parameters[f"W{l}"], A[l - 1], parameters[f"b{l}"]), ("Z", l))
         A[l] = shifted(activation(activations[l - 1]).g(Z[l]), ("A", l))
     return A, Z
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-
 from crosscheck.reference.activations import activation
-from crosscheck.reference.gradients import dA_prev, db, dW, dZ_from_dA
+from crosscheck.reference.gradients import dA_prev, db, dW, dZ_prev
 from crosscheck.reference.losses import dL_dz
 from crosscheck.reference.losses import output_dA as loss_dA
 
@@ -68,10 +66,12 @@ def layer_g_prime_prev(s: Step):
 
 
 def layer_dZ_prev(dA, g_prime, s: Step):
-    """dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])  (element-wise; into g', a fresh array of the layer's)."""
-    if g_prime.shape == dA.shape and g_prime.dtype == dA.dtype:
-        return np.multiply(dA, g_prime, out=g_prime)
-    return dZ_from_dA(dA, g_prime)
+    """dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1]), with dA[l-1] = W[l]^T dZ[l] already computed.
+
+    Into g', a fresh array of the layer's, when it has dZ's shape and dtype (no allocation).
+    """
+    in_place = g_prime.shape == dA.shape and g_prime.dtype == dA.dtype
+    return dZ_prev(s.W(s.l), s.dZ[s.l], g_prime, dA=dA, out=g_prime if in_place else None)
 
 
 @dataclass(frozen=True)

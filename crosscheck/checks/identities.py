@@ -120,7 +120,7 @@ def dA_below(problem, trace, l):
 def dZ_from_dA(problem, trace, l):
     """dZ[l] = dA[l] * g'[l](Z[l])."""
     g_prime = reference.activation(problem.scenario.activations[l - 1]).g_prime
-    return _f64(trace.get("dA", l)) * g_prime(_f64(trace.get("Z", l))), [("dA", l), ("Z", l)]
+    return reference.dZ_from_dA(_f64(trace.get("dA", l)), g_prime(_f64(trace.get("Z", l)))), [("dA", l), ("Z", l)]
 
 
 def own_formula(problem, trace, q: str, l: int):

@@ -78,14 +78,16 @@ def test_1_dL_da_against_central_differences_of_the_loss():
 
 
 def test_5_and_6_one_neuron_is_the_vectorised_formula_with_m_equal_1():
-    """[5] dL/dw = x(a - y) and [6] dL/db = a - y are dW[1], db[1] of L = 1, m = 1."""
+    """[5] dL/dw = x(a - y) and [6] dL/db = a - y, as printed, are dW[1], db[1] of L = 1, m = 1
+    (the row W[1] is w^T, so dW[1] is x(a - y) transposed)."""
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((4, 1)), np.array([[1.0]])
     params = {"W1": rng.standard_normal((1, 4)), "b1": np.array([[0.3]])}
     t = reference.trace(params, x, y, ["sigmoid"])
     a = t.A[1][0, 0]
-    np.testing.assert_allclose(t.dW[1], reference.dL_dw(x, a, y[0, 0]).T, rtol=1e-14)
-    np.testing.assert_allclose(t.db[1], [[reference.dL_db(a, y[0, 0])]], rtol=1e-14)
+    np.testing.assert_allclose(t.dW[1], (x * (a - y[0, 0])).T, rtol=1e-14)
+    np.testing.assert_allclose(t.db[1], [[a - y[0, 0]]], rtol=1e-14)
+    assert reference.dz_dw(x) is x  # [4] dz/dw = x, which dW is built on
 
 
 def test_logistic_regression_closed_form():
