@@ -302,9 +302,11 @@ def _changed(first, second, dtype: str) -> str | None:
 
 def _truth(problem) -> dict:
     """The float64 reference's dW and db of ``problem``, rounded to its dtype, as grads keys."""
-    p, s = problem.astype(np.float64), problem.scenario
+    from crosscheck.scenarios.problem import reference_trace
+
+    s = problem.scenario
     with np.errstate(all="ignore"):
-        ref = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+        ref = reference_trace(problem)
     return {f"{q}{l}": ref.get(q, l).astype(problem.X.dtype) for q in ("dW", "db") for l in range(1, s.depth + 1)}
 
 

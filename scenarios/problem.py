@@ -88,6 +88,12 @@ class Problem:
         )
 
 
+def reference_trace(problem: Problem):
+    """The arbiter: the article's formulas in float64 on the scenario's (rounded) data."""
+    p = problem.astype(np.float64)
+    return trace(p.parameters, p.X, p.Y, problem.scenario.activations, loss=problem.scenario.loss)
+
+
 def build_problem(scenario: Scenario) -> Problem:
     """Draw X ~ N(0, s^2), Y, W[l] ~ N(0, 1/n_{l-1}), b[l] ~ N(0, 0.25).
 

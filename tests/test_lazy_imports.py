@@ -41,3 +41,19 @@ def test_the_check_above_can_fail():
     code = CODE.replace("import sys\n", "import sys\nfrom crosscheck import adapters\nadapters.get_engine('torch').load()\n", 1)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "LEAKED ['torch']" in out, out
+
+
+def test_the_diagnosis_and_localisation_do_not_import_the_runner():
+    """The dependency runs one way: the runner imports the diagnosis and localisation, never the
+    reverse, not even inside a function (every import statement of their source is read)."""
+    import ast
+
+    import crosscheck.analyses.diagnosis as diagnosis
+    import crosscheck.checks.localise as localise
+
+    for module in (diagnosis, localise):
+        tree = ast.parse(open(module.__file__).read())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        assert not {m for m in imported if m and m.startswith("crosscheck.running")} - {
+            "crosscheck.running.statuses"}, (module.__name__, imported)

@@ -369,7 +369,7 @@ def _passing_case(s):
     """(the float64 problem, its reference trace, its term scales) of a passing scenario: built
     once, whichever slips are tried on it."""
     from crosscheck.checks.budget import term_scales
-    from crosscheck.running.runner import reference_trace
+    from crosscheck.scenarios.problem import reference_trace
     from crosscheck.scenarios import build_problem
 
     problem = build_problem(s)

@@ -86,7 +86,7 @@ def _form_only(problem, trace, keys, tol, scales: dict, ref) -> dict:
     their shape or dtype fails; ``keys``: those whose shape or dtype is not the quantity's
     (the others fail by their values, or are missing)."""
     if ref is None:
-        from crosscheck.running.runner import reference_trace
+        from crosscheck.scenarios.problem import reference_trace
 
         ref = reference_trace(problem)
     pairs = [(ref.get(q, l), trace.get(q, l)) for q, l in keys]

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from crosscheck import reference
 from crosscheck.adapters.base import NotApplicable, Unsupported
 from crosscheck.adapters.user_code import UserCodeError
 from crosscheck.analyses.diagnosis import EVIDENCE_COLUMNS, raised_evidence, scenario_evidence
@@ -31,6 +30,7 @@ from crosscheck.running.statuses import (
     UNSUPPORTED,
 )
 from crosscheck.scenarios import Problem, build_problem, tolerance
+from crosscheck.scenarios.problem import reference_trace  # noqa: F401 (where the tests and scripts import it)
 
 #: Columns of discrepancies.csv, in order (the first fourteen are the contract).
 COLUMNS = [
@@ -71,12 +71,6 @@ def judged_by(engine, dtype: str):
     size's; a third-party engine's, held to the sanity bound by crosscheck/engines.py), else
     the dtype's in force (scenarios/tolerances.py)."""
     return engine.tolerance or tolerance(dtype)
-
-
-def reference_trace(problem) -> Trace:
-    """The arbiter: the article's formulas in float64 on the scenario's (rounded) data."""
-    p = problem.astype(np.float64)
-    return reference.trace(p.parameters, p.X, p.Y, problem.scenario.activations, loss=problem.scenario.loss)
 
 
 #: Quantities a partial trace (a user's function) must still give for every layer.
