@@ -3,7 +3,10 @@
 autodiff; float64 scenarios only).
 
 Importing this package imports no framework: each adapter module is imported when the
-engine is asked for, and the framework itself when the engine first runs.
+engine is asked for, and the framework itself when the engine first runs.  Every engine
+computes every activation of ``reference.ACTIVATIONS`` or declares, with a reason, the ones
+it skips (``skips``: adapters/activation_tables.py); what an activation rests on (exp, erf,
+...) it reads from the activation (``Activation.rests_on``), never from a table of its own.
 """
 from __future__ import annotations
 

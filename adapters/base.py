@@ -65,6 +65,10 @@ class Engine:
     #: settings can produce, e.g. "JAX without x64": only these may relabel its failing rows;
     #: the conventions of the mathematics (relu'(0), a saturated output) apply to every engine.
     conventions: tuple = ()
+    #: Activations the engine leaves out, {name: why} (adapters/activation_tables.py): their
+    #: scenarios are ``unsupported`` with that reason; any other activation of
+    #: reference.ACTIVATIONS it must compute (tests/adapters/test_every_activation.py).
+    skips: dict = {}
 
     def __init__(self, device: str = "cpu"):
         self._framework = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import math
 
+from crosscheck.adapters.activation_tables import layer_functions
 from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
 
 
@@ -59,7 +60,8 @@ class HipsAutograd(Engine):
     def trace(self, problem) -> Trace:
         autograd = self.load()
         np = autograd.numpy
-        s, g = problem.scenario, self.activations(autograd)
+        s = problem.scenario
+        g = layer_functions(self, self.activations(autograd), s.activations)
         L, m, dtype = s.depth, s.m, problem.X.dtype
         layers = range(1, L + 1)
         sizes = s.layer_sizes
@@ -68,7 +70,7 @@ class HipsAutograd(Engine):
             A, Z = [problem.X + eA[0]], []
             for l in layers:
                 Z.append(np.dot(P[f"W{l}"], A[l - 1]) + P[f"b{l}"] + eZ[l - 1])
-                A.append(g[s.activations[l - 1]](Z[l - 1]) + eA[l])
+                A.append(g[l - 1](Z[l - 1]) + eA[l])
             return written_cost(np, s.loss, A[L], problem.Y, m), (A, Z)
 
         eZ = [np.zeros((n, m), dtype) for n in sizes[1:]]

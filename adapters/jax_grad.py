@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from crosscheck.adapters import jax_programs
-from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.adapters.activation_tables import MissingActivation, layer_functions
+from crosscheck.adapters.base import Engine, Trace, Unsupported, per_example, written_cost
 from crosscheck.scenarios.dtypes import DTYPES, numpy_dtype
 from crosscheck.scenarios.problem import Problem
 
@@ -117,7 +118,7 @@ class JaxGrad(Engine):
         if directory:
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-        g = self.activations(jax)
+        g = self._table = self.activations(jax)
         self._programs = [_gradient_function(jax, {n: g[n] for n in names}, where=True)
                           for names in (CLASSIC, CLASSIC_SOFTMAX)]
         self._programs.append(_gradient_function(jax, g, where=False))
@@ -175,8 +176,8 @@ class JaxGrad(Engine):
         for item in items:
             problem = item if isinstance(item, Problem) else None
             s = problem.scenario if problem else item
-            if s.dtype not in self.dtypes:
-                continue
+            if s.dtype not in self.dtypes or not self.computes(s.activations):
+                continue  # trace says why
             if problem is not None:
                 X, Y, P = spec(problem.X), spec(problem.Y), {k: spec(v) for k, v in problem.parameters.items()}
             else:
@@ -210,9 +211,18 @@ class JaxGrad(Engine):
             self._ahead.close()
             self._ahead = None
 
+    def computes(self, activations) -> bool:
+        """Whether every one of ``activations`` is in the engine's table and not declared skipped."""
+        try:
+            layer_functions(self, self._table, activations)
+        except (Unsupported, MissingActivation):
+            return False
+        return True
+
     def trace(self, problem) -> Trace:
         self.load()
         s = problem.scenario
+        layer_functions(self, self._table, s.activations)  # Unsupported for a declared skip; a gap raises
         L, m = s.depth, s.m
         grad, names, args = self._arguments(s, problem.X, problem.Y, problem.parameters)
         compiled = self._ahead.take(self._key(args, s.loss, names)) if self._ahead is not None else None

@@ -8,10 +8,14 @@ did not hold in the scenario's dtype makes the scenario ``unsupported``, with th
 was, never a pass in a lower precision.
 
 MLX's CPU computes ``exp`` and ``erf`` of a float64 array to a float32-like accuracy (about
-5e-7 and 6e-6 relative; tanh, log, expm1 and matmul are float64-accurate). The engine
-measures that when it loads (``float64_accuracy``), and a float64 network with an
-activation built on them (sigmoid, softmax, softplus, silu, elu: exp; gelu: erf) is
-``unsupported`` with the measured figure; the others run in float64 and are compared.
+5e-7 and 7e-5 relative; tanh, log, expm1 and matmul are float64-accurate). The engine
+measures each primitive of ``reference.activations.PRIMITIVES`` when it loads
+(``float64_accuracy``) and reads what each activation rests on from the activation itself
+(``Activation.rests_on``): a float64 network with an activation on a primitive measured
+float32-like (sigmoid, softmax, softplus, silu, elu: exp; gelu: erf and exp) is
+``unsupported`` with the measured figure, and so is one on a primitive this engine does not
+measure (an activation added later), with that reason; the others run in float64 and are
+compared.
 
 Defaults checked, as for GELU: ``mlx.nn.gelu`` is the exact erf form (``gelu_approx`` the
 tanh form) and ``leaky_relu``'s slope 0.01; ``relu`` and ``leaky_relu`` are ``mx.maximum``,
@@ -24,26 +28,32 @@ import importlib.util
 
 import numpy as np
 
+from crosscheck.adapters.activation_tables import layer_functions
 from crosscheck.adapters.base import Engine, Trace, Unsupported, per_example, written_cost
+from crosscheck.reference.activations import activation
 from crosscheck.scenarios.dtypes import DTYPES, UNIT_ROUNDOFF, numpy_dtype
 
-#: The MLX primitive each activation's float64 accuracy rests on.
-PRIMITIVE = {"sigmoid": "exp", "softmax": "exp", "softplus": "exp", "silu": "exp", "elu": "exp", "gelu": "erf"}
 #: A primitive is float64-accurate when its relative error stays within this many float64 u.
 ACCURATE_UNITS = 64
 
 
 def float64_accuracy(mx) -> dict:
     """{primitive: greatest relative error of MLX's float64 result against NumPy's (math.erf)}
-    on 4097 points of [-8, 8]."""
+    on 4097 points of [-8, 8]; log: ``mx.log`` and ``mx.log1p`` (softplus's logaddexp) of
+    e^-|x|, the worse of the two."""
     import math
 
     x = np.linspace(-8.0, 8.0, 4097)
-    exact = {"exp": np.exp(x), "erf": np.array([math.erf(v) for v in x])}
-    a = mx.array(x, dtype=mx.float64)
-    got = {"exp": mx.exp(a), "erf": mx.erf(a)}
-    return {k: float(np.max(np.abs(np.array(got[k]) - exact[k]) / np.maximum(np.abs(exact[k]), 1e-300)))
-            for k in exact}
+    small = np.exp(-np.abs(x))  # in (0, 1]: where logaddexp takes log1p
+    a, b = mx.array(x, dtype=mx.float64), mx.array(small, dtype=mx.float64)
+    measured = {  # primitive: [(MLX's values, NumPy's), ...]
+        "exp": [(mx.exp(a), np.exp(x))],
+        "erf": [(mx.erf(a), np.array([math.erf(v) for v in x]))],
+        "tanh": [(mx.tanh(a), np.tanh(x))],
+        "log": [(mx.log(b), np.log(small)), (mx.log1p(b), np.log1p(small))],
+    }
+    return {k: max(float(np.max(np.abs(np.array(got) - exact) / np.maximum(np.abs(exact), 1e-300)))
+                   for got, exact in pairs) for k, pairs in measured.items()}
 
 
 def _activations(mx, nn) -> dict:
@@ -78,19 +88,28 @@ class MlxGrad(Engine):
         mx.set_default_device(mx.cpu)
         self.accuracy = float64_accuracy(mx)
 
-    def float64_unsupported(self, activations) -> str | None:
-        """Why a float64 network of ``activations`` cannot be computed in float64 here, or None."""
+    def float64_inaccurate(self, activations) -> dict:
+        """{primitive: the activations of ``activations`` that rest on it (Activation.rests_on)}
+        for each primitive this engine measured float32-like or did not measure at all."""
         bound = ACCURATE_UNITS * UNIT_ROUNDOFF["float64"]
         slow = {}
-        for name in activations:
-            primitive = PRIMITIVE.get(name)
-            if primitive and self.accuracy[primitive] > bound:
-                slow.setdefault(primitive, []).append(name)
+        for name in dict.fromkeys(activations):
+            for primitive in activation(name).rests_on:
+                if primitive not in self.accuracy or self.accuracy[primitive] > bound:
+                    slow.setdefault(primitive, []).append(name)
+        return slow
+
+    def float64_unsupported(self, activations) -> str | None:
+        """Why a float64 network of ``activations`` cannot be computed in float64 here, or None."""
+        slow = self.float64_inaccurate(activations)
         if not slow:
             return None
-        return "; ".join(f"MLX {self.load().__version__} computes {p} of float64 arrays to "
-                         f"{self.accuracy[p]:.1e} relative error on the CPU (float32-like, not float64), "
-                         f"and {', '.join(dict.fromkeys(names))} rests on it" for p, names in slow.items())
+        version = self.load().__version__
+        return "; ".join(
+            (f"MLX {version} computes {p} of float64 arrays to {self.accuracy[p]:.1e} relative error on the CPU "
+             f"(float32-like, not float64)" if p in self.accuracy else
+             f"this engine does not measure MLX {version}'s float64 {p} (adapters/mlx_grad.py: float64_accuracy)")
+            + f", and {', '.join(names)} rests on it" for p, names in slow.items())
 
     def activations(self, mx) -> dict:
         """Activation name -> the MLX function the engine runs for it."""
@@ -110,12 +129,15 @@ class MlxGrad(Engine):
 
     def trace(self, problem) -> Trace:
         mx = self.load()
-        s, g = problem.scenario, self.activations(mx)
+        s = problem.scenario
+        g = layer_functions(self, self.activations(mx), s.activations)
         L, m, dtype = s.depth, s.m, s.dtype
         if dtype == "float64" and (reason := self.float64_unsupported(s.activations)):
-            bound = ACCURATE_UNITS * UNIT_ROUNDOFF["float64"]
-            slow = sorted({PRIMITIVE[n] for n in s.activations if PRIMITIVE.get(n) and self.accuracy[PRIMITIVE[n]] > bound})
-            raise Unsupported(reason, f"float64 {', '.join(slow)} float32-accurate")
+            slow = sorted(self.float64_inaccurate(s.activations))
+            measured = [p for p in slow if p in self.accuracy]
+            short = [f"float64 {', '.join(measured)} float32-accurate"] if measured else []
+            short += [f"float64 {p} not measured" for p in slow if p not in self.accuracy]
+            raise Unsupported(reason, "; ".join(short))
         layers = range(1, L + 1)
         X, Y = self.to_mlx(problem.X, dtype), self.to_mlx(problem.Y, dtype)
         P = {k: self.to_mlx(v, dtype) for k, v in problem.parameters.items()}
@@ -126,7 +148,7 @@ class MlxGrad(Engine):
             A, Z = [X + eA[0]], []
             for l in layers:
                 Z.append(P[f"W{l}"] @ A[l - 1] + P[f"b{l}"] + eZ[l - 1])
-                A.append(g[s.activations[l - 1]](Z[l - 1]) + eA[l])
+                A.append(g[l - 1](Z[l - 1]) + eA[l])
             return written_cost(mx, s.loss, A[L], Y, m), A, Z  # value_and_grad: J first, the rest aux
 
         (_, A, Z), (dP, deZ, deA) = mx.value_and_grad(cost, argnums=(0, 1, 2))(P, eZ, eA)

@@ -20,7 +20,9 @@ import sys
 import tempfile
 import types
 
-from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.adapters.activation_tables import layer_functions
+from crosscheck.adapters.base import Engine, Trace, written_cost
+from crosscheck.adapters.gradients_layout import gradient_inputs, trace_of
 from crosscheck.scenarios.dtypes import DTYPES
 
 
@@ -100,29 +102,18 @@ class TensorflowTape(Engine):
 
     def trace(self, problem) -> Trace:
         tf = self.load()
-        s, g = problem.scenario, self.activations(tf)
+        s = problem.scenario
+        g = layer_functions(self, self.activations(tf), s.activations)
         L, m = s.depth, s.m
         constant = lambda x: tf.constant(x, dtype=tf.dtypes.as_dtype(s.dtype))  # noqa: E731 (bfloat16: ml_dtypes)
         X, Y = constant(problem.X), constant(problem.Y)
         P = {k: constant(v) for k, v in problem.parameters.items()}
-        layers = range(1, L + 1)
         with tf.GradientTape() as tape:
             tape.watch([X, *P.values()])
             A, Z = {0: X}, {}
-            for l in layers:
+            for l in range(1, L + 1):
                 Z[l] = tf.matmul(P[f"W{l}"], A[l - 1]) + P[f"b{l}"]
-                A[l] = g[s.activations[l - 1]](Z[l])
+                A[l] = g[l - 1](Z[l])
             J = written_cost(self.namespace, s.loss, A[L], Y, m)
-        inputs = [A[l] for l in range(L + 1)] + [Z[l] for l in layers]
-        inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
-        grads = [t.numpy() for t in tape.gradient(J, inputs)]
-        dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
-        return Trace(
-            A={l: a.numpy() for l, a in A.items()},
-            Z={l: z.numpy() for l, z in Z.items()},
-            dA={l: per_example(d, m) for l, d in enumerate(dA_)},
-            dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
-            dW=dict(zip(layers, dW_)),
-            db=dict(zip(layers, db_)),
-        )
-
+        grads = tape.gradient(J, gradient_inputs(A, Z, P))
+        return trace_of(A, Z, grads, m, lambda t: t.numpy())

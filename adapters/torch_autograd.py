@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
+from crosscheck.adapters.activation_tables import layer_functions
+from crosscheck.adapters.base import Engine, Trace, written_cost
+from crosscheck.adapters.gradients_layout import gradient_inputs, trace_of
 from crosscheck.scenarios.dtypes import DTYPES
 
 
@@ -64,7 +66,8 @@ class TorchAutograd(Engine):
 
     def trace(self, problem) -> Trace:
         torch = self.load()
-        s, g = problem.scenario, self.activations(torch)
+        s = problem.scenario
+        g = layer_functions(self, self.activations(torch), s.activations)
         L, m = s.depth, s.m
         dev = self.device
         dtype = problem.X.dtype
@@ -74,18 +77,7 @@ class TorchAutograd(Engine):
         A, Z = {0: X}, {}
         for l in range(1, L + 1):
             Z[l] = P[f"W{l}"] @ A[l - 1] + P[f"b{l}"]
-            A[l] = g[s.activations[l - 1]](Z[l])
+            A[l] = g[l - 1](Z[l])
         J = self.cost(torch, s.loss, A[L], Y, m)
-        layers = range(1, L + 1)
-        inputs = [A[0]] + [A[l] for l in layers] + [Z[l] for l in layers]
-        inputs += [P[f"W{l}"] for l in layers] + [P[f"b{l}"] for l in layers]
-        grads = [to_numpy(t, dtype) for t in torch.autograd.grad(J, inputs)]
-        dA_, dZ_, dW_, db_ = grads[: L + 1], grads[L + 1: 2 * L + 1], grads[2 * L + 1: 3 * L + 1], grads[3 * L + 1:]
-        return Trace(
-            A={l: to_numpy(a, dtype) for l, a in A.items()},
-            Z={l: to_numpy(z, dtype) for l, z in Z.items()},
-            dA={l: per_example(d, m) for l, d in enumerate(dA_)},
-            dZ={l: per_example(d, m) for l, d in zip(layers, dZ_)},
-            dW=dict(zip(layers, dW_)),
-            db=dict(zip(layers, db_)),
-        )
+        grads = torch.autograd.grad(J, gradient_inputs(A, Z, P))
+        return trace_of(A, Z, grads, m, lambda t: to_numpy(t, dtype))

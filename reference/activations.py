@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from crosscheck.reference.gradients import dZ_from_dA
+
 LEAKY_RELU_SLOPE = 0.01
 
 
@@ -146,18 +148,29 @@ def softmax_vjp(dA, z, a=None):
     return a * (dA - np.sum(a * dA, axis=-2, keepdims=True))
 
 
+#: What ``rests_on`` names: the elementary functions, beyond arithmetic, comparisons and
+#: max/min, that g and g' are computed from (``exp`` stands for e^z - 1 too, ``log`` for
+#: ln(1 + x)).  An engine whose framework computes one of them less accurately than the
+#: dtype promises reads it there (MLX's float64 exp and erf: adapters/mlx_grad.py).
+PRIMITIVES = ("exp", "log", "erf", "tanh")
+
+
 @dataclass(frozen=True)
 class Activation:
-    """g[l] and its derivative g'[l], by the project's name for it.
+    """g[l] and its derivative g'[l], by the project's name for it, and the primitives
+    (PRIMITIVES) the two rest on.
 
     ``g_prime`` is None for ``softmax``, whose derivative is a Jacobian per example, not
     an element-wise factor: use ``vjp``, which works for every activation.
+    ``rests_on`` is declared beside the formulas (tests/adapters/test_every_activation.py
+    holds it to what they call); engines read it, never a table of their own.
     """
 
     name: str
     g: Callable[[np.ndarray], np.ndarray]
     g_prime: Callable[..., np.ndarray] | None  # g_prime(Z, A=None)
     jacobian_vjp: Callable[..., np.ndarray] | None = None
+    rests_on: tuple[str, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -167,24 +180,24 @@ class Activation:
     def vjp(self, dA, Z, A=None):
         """dZ from dA through g: dA * g'(Z) element-wise, J^T dA per example for softmax."""
         if self.elementwise:
-            return dA * self.g_prime(Z, A)
+            return dZ_from_dA(dA, self.g_prime(Z, A))
         return self.jacobian_vjp(dA, Z, A)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("sigmoid", sigmoid, sigmoid_prime),
-        Activation("tanh", tanh, tanh_prime),
+        Activation("sigmoid", sigmoid, sigmoid_prime, rests_on=("exp",)),
+        Activation("tanh", tanh, tanh_prime, rests_on=("tanh",)),
         Activation("relu", relu, relu_prime),
         Activation("leaky_relu", leaky_relu, leaky_relu_prime),
         Activation("identity", identity, identity_prime),
-        Activation("softplus", softplus, softplus_prime),
-        Activation("silu", silu, silu_prime),
-        Activation("elu", elu, elu_prime),
-        Activation("gelu", gelu, gelu_prime),
-        Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
-        Activation("softmax", softmax, None, softmax_vjp),
+        Activation("softplus", softplus, softplus_prime, rests_on=("exp", "log")),  # ln(1 + e^z), sigma
+        Activation("silu", silu, silu_prime, rests_on=("exp",)),
+        Activation("elu", elu, elu_prime, rests_on=("exp",)),
+        Activation("gelu", gelu, gelu_prime, rests_on=("erf", "exp")),  # Phi's erf, phi's e^(-z^2/2)
+        Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime, rests_on=("tanh",)),
+        Activation("softmax", softmax, None, softmax_vjp, rests_on=("exp",)),
     )
 }
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crosscheck.adapters import ENGINES
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 #: Learners' and libraries' code as they wrote it.
@@ -14,7 +16,8 @@ CLIENTS = TESTS / "clients"
 BYO = TESTS / "byo"
 COURSE_BACKWARD = BYO / "course_backward.py"
 
-ENGINE_NAMES = ("numpy", "torch", "jax", "tensorflow", "autograd", "mlx")
+#: The built-in engines of autodiff (adapters.ENGINES without fd), imported, not copied.
+ENGINE_NAMES = tuple(name for name in ENGINES if name != "fd")
 #: Every engine the session fixture loads (fd: the finite-difference oracle).
 ALL_ENGINES = ENGINE_NAMES + ("fd",)
 

@@ -78,6 +78,11 @@ def toy_package(tmp_path_factory):
     sys.modules.pop("toy_engines", None)
 
 
+#: The kinds whose every path runs in the quick set (the others, each importing a framework or a
+#: package in every worker and in the plugin's pytest, where CI is set).
+QUICK_KINDS = ("backward", "mutant")
+
+
 def _args(kind, tmp_path):
     return KINDS[kind] + (["--backward", slipped(tmp_path / "learner")] if kind == "backward" else [])
 
@@ -99,7 +104,7 @@ def single_run(tmp_path_factory, toy_package):
     return single
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=() if k in QUICK_KINDS else pytest.mark.slow) for k in KINDS])
 def test_every_path_gives_the_single_run_verdict_and_rows(kind, single_run, tmp_path):
     args, single, folder = single_run(kind)
     rows = failing(folder)

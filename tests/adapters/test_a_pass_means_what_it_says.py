@@ -381,12 +381,18 @@ def test_set_gives_the_extra_parameters_and_a_missing_one_says_how(tmp_path, cap
 # ---------------------------------------------------------------------------------------
 # 2. A thorough default everywhere.
 
-def test_check_and_the_plugin_default_to_the_default_suite(tmp_path):
+def test_check_defaults_to_the_default_suite():
     from crosscheck import check
     from crosscheck.scenarios import suite
 
     result = check(f"{DOORS}:correct", dtypes="float64")
     assert set(result.table["scenario"]) == {s.id for s in suite("default") if s.dtype == "float64"}
+
+
+@pytest.mark.slow  # a pytest of its own collecting the default suite
+def test_the_plugin_defaults_to_the_default_suite(tmp_path):
+    from crosscheck.scenarios import suite
+
     code, out = _pytest(tmp_path, "--crosscheck-backward", f"{DOORS}:correct", "--crosscheck-dtypes", "float64",
                         "--collect-only", "-q")
     items = [line for line in out.splitlines() if line.startswith("crosscheck[default]::correct::")]

@@ -7,6 +7,7 @@ import pytest
 from crosscheck.adapters import QUANTITIES
 from crosscheck.running.runner import reference_trace, run
 from crosscheck.scenarios import Scenario, build_problem, suite
+from crosscheck.scenarios.suites import MORE_ACTIVATIONS
 from tests.support import ENGINE_NAMES, assert_declined, declined
 
 SMOKE = suite("smoke")
@@ -56,7 +57,6 @@ def test_float64_is_really_computed_in_float64(engine):
         assert np.abs(trace.dW[l] - ref.dW[l]).max() < 1e-12 * scale, f"dW[{l}] carries float32 rounding"
 
 
-MORE = ("softplus", "silu", "elu", "gelu", "gelu_tanh")
 #: TensorFlow 2.21's float64 GELU, a finding (docs/checks.md "Findings"): tf.nn.gelu's erf form
 #: is 0.5 z erfc(-z / sqrt 2), and TF's float64 erfc is off by up to 4.4e-7 relative in its tail
 #: (erfc(3.5)); its tanh form's 1 + tanh(...) amplifies tanh's 6-ulp float64 error near -1.
@@ -65,7 +65,7 @@ TF_FLOAT64_FINDINGS = ("gelu", "gelu_tanh")
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES, indirect=True)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("activation", MORE)
+@pytest.mark.parametrize("activation", MORE_ACTIVATIONS)
 def test_every_engine_computes_the_newer_activations_exactly(engine, dtype, activation):
     """Each engine asks for the named function (gelu: erf form; gelu_tanh: tanh form)."""
     s = Scenario((4, 6, 5, 1), (activation, "tanh", "identity"), 33, dtype, loss="mse")
@@ -108,3 +108,20 @@ def test_jax_keeps_working_after_its_caches_are_cleared(engine, monkeypatch):
     monkeypatch.setattr(type(engine), "MAX_PROGRAMS", 2)
     scenarios = [Scenario((n, 3, 1), ("tanh", "sigmoid"), 5 + n, "float64") for n in range(1, 6)]
     assert run(scenarios, [engine], progress=False)["passed"].all()
+
+
+def test_the_engines_table_of_checks_md_is_the_engines():
+    """docs/checks.md's table of engines: one row per engine of ENGINES, in order, with the
+    dtypes the engine runs ("all four": every dtype)."""
+    import re
+    from pathlib import Path
+
+    from crosscheck.adapters import ENGINES, get_engine
+    from crosscheck.scenarios.dtypes import DTYPES
+
+    text = (Path(__file__).parents[2] / "docs" / "checks.md").read_text()
+    rows = re.findall(r"^\| `([a-z]+)` \| .* \| ([^|]+) \|$", text.split("## Engines")[1].split("\n\n")[1], re.M)
+    assert [name for name, _ in rows] == list(ENGINES)
+    for name, dtypes in rows:
+        said = set(DTYPES) if dtypes.startswith("all four") and len(DTYPES) == 4 else set(dtypes.strip().split(", "))
+        assert said == set(get_engine(name).dtypes), name

@@ -27,6 +27,12 @@ SCENARIOS = [Scenario.from_id(i) for i in (
 QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
 
 
+def quick_first(scenarios, n=2):
+    """The scenarios as parameters: the first ``n`` in the quick set, the others slow (each
+    compiles programs of its own: seconds each)."""
+    return [pytest.param(s, id=s.id, marks=() if i < n else pytest.mark.slow) for i, s in enumerate(scenarios)]
+
+
 def _same(a, b) -> list[str]:
     """The (quantity, layer) where two traces differ in any bit (dtype included)."""
     return [f"{q}[{l}]" for q in QUANTITIES for l, x in getattr(a, q).items()
@@ -65,7 +71,7 @@ def _switched(engine, problem):
     return dP, deZ, deA, A, Z
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+@pytest.mark.parametrize("scenario", quick_first(SCENARIOS))
 def test_exported_read_back_and_ahead_give_the_plain_jit_numbers(scenario, tmp_path, monkeypatch):
     problem = build_problem(scenario)
     plain = _engine(monkeypatch, "off").trace(problem)  # no cache: the jitted function itself
@@ -87,7 +93,7 @@ def test_exported_read_back_and_ahead_give_the_plain_jit_numbers(scenario, tmp_p
 WHERE = [s for s in SCENARIOS if set(s.activations) <= set(CLASSIC_SOFTMAX)]
 
 
-@pytest.mark.parametrize("scenario", WHERE, ids=lambda s: s.id)
+@pytest.mark.parametrize("scenario", quick_first(WHERE))
 def test_choosing_the_activation_with_where_gives_the_numbers_of_lax_switch(scenario, monkeypatch):
     """The CLASSIC programs choose with jnp.where; the one with every activation keeps lax.switch."""
     problem = build_problem(scenario)

@@ -253,6 +253,7 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
                  known_failures=path).passed
 
 
+@pytest.mark.slow  # eight runs; the quick set has shards and merge labelling (test_shards_label_their_rows...)
 def test_fixed_is_judged_at_merge_on_the_whole_run(with_fixed, planted, tmp_path, capsys):
     path, _ = with_fixed
     for k in (1, 2):  # a shard does not judge the entries: the merge does

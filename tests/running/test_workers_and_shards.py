@@ -23,6 +23,7 @@ def single(smoke_run):
     return out
 
 
+@pytest.mark.slow  # every engine in three shards; the quick set's: test_shards_of_numpy_merged_equal_its_single_run
 def test_three_shards_merged_equal_a_single_run(single, tmp_path):
     shards = []
     for k in (1, 2, 3):
@@ -39,6 +40,33 @@ def test_three_shards_merged_equal_a_single_run(single, tmp_path):
     assert (merged / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
 
 
+NUMPY = ["run", "--suite", "smoke", "--engines", "numpy,fd", "-q", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def single_numpy(tmp_path_factory):
+    """``crosscheck run --suite smoke --engines numpy,fd`` in one process, shared."""
+    out = tmp_path_factory.mktemp("single-numpy")
+    assert main([*NUMPY, "--out", str(out)]) == 0
+    return out
+
+
+def test_shards_of_numpy_merged_equal_its_single_run(single_numpy, tmp_path):
+    for k in (1, 2, 3):
+        assert main([*NUMPY, "--shard", f"{k}/3", "--out", str(tmp_path / f"shard{k}")]) == 0
+    assert main(["merge", *(str(tmp_path / f"shard{k}") for k in (1, 2, 3)), "--out", str(tmp_path / "merged")]) == 0
+    for name in ("discrepancies.csv", "differences.csv", "where.csv"):
+        assert _csv(tmp_path / "merged", name).equals(_csv(single_numpy, name)), name
+    assert (tmp_path / "merged" / "summary.md").read_bytes() == (single_numpy / "summary.md").read_bytes()
+
+
+def test_workers_of_numpy_give_its_single_process_report(single_numpy, tmp_path):
+    assert main([*NUMPY, "--workers", "2", "--out", str(tmp_path)]) == 0
+    assert _csv(tmp_path).equals(_csv(single_numpy))
+    assert (tmp_path / "summary.md").read_bytes() == (single_numpy / "summary.md").read_bytes()
+
+
+@pytest.mark.slow  # every engine imported in each of two workers
 def test_workers_give_the_single_process_report(single, tmp_path):
     assert main(["run", "--suite", "smoke", "--workers", "2", "--out", str(tmp_path), "-q"]) == 0
     assert _csv(tmp_path).equals(_csv(single))

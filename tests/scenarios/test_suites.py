@@ -1,6 +1,9 @@
 """Scenario ids, validation, deterministic data, and what the default suite covers."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,9 +11,10 @@ from hypothesis import strategies as st
 
 from crosscheck.scenarios import DTYPES, SUITES, Scenario, build_problem, suite
 from crosscheck.scenarios.strategies import HIDDEN, OUTPUTS
-from crosscheck.scenarios.suites import HIDDEN_ACTIVATIONS, LOSS_PAIRS, OUTPUT_ACTIVATION
+from crosscheck.scenarios.suites import HIDDEN_ACTIVATIONS, LOSS_PAIRS, MORE_ACTIVATIONS, OUTPUT_ACTIVATION
 
 DEFAULT = suite("default")
+DOCS = Path(__file__).parents[2] / "docs"
 
 
 @st.composite
@@ -77,6 +81,57 @@ def test_the_suite_sizes_in_docs_are_the_suites():
     table = dict(re.findall(r"^\| `([a-z-]+)` \| (\d+) \|", text, re.M))
     assert set(table) == set(SUITES)
     assert {name: len(suite(name)) for name in table} == {name: int(n) for name, n in table.items()}
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)]
+
+
+def test_the_counts_of_the_default_suite_in_docs_are_its_blocks():
+    """docs/suites.md's bullets of "The default suite" count its blocks, in order."""
+    from crosscheck.scenarios import suites as S
+
+    text = (DOCS / "suites.md").read_text().split("## The default suite")[1].split("\n\n")[1]
+    counted = [int(n) for n in re.findall(r"^- (\d+) ", text, re.M)]
+    blocks = [S._matrix(S.DEFAULT_SHAPES, S.DEFAULT_BATCHES, S.SUITE_DTYPES),
+              S._loss_matrix(((4, 1), (5, 5, 5, 1)), (13,), S.SUITE_DTYPES) + S._loss_matrix(((4, 6, 1),), (13,), S.SUITE_DTYPES),
+              S.tutorial(), S.vanishing(), S.tails(S.HIDDEN_ACTIVATIONS)]
+    assert counted == [len(b) for b in blocks]
+    assert sorted(s.id for b in blocks for s in b) == sorted(s.id for s in DEFAULT)
+
+
+def test_the_counts_in_the_suites_docstring_and_checks_md_are_the_suites():
+    from crosscheck.scenarios import suites as S
+
+    doc = " ".join(S.__doc__.split())
+    said = dict(re.findall(r"``([a-z-]+)`` \((\d+)", doc))
+    assert said and {name: int(n) for name, n in said.items()} == {name: len(suite(name)) for name in said}
+    text = " ".join((DOCS / "checks.md").read_text().split())
+    half = re.findall(r"half suite \((\d+) float16 and bfloat16 scenarios\)|its (\d+) half-precision scenarios", text)
+    assert len(half) == 2 and {int(a or b) for a, b in half} == {len(suite("half"))}
+    today, tails = _numbers(re.search(r"today's has (\d+), with the (\d+) `tails` networks", text).group(0))
+    assert (today, tails) == (len(suite("full")), len(suite("tails")))
+
+
+@pytest.mark.parametrize("appended_to", ["MORE_ACTIVATIONS", "HIDDEN_ACTIVATIONS"])
+def test_appending_an_activation_only_adds_scenarios(appended_to, monkeypatch):
+    """Every id of every suite stays, in its order; the new activation's networks are added."""
+    from crosscheck.reference import activations as R
+    from crosscheck.scenarios import suites as S
+
+    before = {name: [s.id for s in suite(name)] for name in SUITES}
+    monkeypatch.setitem(R.ACTIVATIONS, "made_up", R.Activation("made_up", R.tanh, R.tanh_prime, rests_on=("tanh",)))
+    monkeypatch.setattr(S, appended_to, getattr(S, appended_to) + ("made_up",))
+    monkeypatch.setattr(S, "ALL_HIDDEN", S.HIDDEN_ACTIVATIONS + S.MORE_ACTIVATIONS)
+    for name, ids in before.items():
+        after = [s.id for s in suite(name)]
+        kept = set(ids)
+        assert [i for i in after if i in kept] == ids, f"{name}: ids lost or reordered"
+        assert len(after) == len(set(after)), f"{name} has duplicate ids"
+    grown = {"full"} | ({"default", "losses"} if appended_to == "HIDDEN_ACTIVATIONS" else set())
+    for name in grown:
+        mixed = [s for s in suite(name) if "made_up" in s.activations and len(set(s.activations[:-1])) > 1]
+        assert mixed, f"{name}: no network with made_up beside another activation"
 
 
 def test_default_suite_blocks():
@@ -172,7 +227,7 @@ def test_full_suite_covers_every_activation_and_default_stays_small():
     full = suite("full")
     for a in ACTIVATIONS:
         assert any(a in s.activations for s in full), a
-    assert not any(a in s.activations for s in DEFAULT for a in ("softplus", "silu", "elu", "gelu", "gelu_tanh"))
+    assert not any(a in s.activations for s in DEFAULT for a in MORE_ACTIVATIONS)
 
 
 def test_soft_labels_lie_strictly_between_0_and_1():
