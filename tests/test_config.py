@@ -152,6 +152,7 @@ def test_the_plugin_reads_the_table(tmp_path):
     assert f"config: {tmp_path / 'pyproject.toml'} [tool.crosscheck]: engines = \"numpy\"" in out  # the header
 
 
+@pytest.mark.slow  # pytest twice; the quick set reads the table through the plugin in test_the_plugin_reads_the_table
 def test_the_plugin_takes_the_tables_tolerances_and_its_option_wins(tmp_path):
     _plugin_project(tmp_path, 'engines = "near_miss_engines:NearMiss"\ndtypes = "float64"\n'
                               'tolerances = { float64 = [4e-9, 0] }')
@@ -162,6 +163,7 @@ def test_the_plugin_takes_the_tables_tolerances_and_its_option_wins(tmp_path):
     assert code == 1 and "10 failed" in out and "(up to 1e-11 allowed)" in out
 
 
+@pytest.mark.slow  # pytest three times
 def test_pytest_ini_values_sit_between_the_table_and_the_command_line(tmp_path):
     _plugin_project(tmp_path, 'engines = "near_miss_engines:NearMiss"\ndtypes = "float64"',
                     ini='crosscheck_engines = "numpy"\ncrosscheck_suite = "smoke"')

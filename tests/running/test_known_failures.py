@@ -284,6 +284,7 @@ def test_fixed_is_judged_at_merge_on_the_whole_run(with_fixed, planted, tmp_path
                  str(tmp_path / "o")]) == 1
 
 
+@pytest.mark.slow  # pytest twice; the quick set's plugin path: test_the_plugin_xfails_the_listed_items
 def test_the_plugin_reports_a_fixed_item_as_xpass_strict(with_fixed, tmp_path):
     path, _ = with_fixed
     code, out = _pytest(tmp_path, *PLUGIN, f"--crosscheck-known-failures={path}", "-rX")
@@ -295,6 +296,7 @@ def test_the_plugin_reports_a_fixed_item_as_xpass_strict(with_fixed, tmp_path):
     assert "[XPASS(strict)] known failure entry 51" in out
 
 
+@pytest.mark.slow  # pytest runs of their own
 def test_the_plugin_judges_an_entry_over_all_its_items_as_the_run_does(tmp_path):
     # the mutant's dW on every scenario: it passes where m = 1 (one item), fails on the other nine
     path = write_toml(tmp_path / "glob.toml", [{"scenario": "*", "engine": MUTANT, "quantity": "dW",

@@ -113,7 +113,7 @@ def test_the_counts_in_the_suites_docstring_and_checks_md_are_the_suites():
     assert (today, tails) == (len(suite("full")), len(suite("tails")))
 
 
-@pytest.mark.parametrize("appended_to", ["MORE_ACTIVATIONS", "HIDDEN_ACTIVATIONS"])
+@pytest.mark.parametrize("appended_to", ["MORE_ACTIVATIONS", pytest.param("HIDDEN_ACTIVATIONS", marks=pytest.mark.slow)])
 def test_appending_an_activation_only_adds_scenarios(appended_to, monkeypatch):
     """Every id of every suite stays, in its order; the new activation's networks are added."""
     from crosscheck.reference import activations as R
