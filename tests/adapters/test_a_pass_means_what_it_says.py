@@ -150,7 +150,7 @@ def test_an_undeclared_not_implemented_error_says_how_to_declare(tmp_path):
     code, df = run(tmp_path, f"{DOORS}:tanh_stub", *SMOKE64)
     failed = mine(df, "tanh_stub").query("status == 'fail'")
     assert code == 1 and len(failed) and failed["scenario"].str.contains("tanh").all()
-    assert failed["message"].str.contains("tanh_stub raised NotImplementedError (at doors.py:27 in _g_prime): "
+    assert failed["message"].str.contains("tanh_stub raised NotImplementedError (at doors.py:14 in _g_prime): "
                                           "unfinished code fails; if tanh_stub is not meant to compute this network, "
                                           "declare what it computes: --activations, --losses, --depths",
                                           regex=False).all()

@@ -4,20 +4,7 @@ says).  Each is the dictionary contract ``FUNC(parameters, X, Y, activations[, l
 written as a learner writes it; tests/adapters/test_a_pass_means_what_it_says.py runs them.
 """
 import numpy as np
-
-
-def _g(name, Z):
-    if name == "sigmoid":
-        return 1 / (1 + np.exp(-Z))
-    if name == "tanh":
-        return np.tanh(Z)
-    if name == "relu":
-        return np.maximum(0, Z)
-    if name == "leaky_relu":
-        return np.where(Z > 0, Z, 0.01 * Z)
-    if name == "identity":
-        return Z
-    raise ValueError(f"activation {name}")
+from course_backward import _g  # the course's g, beside this file
 
 
 def _g_prime(name, Z, A, mask_dtype=None):
@@ -32,16 +19,21 @@ def _g_prime(name, Z, A, mask_dtype=None):
     return np.ones_like(Z)
 
 
-def _backward(parameters, X, Y, activations, mask_dtype=None, tanh=False):
-    """The course's recursion with bce (per-example dZ, dA; dW, db of the batch mean)."""
+def _forward(parameters, X, activations):
+    """A[L] and the caches (A[l-1], Z[l]) of every layer; softmax as an output too."""
     caches, A = [], X
     for l, name in enumerate(activations, start=1):
         Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
         caches.append((A, Z))
-        A = _g(name, Z)
-    L, m = len(caches), X.shape[1]
-    grads = {}
-    dZ = A - Y
+        A = np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True) if name == "softmax" else _g(name, Z)
+    return A, caches
+
+
+def _recursion(parameters, AL, caches, Y, activations, mask_dtype=None, tanh=False, dZ_too=True):
+    """The course's recursion from dZ[L] = A[L] - Y (per-example dZ, dA; dW, db of the batch
+    mean); ``tanh``: tanh's derivative written (else the stub raises)."""
+    L, m = len(caches), Y.shape[1]
+    grads, dZ = {}, AL - Y
     for l in reversed(range(1, L + 1)):
         A_prev, Z = caches[l - 1]
         if l < L:
@@ -49,11 +41,17 @@ def _backward(parameters, X, Y, activations, mask_dtype=None, tanh=False):
             g_prime = 1 - np.tanh(Z) ** 2 if tanh and name == "tanh" else \
                 _g_prime(name, Z, _g(name, Z), mask_dtype)
             dZ = grads["dA" + str(l)] * g_prime
-        grads["dZ" + str(l)] = dZ
+        if dZ_too:
+            grads["dZ" + str(l)] = dZ
         grads["dW" + str(l)] = dZ @ A_prev.T / m
         grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
         grads["dA" + str(l - 1)] = parameters["W" + str(l)].T @ dZ
     return grads
+
+
+def _backward(parameters, X, Y, activations, mask_dtype=None, tanh=False):
+    AL, caches = _forward(parameters, X, activations)
+    return _recursion(parameters, AL, caches, Y, activations, mask_dtype, tanh)
 
 
 def tanh_stub(parameters, X, Y, activations):
@@ -123,23 +121,8 @@ def int_mask(parameters, X, Y, activations):
 def dZL_A_minus_Y(parameters, X, Y, activations, loss):
     """dZ[L] = A - Y for every loss: right for the canonical pairs, wrong for a sigmoid or
     tanh output with mse."""
-    caches, A = [], X
-    for l, name in enumerate(activations, start=1):
-        Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
-        caches.append((A, Z))
-        A = np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True) if name == "softmax" else _g(name, Z)
-    L, m = len(caches), X.shape[1]
-    grads, dZ = {}, A - Y
-    for l in reversed(range(1, L + 1)):
-        A_prev, Z = caches[l - 1]
-        if l < L:
-            name = activations[l - 1]
-            g_prime = 1 - np.tanh(Z) ** 2 if name == "tanh" else _g_prime(name, Z, _g(name, Z))
-            dZ = grads["dA" + str(l)] * g_prime
-        grads["dW" + str(l)] = dZ @ A_prev.T / m
-        grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
-        grads["dA" + str(l - 1)] = parameters["W" + str(l)].T @ dZ
-    return grads
+    AL, caches = _forward(parameters, X, activations)
+    return _recursion(parameters, AL, caches, Y, activations, tanh=True, dZ_too=False)
 
 
 _BY_X = {}
@@ -224,21 +207,6 @@ def forward_cache_by_X(parameters, X, Y, activations):
     the weights it is given: right for the first weights seen with an X, wrong after."""
     key = (X.tobytes(), tuple(activations))
     if key not in _FORWARD:
-        caches, A = [], X
-        for l, name in enumerate(activations, start=1):
-            Z = parameters["W" + str(l)] @ A + parameters["b" + str(l)]
-            caches.append((A, Z))
-            A = _g(name, Z)
-        _FORWARD[key] = (A, caches)
-    A, caches = _FORWARD[key]
-    L, m = len(caches), X.shape[1]
-    grads, dZ = {}, A - Y
-    for l in reversed(range(1, L + 1)):
-        A_prev, Z = caches[l - 1]
-        if l < L:
-            name = activations[l - 1]
-            dZ = grads["dA" + str(l)] * (1 - np.tanh(Z) ** 2 if name == "tanh" else _g_prime(name, Z, _g(name, Z)))
-        grads["dW" + str(l)] = dZ @ A_prev.T / m
-        grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
-        grads["dA" + str(l - 1)] = parameters["W" + str(l)].T @ dZ
-    return grads
+        _FORWARD[key] = _forward(parameters, X, activations)
+    AL, caches = _FORWARD[key]
+    return _recursion(parameters, AL, caches, Y, activations, tanh=True, dZ_too=False)
