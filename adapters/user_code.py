@@ -171,8 +171,8 @@ def _takers(settings: dict, functions: dict) -> dict:
                 taken = True
         if not taken:
             names = " nor ".join(getattr(f, "__name__", label) for label, f in functions.items())
-            raise LookupError(f"--set {name}: {'neither ' if len(functions) > 1 else ''}{names} takes a parameter "
-                              f"{name!r}")
+            raise LookupError(f"--set {name}: {'neither ' + names if len(functions) > 1 else names + ' takes no'}"
+                              f"{' takes a' if len(functions) > 1 else ''} parameter {name!r}")
     return out
 
 

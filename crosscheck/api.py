@@ -148,6 +148,16 @@ def _listed(value) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else list(value)
 
 
+def _mistyped(key: str) -> str | None:
+    """The argument of ``check`` that ``key`` looks like a slip of ("suit": suite), or None."""
+    import difflib
+    import inspect
+
+    own = [p for p in inspect.signature(check).parameters if p not in ("backward", "settings")]
+    found = difflib.get_close_matches(key, own, n=1, cutoff=0.8)
+    return found[0] if found and found[0] != key else None
+
+
 def _settings(value) -> dict:
     """``check``'s set: {NAME: VALUE}, or "NAME=VALUE" texts as ``--set`` takes them."""
     from crosscheck.adapters.user_backward import parse_setting
@@ -242,7 +252,7 @@ def check(backward, forward=None, suite: str = "default", engines=None, dtypes=N
     not applicable; default: what it declares with ``supports``, else every network its
     signature takes; a course forward is probed); ``set``: {NAME: VALUE} for the functions'
     extra parameters (``--set``; keyword arguments ``check`` does not take do the same, e.g.
-    ``check(fn, lambd=0)``); ``timeout``: seconds per scenario; ``known_failures``: a known-failures file (.toml or
+    ``check(fn, lambd=0)``); ``timeout``: seconds per call of the function (a scenario makes four or five); ``known_failures``: a known-failures file (.toml or
     .csv, as ``--known-failures``) or a list of its entries as mappings: the failing rows it
     lists pass with status ``known``; ``strict_known``: an entry that is fixed or matches no
     row fails the result; ``tolerances``: overrides of the measured tolerance table, as
@@ -260,6 +270,11 @@ def check(backward, forward=None, suite: str = "default", engines=None, dtypes=N
 
     known = _known_failures(known_failures, strict_known)  # a bad file: before anything runs
     table, sources = _tolerances(tolerances, force_tolerance)
+    near = {k: m for k in settings if (m := _mistyped(k))}
+    if near:
+        key, meant = next(iter(near.items()))
+        raise ValueError(f"{key}={settings[key]!r}: check() has no argument {key!r} (did you mean {meant}?); "
+                         "a keyword it does not take goes to the function, as set={...} does")
     values = {**_settings(set), **settings}
     try:
         spec, printed = resolve(user_function(backward, forward, name, _listed(activations),

@@ -44,7 +44,7 @@ def pytest_addoption(parser):
     group.addoption("--crosscheck-set", action="append", default=None, metavar="NAME=VALUE",
                     help="give the --crosscheck-backward (or forward) parameter NAME this value (repeatable)")
     group.addoption("--crosscheck-timeout", default=None, type=float,
-                    help="seconds one scenario of --crosscheck-backward may take (default 10)")
+                    help="seconds one call of --crosscheck-backward may take (default 10)")
     group.addoption("--crosscheck-known-failures", default=None, metavar="FILE",
                     help="a .toml or .csv file of rows known to fail, each with a reason, as crosscheck run "
                     "--known-failures takes it: items whose failures it lists are xfailed")
@@ -190,8 +190,10 @@ class CrosscheckSuite(pytest.Collector):
                 raise pytest.UsageError(f"--crosscheck-dtypes: unknown {bad[0]!r}; accepted: {', '.join(DTYPES)}")
             scenarios = [s for s in scenarios if s.dtype in wanted]
         engines = _engines(config)
+        from crosscheck.adapters import ENGINES, VARIANTS
+
         for engine in engines:  # an engine's own tolerance beyond the bound: a usage error before any item
-            if ":" in engine and not engine.startswith("mutant:"):
+            if engine not in ENGINES and engine not in VARIANTS and not engine.startswith("mutant:"):
                 _loaded(engine, config)
         backward = config.getoption("crosscheck_backward")
         if backward:

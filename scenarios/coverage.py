@@ -1,7 +1,8 @@
 """What a suite's data reach, per activation: the range of z, its tails, both sides of its kinks.
 
 Measured on the float64 reference forward of each scenario's problem, over every layer
-where the activation is used: the smallest and the largest z; on each side where the
+whose g' the backward pass uses (the hidden layers, and the output of a non-canonical
+output/loss pair; a canonical pair's dZ[L] = A - Y uses no g'): the smallest and the largest z; on each side where the
 derivative decays (scenarios/tails.py), whether the data reach the threshold past which
 |g'| < TAIL_FRACTION of its peak; on each side of a kink (relu, leaky_relu; elu's second
 derivative), how many values lie within NEAR of it, no closer than the dtype's kink
@@ -15,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from crosscheck.reference.activations import ACTIVATIONS
+from crosscheck.reference.losses import is_canonical
 from crosscheck.reference.network import forward
 from crosscheck.scenarios.problem import Problem, build_problem, kink_margin
 from crosscheck.scenarios.spec import Scenario
@@ -69,7 +71,10 @@ def problem_reach(p: Problem) -> dict[str, Reach]:
         _, Z = forward(q.parameters, q.X, p.scenario.activations)
     margin = kink_margin(p.scenario.dtype)
     found: dict[str, Reach] = {}
-    for l, name in enumerate(p.scenario.activations, start=1):
+    s = p.scenario
+    for l, name in enumerate(s.activations, start=1):
+        if l == s.depth and is_canonical(s.loss, name):
+            continue  # A - Y: no g' of the output
         z = Z[l]
         below = above = None
         if name in KINKS:

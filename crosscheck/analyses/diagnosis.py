@@ -752,9 +752,14 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         # evidence.csv of an older run has no precision or l2 columns: its values were judged at their own
         ev = ev.assign(**{c: ev[c].fillna("").astype(str) if c in ev else "" for c in ("rounded", "precision",
                                                                                        "accurate", "l2")})
-        smallest = min(failing, key=_size)
-        base = {"engine": engine, "smallest_failing": smallest,
-                "rerun": rerun_command(rerun, smallest, engine, network if smallest.startswith("net-") else None)}
+
+        def smallest_of(ids) -> dict:
+            """The smallest failing scenario of those a finding explains, and its rerun command."""
+            smallest = min(ids, key=_size)
+            return {"engine": engine, "smallest_failing": smallest,
+                    "rerun": rerun_command(rerun, smallest, engine, network if smallest.startswith("net-") else None)}
+
+        base = smallest_of(failing)
         found_rows = []
         traced = ev[ev["traced"].astype(str) == "1"]
         raised = ev[ev["traced"].astype(str) != "1"]
@@ -768,12 +773,13 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
             top = bad.loc[bad["scenario"].isin(set(same["scenario"])), "message"].astype(str).value_counts()
             share = _scenarios(len(same)) if len(same) == len(failing) else \
                 f"{len(same)} of its {len(failing)} failing scenarios"
-            found_rows.append({**base, "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
+            found_rows.append({**smallest_of(same["scenario"]), "kind": "not the values", "held": len(same), "not_held": 0, "where_not": "",
                                "finding": (f"in {share} its values agree with the reference's, within the "
                                            "tolerance, on every quantity it returned: what fails there is not the "
                                            f"values (the commonest failing row says: {top.index[0]})")})
         for accurate, rows_ in precise.groupby("accurate", sort=False):
-            found_rows.append({**base, "kind": "precision", "held": len(rows_), "not_held": 0, "where_not": "",
+            found_rows.append({**smallest_of(rows_["scenario"]), "kind": "precision", "held": len(rows_),
+                               "not_held": 0, "where_not": "",
                                "finding": _precision_text(rows_, accurate, len(failing), dtypes)})
         explained, raised_said = False, False
         if len(traced) or len(raised):
@@ -798,7 +804,7 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
                 explained = True
         if len(raised) and not raised_said:  # what it raised, and where, leads what is said of those scenarios
             ids = raised["scenario"].tolist()
-            found_rows.append({**base, "kind": "raised", "held": len(ids), "not_held": 0, "where_not": "",
+            found_rows.append({**smallest_of(ids), "kind": "raised", "held": len(ids), "not_held": 0, "where_not": "",
                                "finding": _raised_finding(engine, ids, bad, len(failing), passing,
                                                           where[where["engine"] == engine])})
         if not found_rows or (len(traced) and not explained):  # values that nothing above explains
@@ -810,7 +816,7 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
             shape_note = (f"; {len(shapes)} of its {len(bad)} failing rows are shape mismatches (first: "
                           f"{shapes.iloc[0]['quantity']}[{shapes.iloc[0]['layer']}], {shapes.iloc[0]['message']})"
                           if len(shapes) else "")
-            found_rows.append({**base, "kind": "pattern", "finding": (
+            found_rows.append({**smallest_of(rest or failing), "kind": "pattern", "finding": (
                 f"{what}no slip of the catalogue and no constant factor gives its values ({len(tried)} failing "
                 f"scenario{'' if len(tried) == 1 else 's'} tried); "
                 f"{_pattern(rest, passing, mine[mine['scenario'].isin(rest)], others=len(failing) - len(rest))}"

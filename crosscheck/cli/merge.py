@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
 
 def main(args) -> int:
     from crosscheck.reporting.files import USER_LOG, write_files, write_reports
+    from crosscheck.reporting.settings import settings_lines
     from crosscheck.reporting.step_summary import step_summary_path
     from crosscheck.reporting.tables import headline
     from crosscheck.running.shards import merge
@@ -50,6 +51,8 @@ def main(args) -> int:
     if logs:  # what a user's code printed, shard by shard
         write_files(out, {USER_LOG: "".join(f"=== {log.parent} ===\n{log.read_text()}" for log in logs)})
     emit(coloured(headline(result.observations, meta["unavailable"], asked, result.known)))
+    for line in settings_lines(meta):  # the shards' config, overrides and engines' own tolerances, as run prints them
+        emit(line)
     for line in result.known.warnings() if result.known is not None else []:
         print(f"crosscheck: warning: {line}", file=sys.stderr)
     emit(f"reports: {', '.join(map(str, paths.values()))}")

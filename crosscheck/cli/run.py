@@ -56,7 +56,7 @@ def add_parser(sub) -> None:
                      help="give the --backward (or --forward) parameter NAME this value, e.g. lambd=0 or "
                      "keep_prob=1 (repeatable; VALUE as a Python literal)")
     run.add_argument("--timeout", type=float, default=None,
-                     help="seconds one scenario of --backward may take before it is a failure (default 10)")
+                     help="seconds one call of --backward may take before it is a failure (default 10; a scenario makes four or five calls)")
     run.add_argument("--name", help="the engine name of --backward in reports (default: FUNC)")
     run.add_argument("--mutant", default=None,
                      help="also run this formula mutant (crosscheck/analyses/mutants.py) as an engine, "

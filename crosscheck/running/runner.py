@@ -29,6 +29,7 @@ from crosscheck.running.statuses import (
     RUN,
     UNSUPPORTED,
 )
+from crosscheck.running.verdict import ALL_ZERO
 from crosscheck.scenarios import Problem, build_problem, tolerance
 from crosscheck.scenarios.problem import reference_trace  # noqa: F401 (where the tests and scripts import it)
 
@@ -93,7 +94,7 @@ def _blind(result: dict, biggest: float) -> str | None:
     or negated slip gives 0 too), or the row's absolute term covers every value (a zero would
     pass).  ``biggest``: max|expected| over its finite elements."""
     if biggest == 0 and result["numel"] > 0:
-        return ("inconclusive: every expected value is exactly 0 here (a layer whose gradient vanishes), so a "
+        return (f"{ALL_ZERO} here (a layer whose gradient vanishes), so a "
                 "slip that multiplies it (2x, -1x) gives 0 too: not a check of the formula in this scenario")
     if biggest > 0 and result["atol"] >= (1 - result["rtol"]) * biggest:
         return (f"inconclusive: the tolerance's absolute term {result['atol']:.3g} is as large as every value "

@@ -224,6 +224,11 @@ def test_a_finding_that_explains_a_small_share_does_not_open_the_diagnosis(learn
     assert found.iloc[0]["finding"].startswith("it raised NotImplementedError")
     assert found.iloc[1]["finding"].startswith(
         f"in 2 of its {n} failing scenarios, the values are float32-accurate: the function computes in float32")
+    # each finding names the smallest of the failing scenarios it explains, and reruns that one
+    table = result.table
+    raised = set(table.loc[(table["check"] == "run") & (table["status"] == "fail"), "scenario"])
+    assert found.iloc[0]["smallest_failing"] in raised and found.iloc[1]["smallest_failing"] not in raised
+    assert all(row.smallest_failing in row.rerun for row in found.itertuples())
 
 
 # --- e) an L2 term left on ------------------------------------------------------------------------

@@ -49,7 +49,10 @@ def test_kink_counts_keep_out_of_the_margin_and_within_near():
     relu = problem_reach(p)["relu"]
     assert (relu.below, relu.above, relu.values, relu.layers) == (1, 1, 5, 1)
     assert (relu.z_min, relu.z_max) == (-0.3, NEAR * 2)
-    assert problem_reach(p)["sigmoid"].below is None
+    assert "sigmoid" not in problem_reach(p)  # sigmoid with bce: A - Y, no g' of the output to reach
+    mse = Scenario((1, 5, 1), ("relu", "sigmoid"), 1, loss="mse")  # a non-canonical pair: its g' counts
+    reach = problem_reach(Problem(mse, p.X, p.Y, p.parameters))
+    assert reach["sigmoid"].below is None and reach["sigmoid"].layers == 1
 
 
 def test_reaches_merge_over_layers_and_scenarios():
@@ -63,7 +66,7 @@ def test_scenarios_coverage_prints_the_table_and_exits_0(capsys):
     assert main(["scenarios", "--suite", "default", "--coverage"]) == 0
     out = capsys.readouterr().out
     rows = {line.split()[0]: line for line in out.splitlines()[2:]}
-    assert set(rows) == {"sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"}
+    assert set(rows) == {"sigmoid", "tanh", "relu", "leaky_relu", "identity"}  # softmax: an output of cce alone
     assert all(line.rstrip().endswith("yes") for line in rows.values())
     assert main(["scenarios", "--suite", "smoke", "--coverage"]) == 0  # smoke reaches no tail: still 0
     assert "NO" in capsys.readouterr().out
