@@ -28,12 +28,12 @@ exception, ``NotImplementedError`` included, is a failure with its file and line
 A function must answer for its inputs alone, whatever it was called with before, on every
 path (one process, workers, shards, the plugin): each scenario's compared call is preceded
 by calls on other inputs of the same network (``other_inputs``: other weights for the same
-data, other data for the same weights, other labels, another draw), so that a cache kept by
-shape, by X or by the weights (never invalidated) meets them first and gives their answers:
-the very dW, db for inputs whose truths differ fail with one line, and a forward pass kept
-from them fails the values.  The first call of a process is the scenario's own, made again
-after the others: an answer that differs between the two (a first call unlike the others)
-fails.
+data, other data for the same weights, other labels), so that a cache kept by shape, by X
+or by the weights (never invalidated) meets them first and gives their answers: the very
+dW, db for inputs whose truths differ fail with one line, and a forward pass kept from them
+fails the values.  The compared call is thus never the first of a process, whichever path
+ran it; the first (on the first other inputs) is made again after it, and an answer that
+differs between the two (a first call unlike the others) fails.
 The user's code runs in a child process (adapters/user_code.py).
 """
 from __future__ import annotations
@@ -411,22 +411,25 @@ class UserBackward(Engine):
         reason = self.not_applicable(s)
         if reason:
             raise reason
-        first = self._answer(problem) if self.box.fresh else None  # the first call of a process: made again
-        answers, raised = [], None
-        for what, other in other_inputs(problem):
+        fresh = self.box.fresh  # the first call of a process: on the first other inputs, made again after
+        others, answers, raised = other_inputs(problem), [], None
+        for what, other in others:
             try:
-                answers.append((what, other, self._answer(other, decoy=what)[1]))
+                answers.append((what, other, self._answer(other, decoy=what)))
             except UserCodeError as exc:  # said only if this scenario's own call does not raise
                 raised = raised or exc
         AL, grads = self._answer(problem)
         if raised is not None:
             raise raised
-        changed = first is not None and _changed(first, (AL, grads), s.dtype)
-        if changed:
-            raise UserCodeError(f"{self.name} gave another {changed} for this scenario's inputs the second time it "
-                                "was called with them (the first call of its process, then after calls on other "
-                                "inputs of the network): an answer that depends on earlier calls")
-        answers.append(("this scenario's inputs", problem, grads))
+        if fresh:
+            what, other, first = answers[0]
+            changed = _changed(first, self._answer(other, decoy=what), s.dtype)
+            if changed:
+                raise UserCodeError(f"{self.name} gave another {changed} for {what} the second time it was called "
+                                    "with them (the first call of its process, then after this scenario's): an "
+                                    "answer that depends on earlier calls")
+        answers = [(what, other, answer[1]) for what, other, answer in answers] + [
+            ("this scenario's inputs", problem, grads)]
         for i, (what, other, answer) in enumerate(answers):  # an earlier input's answer, given again?
             for before, earlier, old in answers[:i]:
                 if _same_gradients(old, answer) and not _same_gradients(_truth(earlier), _truth(other)):

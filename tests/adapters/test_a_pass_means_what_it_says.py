@@ -236,8 +236,8 @@ def test_a_declaration_of_names_the_harness_does_not_know_is_bad_input(declarati
                          "X and Y for the same weights"),
     ("forward_cache_by_X", "the very dW, db it gave for other weights for the same X and Y (seed 1000003), called just "
                            "before: an answer kept from an earlier call"),
-    ("first_call_wrong", "first_call_wrong gave another dW1 for this scenario's inputs the second time it was called "
-                         "with them (the first call of its process"),
+    ("first_call_wrong", "first_call_wrong gave another dW1 for other weights for the same X and Y (seed 1000003) the "
+                         "second time it was called with them (the first call of its process"),
 ])
 def test_an_answer_that_depends_on_earlier_calls_fails(func, message, tmp_path):
     code, df = run(tmp_path, f"{DOORS}:{func}", *SMOKE64)
