@@ -38,15 +38,26 @@ def is_spec(name: str) -> bool:
     return bool(_SPEC.fullmatch(name)) and not name.startswith("mutant:")
 
 
+#: entry_points() per Python path: reading every installed distribution's metadata takes ~10 ms,
+#: and a run asks once per rerun command it writes.
+_FOUND: dict = {}
+
+
 def entry_points() -> dict:
-    """{name: EntryPoint} of GROUP on the Python path now (the first of a name wins)."""
+    """{name: EntryPoint} of GROUP on the Python path now (the first of a name wins); read
+    again when sys.path changes (a folder of engines put on it)."""
+    import sys
     from importlib.metadata import entry_points as found
 
-    points = {}
-    for point in found(group=GROUP):
-        if _NAME.fullmatch(point.name):
-            points.setdefault(point.name, point)
-    return points
+    key = tuple(sys.path)
+    if key not in _FOUND:
+        points = {}
+        for point in found(group=GROUP):
+            if _NAME.fullmatch(point.name):
+                points.setdefault(point.name, point)
+        _FOUND.clear()
+        _FOUND[key] = points
+    return dict(_FOUND[key])
 
 
 def _origin(point) -> str:
