@@ -201,7 +201,7 @@ class JaxGrad(Engine):
 
     def _compiler(self, grad, names, args, loss):
         def compile_():
-            function = self._exported.function(grad, args, loss, names) if self._exported else grad
+            function = self._exported.function(grad, args, loss, names, keep=False) if self._exported else grad
             lowered = function.lower(*args) if self._exported else function.lower(*args, loss=loss)
             return lowered.compile()
         return compile_

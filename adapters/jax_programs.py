@@ -72,13 +72,18 @@ class ExportedPrograms:
     def key(self, args, loss: str, names: tuple) -> str:
         return key(self.jax, self.salt, args, loss, names)
 
-    def function(self, grad, args, loss: str, names: tuple):
-        """The jitted call of ``grad``'s exported form for these arguments (read, or exported now)."""
+    def function(self, grad, args, loss: str, names: tuple, keep: bool = True):
+        """The jitted call of ``grad``'s exported form for these arguments (read, or exported
+        now); ``keep``: kept for the next call with them (a program compiled ahead is not:
+        its caller holds it until its last use, and a kept jit would hold its lowering for
+        the rest of the run, hundreds of MiB over the default suite)."""
         k = self.key(args, loss, names)
         call = self._calls.get(k)
         if call is None:
             # jit: a call after the first takes JAX's C++ fast path, not the primitive's dispatch
-            call = self._calls[k] = self.jax.jit(self._read(k) or self._export(grad, args, loss, k))
+            call = self.jax.jit(self._read(k) or self._export(grad, args, loss, k))
+            if keep:
+                self._calls[k] = call
         return call
 
     def __call__(self, grad, args, loss: str, names: tuple):

@@ -85,6 +85,7 @@ def test_exported_read_back_and_ahead_give_the_plain_jit_numbers(scenario, tmp_p
     assert ahead._ahead._futures, "the program was planned"
     compiled_ahead = ahead.trace(problem)
     assert not ahead._ahead._futures, "its one use taken, the program is let go"
+    assert not ahead._exported._calls, "nor is its jitted call kept (it would hold the lowering for the whole run)"
     for name, trace in (("exported", exported), ("read back", read_back), ("ahead", compiled_ahead)):
         assert _same(plain, trace) == [], name
 
