@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from crosscheck.analyses import mutants
 from crosscheck.running.runner import run
-from crosscheck.scenarios import Scenario
+from crosscheck.scenarios import Scenario, build_problem
 
 MUTANT_COLUMNS = ["id", "tag", "equation", "description", "equivalent", "killed", "killing_scenarios",
                   "smallest_killing_scenario", "first_failure"]
@@ -18,21 +18,37 @@ def network_size(s: Scenario) -> tuple:
     return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n))), s.m, s.dtype != "float64", s.id
 
 
+#: Scenarios built at a time: each chunk's problems (and reference traces) serve every mutant.
+CHUNK = 64
+
+
 def mutation_table(scenarios, catalogue=None, progress: bool | None = None, host=None) -> pd.DataFrame:
     """One row per mutant: killed?, by how many scenarios, the smallest one, its first failing row.
 
     ``host``: an engine to plant each mutant in (analyses/planted.py) instead of the NumPy
-    reference's code."""
+    reference's code.  The scenarios are taken CHUNK at a time, each built once for every
+    mutant (not once per mutant), and only the failing rows are kept."""
     from crosscheck.analyses.planted import HostTraces, PlantedMutant
 
     catalogue = mutants.CATALOGUE if catalogue is None else catalogue
+    scenarios = list(scenarios)
     by_id = {s.id: s for s in scenarios}
     traces = HostTraces(host) if host is not None else None
+    engines = [PlantedMutant(m, traces) if traces is not None else mutants.MutantEngine(m) for m in catalogue]
+    failing = {m.id: [] for m in catalogue}
+    chunks = [scenarios[i:i + CHUNK] for i in range(0, len(scenarios), CHUNK)]
+    bar = tqdm(total=len(chunks) * len(catalogue), desc="mutants", leave=False,
+               disable=None if progress is None else not progress)
+    for chunk in chunks:
+        problems = [build_problem(s) for s in chunk]
+        for m, engine in zip(catalogue, engines):
+            df = run(problems, [engine], progress=False)
+            failing[m.id].append(df[~df["passed"]])
+            bar.update()
+    bar.close()
     rows = []
-    for m in tqdm(catalogue, desc="mutants", disable=None if progress is None else not progress, leave=False):
-        engine = PlantedMutant(m, traces) if traces is not None else mutants.MutantEngine(m)
-        df = run(scenarios, [engine], progress=False)
-        failed = df[~df["passed"]]
+    for m in catalogue:
+        failed = pd.concat(failing[m.id], ignore_index=True)
         killers = sorted(failed["scenario"].unique(), key=lambda i: network_size(by_id[i]))
         first = ""
         if killers:

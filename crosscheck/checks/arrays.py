@@ -10,6 +10,8 @@ Tolerances are per element and never scaled by the array size.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -62,140 +64,219 @@ def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype) -> np.ndarray:
     return distance
 
 
-def _fmt_shape(shape) -> str:
+@lru_cache(maxsize=None)
+def _fmt_shape(shape: tuple) -> str:
     return "x".join(map(str, shape)) if len(shape) else "scalar"
 
 
-def _failure(shape, rtol, atol, message) -> Comparison:
-    nan = float("nan")
-    return Comparison(shape, 0, nan, nan, nan, -1, "", nan, nan, rtol, atol, False, message)
-
-
-def _precheck(expected, actual, dtype, rtol, atol):
-    """(expected, actual, note) ready to compare, or the failed Comparison: missing, or a
-    shape of another size.  A dtype mismatch, or a shape of the same size (a scalar db of
-    a one-unit layer), fails, but its values are still compared (the note says so)."""
+def _precheck(expected, actual, dtype):
+    """(expected, actual, note) ready to compare, or (None, shape, message) of a pair that is
+    not compared: missing, or a shape of another size.  A dtype mismatch, or a shape of the
+    same size (a scalar db of a one-unit layer), fails, but its values are still compared
+    (the note says so)."""
     expected = np.asarray(expected, dtype=np.float64)
     if actual is None:
-        return _failure("", rtol, atol, "missing: the engine gave no value")
+        return None, "", "missing: the engine gave no value"
     actual = np.asarray(actual)
+    if actual.shape == expected.shape and actual.dtype == dtype:  # the common case
+        return expected, actual, ""
     note = ""
     if actual.shape != expected.shape:
         note = f"shape mismatch: got {_fmt_shape(actual.shape)}, expected {_fmt_shape(expected.shape)}"
         squeezed = [tuple(n for n in x.shape if n != 1) for x in (actual, expected)]
         if squeezed[0] != squeezed[1] or actual.dtype.kind not in "fiub":  # a transpose stays a shape error
-            return _failure(_fmt_shape(actual.shape), rtol, atol, note)
+            return None, _fmt_shape(actual.shape), note
         actual = actual.reshape(expected.shape)  # only length-1 axes differ (a scalar db of a 1x1): compare values
     if actual.dtype != dtype:
         if actual.dtype.kind not in "fiub":
-            return _failure(_fmt_shape(actual.shape), rtol, atol,
-                            f"dtype mismatch: got {actual.dtype}, expected {dtype}; not numbers, not compared")
+            return None, _fmt_shape(actual.shape), (f"dtype mismatch: got {actual.dtype}, expected {dtype}; "
+                                                    "not numbers, not compared")
         note = "; ".join(filter(None, [note, f"dtype mismatch: returned {actual.dtype} for a {dtype} scenario"]))
     return expected, actual, note
 
 
-#: compare_many works through at most this many elements at a time (bounds its temporaries).
+#: compare_columns works through at most this many elements at a time (bounds its temporaries).
 CHUNK_ELEMENTS = 1 << 20
 
 
-def compare_many(pairs, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> list[Comparison]:
-    """``compare`` for many (expected, actual) pairs at once: vectorised passes over all
-    their elements, then per-array reductions (the harness compares ~100 small arrays per
-    scenario and engine; one NumPy call per statistic per array would dominate its time).
-    Pairs are taken in chunks of about CHUNK_ELEMENTS elements, so memory stays bounded."""
+@dataclass(frozen=True)
+class Compared:
+    """Many comparisons as columns, Comparison's fields in its order: element i of each is
+    pair i's (NumPy arrays for numbers, lists for text), so that a caller can work on all
+    of them at once and make a Comparison only where it needs one."""
+
+    shape: list
+    numel: np.ndarray
+    max_abs_err: np.ndarray
+    max_rel_err: np.ndarray
+    max_ulp: np.ndarray
+    mismatched: np.ndarray
+    worst_index: list
+    expected_at_worst: np.ndarray
+    actual_at_worst: np.ndarray
+    rtol: np.ndarray
+    atol: np.ndarray
+    passed: np.ndarray
+    message: list
+    expected_max: np.ndarray
+    expected_finite_max: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.shape)
+
+    def comparison(self, i: int) -> Comparison:
+        """Pair ``i``'s Comparison (Python numbers, as ``compare`` gives them)."""
+        return Comparison._make(c[i].item() if isinstance(c, np.ndarray) else c[i]
+                                for c in map(self.__getattribute__, Comparison._fields))
+
+    def comparisons(self) -> list[Comparison]:
+        columns = [c.tolist() if isinstance(c, np.ndarray) else c for c in map(self.__getattribute__,
+                                                                                Comparison._fields)]
+        return list(map(Comparison._make, zip(*columns)))
+
+
+def _per_pair(value, n: int) -> np.ndarray:
+    """``value`` (one number, or one per pair) as a float64 array of one per pair."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)))
+
+
+def compare_columns(pairs, dtype, rtol, atol, scale=0.0, terms=None) -> Compared:
+    """``compare`` for many (expected, actual) pairs at once, as columns.  ``rtol``, ``atol``
+    and ``scale``: one number for every pair, or one per pair (the engines of a scenario,
+    each judged by its own tolerance); ``terms``: one term scale (or None) per pair.
+
+    Vectorised passes over all their elements, then per-array reductions (the harness
+    compares ~100 small arrays per scenario and engine; one NumPy call per statistic per
+    array would dominate its time), in chunks of about CHUNK_ELEMENTS elements, so memory
+    stays bounded.  Python per pair is left for the precheck and a failure's message."""
     pairs = list(pairs)
-    terms = list(terms) if terms is not None else [None] * len(pairs)
-    out, chunk, size = [], [], 0
-    for pair, term in zip(pairs, terms):
-        n = np.size(pair[0]) if pair[0] is not None else 0
-        if chunk and size + n > CHUNK_ELEMENTS:
-            out += _compare_chunk(chunk, dtype, rtol, atol, scale)
-            chunk, size = [], 0
-        chunk.append((*pair, term))
-        size += n
-    return out + (_compare_chunk(chunk, dtype, rtol, atol, scale) if chunk else [])
+    n, dtype = len(pairs), numpy_dtype(str(dtype))
+    nan = np.full(n, np.nan)
+    out = Compared(shape=[""] * n, numel=np.zeros(n, np.int64), max_abs_err=nan.copy(), max_rel_err=nan.copy(),
+                   max_ulp=nan.copy(), mismatched=np.full(n, -1, np.int64), worst_index=[""] * n,
+                   expected_at_worst=nan.copy(), actual_at_worst=nan.copy(), rtol=_per_pair(rtol, n),
+                   atol=_per_pair(atol, n), passed=np.zeros(n, bool), message=[""] * n,
+                   expected_max=nan.copy(), expected_finite_max=nan)
+    given = np.array([np.nan if t is None else t for t in terms], np.float64) if terms is not None else nan
+    scales = _per_pair(scale, n)
+    prepared = [_precheck(e, a, dtype) for e, a in pairs]
+    chunk, size = [], 0
+    for i, (expected, actual, note) in enumerate(prepared):
+        if expected is None:  # not compared: the shape it had, and why
+            out.shape[i], out.message[i] = actual, note
+        elif not expected.size:  # nothing to compare: passes
+            out.shape[i], out.worst_index[i] = _fmt_shape(expected.shape), "()"
+            out.max_abs_err[i] = out.max_rel_err[i] = out.max_ulp[i] = out.numel[i] = out.mismatched[i] = 0
+            out.passed[i] = True
+        else:
+            if chunk and size + expected.size > CHUNK_ELEMENTS:
+                _compare_chunk(chunk, prepared, dtype, scales, given, out)
+                chunk, size = [], 0
+            chunk.append(i)
+            size += expected.size
+    if chunk:
+        _compare_chunk(chunk, prepared, dtype, scales, given, out)
+    return out
 
 
-def _compare_chunk(pairs, dtype, rtol: float, atol: float, scale: float) -> list[Comparison]:
-    dtype = numpy_dtype(str(dtype))
-    results: list = [_precheck(e, a, dtype, rtol, atol) for e, a, _ in pairs]
-    checked = [i for i, r in enumerate(results) if not isinstance(r, Comparison)]
-    ready = [i for i in checked if results[i][0].size]
-    for i in checked:
-        r = results[i]
-        if not r[0].size:
-            results[i] = Comparison(_fmt_shape(r[0].shape), 0, 0.0, 0.0, 0.0, 0, "()", float("nan"), float("nan"),
-                                    rtol, atol, True, "")
-    if not ready:
-        return results
-    sizes = np.array([results[i][0].size for i in ready])
+def _index_text(offsets: np.ndarray, shapes: list) -> list[str]:
+    """``str(np.unravel_index(offset, shape))`` of each flat offset into its shape, as ints."""
+    texts = ["()"] * len(shapes)
+    ndims = np.array([len(s) for s in shapes])
+    for ndim in np.unique(ndims).tolist():
+        if ndim == 0:
+            continue
+        at = np.flatnonzero(ndims == ndim)
+        dims = np.array([shapes[k] for k in at.tolist()], dtype=np.int64)
+        rest, coordinates = offsets[at], []
+        for axis in range(ndim - 1, -1, -1):  # C order: the last axis varies fastest
+            rest, index = np.divmod(rest, dims[:, axis])
+            coordinates.append(index.tolist())
+        for k, index in zip(at.tolist(), zip(*reversed(coordinates))):
+            texts[k] = str(index)
+    return texts
+
+
+def _compare_chunk(chunk: list[int], prepared: list, dtype, scales, given, out: Compared) -> None:
+    """The statistics of the pairs ``chunk`` (indices into ``prepared``), written into ``out``."""
+    expecteds = [prepared[i][0] for i in chunk]
+    actuals = [prepared[i][1] for i in chunk]
+    notes = [prepared[i][2] for i in chunk]
+    at = np.array(chunk)
+    sizes = np.array([e.size for e in expecteds])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    expected = np.concatenate([results[i][0].ravel() for i in ready])
-    notes = [results[i][2] for i in ready]
-    a64 = np.concatenate([results[i][1].ravel().astype(np.float64) for i in ready])
-    actual = a64.astype(dtype)  # a value returned in another dtype is judged as the dtype's
-    if not any(notes):
-        actual = np.concatenate([results[i][1].ravel() for i in ready])
+    expected = np.concatenate([e.ravel() for e in expecteds])
+    if any(notes):  # a value returned in another dtype is judged as the dtype's
+        a64 = np.concatenate([a.ravel().astype(np.float64) for a in actuals])
+        actual = a64.astype(dtype)
+    else:
+        actual = np.concatenate([a.ravel() for a in actuals])
+        a64 = actual.astype(np.float64)
+    rtols = out.rtol[at]
     magnitude = np.abs(expected)
     # the absolute term: ``scale`` times the array's scale (its terms' when given, else
     # max|expected|), never below atol
     biggest = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
     peaks = np.maximum.reduceat(magnitude, starts)
-    given = np.array([np.nan if pairs[i][2] is None else pairs[i][2] for i in ready], dtype=np.float64)
-    atols = np.maximum(atol, scale * np.where(np.isnan(given), biggest, np.fmax(given, biggest)))
+    terms = given[at]
+    atols = np.maximum(out.atol[at], scales[at] * np.where(np.isnan(terms), biggest, np.fmax(terms, biggest)))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.abs(a64 - expected)
         abs_err[np.isnan(abs_err)] = np.inf
         rel_err = np.where(abs_err == 0, 0.0, abs_err / magnitude)
-        mismatch = ~(abs_err <= np.repeat(atols, sizes) + rtol * magnitude)
+        mismatch = ~(abs_err <= np.repeat(atols, sizes) + np.repeat(rtols, sizes) * magnitude)
     ulp = ulp_distance(expected, actual, dtype)
     ulp[np.isnan(a64) | np.isnan(expected)] = np.inf
     max_abs = np.maximum.reduceat(abs_err, starts)
-    max_rel = np.maximum.reduceat(rel_err, starts)
-    max_ulp = np.maximum.reduceat(ulp, starts)
     n_bad = np.add.reduceat(mismatch.astype(np.int64), starts)
-    segment = np.repeat(np.arange(len(ready)), sizes)
+    segment = np.repeat(np.arange(len(chunk)), sizes)
     at_max = np.flatnonzero(abs_err == max_abs[segment])  # ascending: the first per segment is argmax
-    _, first = np.unique(segment[at_max], return_index=True)
-    worst_flat = at_max[first]
-    # Python numbers once for the whole chunk (tolist), not one NumPy scalar per array and statistic
-    worst_list, start_list, bad_list, size_list = worst_flat.tolist(), starts.tolist(), n_bad.tolist(), sizes.tolist()
-    atol_list, abs_list, rel_list, ulp_list = atols.tolist(), max_abs.tolist(), max_rel.tolist(), max_ulp.tolist()
-    peak_list, biggest_list = peaks.tolist(), biggest.tolist()
-    expected_worst, actual_worst = expected[worst_flat].tolist(), a64[worst_flat].tolist()
-    for k, i in enumerate(ready):
-        shape = results[i][0].shape
-        j = worst_list[k]
-        worst = tuple(int(v) for v in np.unravel_index(j - start_list[k], shape))
-        bad, n, atol_k = bad_list[k], size_list[k], atol_list[k]
-        message = ""
-        if bad:
-            segment_values = a64[start_list[k]:start_list[k] + n]
-            nonfinite = [f"{c} {what}" for c, what in ((int(np.isnan(segment_values).sum()), "NaN"),
-                                                       (int(np.isinf(segment_values).sum()), "inf")) if c]
-            message = (
-                (f"{', '.join(nonfinite)} among the values; " if nonfinite else "")
-                + f"{bad} of {n} elements ({100.0 * bad / n:.1f}%) outside rtol={rtol:g}, atol={atol_k:g};"
-                f" greatest |diff| {abs_list[k]:.3g} at {worst}"
-                f" (actual {actual_worst[k]:.9g}, expected {expected_worst[k]:.9g})"
-            )
-        if notes[k]:
-            message = (f"{notes[k]}; the values agree within the {dtype} tolerance" if not bad
-                       else f"{notes[k]}; and the values differ: {message}")
-        results[i] = Comparison(
-            shape=_fmt_shape(shape), numel=n, max_abs_err=abs_list[k], max_rel_err=rel_list[k],
-            max_ulp=ulp_list[k], mismatched=bad, worst_index=str(worst),
-            expected_at_worst=expected_worst[k], actual_at_worst=actual_worst[k],
-            rtol=rtol, atol=atol_k, passed=bad == 0 and not notes[k], message=message,
-            expected_max=peak_list[k], expected_finite_max=biggest_list[k],
+    worst = at_max[np.flatnonzero(np.diff(segment[at_max], prepend=-1))]
+    out.numel[at], out.max_abs_err[at], out.mismatched[at], out.atol[at] = sizes, max_abs, n_bad, atols
+    out.max_rel_err[at] = np.maximum.reduceat(rel_err, starts)
+    out.max_ulp[at] = np.maximum.reduceat(ulp, starts)
+    out.expected_at_worst[at], out.actual_at_worst[at] = expected[worst], a64[worst]
+    out.expected_max[at], out.expected_finite_max[at] = peaks, biggest
+    noted = np.array([bool(note) for note in notes])
+    out.passed[at] = (n_bad == 0) & ~noted
+    chunk_list = chunk
+    for i, shape, index in zip(chunk_list, expecteds, _index_text(worst - starts, [e.shape for e in expecteds])):
+        out.shape[i], out.worst_index[i] = _fmt_shape(shape.shape), index
+    for k in np.flatnonzero((n_bad > 0) | noted).tolist():  # a failure's message: rare
+        out.message[chunk[k]] = _message(a64[starts[k]:starts[k] + sizes[k]], out.comparison(chunk[k]),
+                                         notes[k], dtype)
+
+
+def _message(values: np.ndarray, c: Comparison, note: str, dtype) -> str:
+    """The message of a compared pair that fails: its statistics, after ``note`` (a shape
+    or dtype mismatch) when there is one; ``values``: the actual values, as float64."""
+    message = ""
+    if c.mismatched:
+        nonfinite = [f"{count} {what}" for count, what in ((int(np.isnan(values).sum()), "NaN"),
+                                                           (int(np.isinf(values).sum()), "inf")) if count]
+        message = (
+            (f"{', '.join(nonfinite)} among the values; " if nonfinite else "")
+            + f"{c.mismatched} of {c.numel} elements ({100.0 * c.mismatched / c.numel:.1f}%) outside "
+            f"rtol={c.rtol:g}, atol={c.atol:g}; greatest |diff| {c.max_abs_err:.3g} at {c.worst_index}"
+            f" (actual {c.actual_at_worst:.9g}, expected {c.expected_at_worst:.9g})"
         )
-    return results
+    if note:
+        message = (f"{note}; the values agree within the {dtype} tolerance" if not c.mismatched
+                   else f"{note}; and the values differ: {message}")
+    return message
+
+
+def compare_many(pairs, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> list[Comparison]:
+    """``compare`` for many (expected, actual) pairs at once: ``compare_columns``, one
+    Comparison per pair."""
+    pairs = list(pairs)
+    return compare_columns(pairs, dtype, rtol, atol, scale, terms).comparisons()
 
 
 def compare(expected, actual, dtype, rtol: float, atol: float, scale: float = 0.0, terms=None) -> Comparison:
     """Compare ``actual`` (the engine's, in ``dtype``) with ``expected`` (float64); ``terms``:
     the scale of the terms that made it (crosscheck/checks/budget.py), default max|expected|."""
-    return compare_many([(expected, actual)], dtype, rtol, atol, scale, [terms])[0]
+    return compare_columns([(expected, actual)], dtype, rtol, atol, scale, [terms]).comparison(0)
 
 
 def agrees(expected, actual, tol, terms: float | None = None) -> bool:

@@ -120,9 +120,9 @@ def test_a_module_that_stubs_matplotlib_cannot_break_the_reports(tmp_path, plots
 
 
 def test_an_endless_loop_is_a_failure_row_and_the_run_goes_on(tmp_path):
-    code, df, out = run(tmp_path, f"{CLIENTS}/endless.py:L_model_backward", "--suite", "smoke", "--timeout", "1")
+    code, df, out = run(tmp_path, f"{CLIENTS}/endless.py:L_model_backward", "--suite", "smoke", "--timeout", "0.3")
     runs = mine(df)[mine(df)["check"] == "run"]
-    timed_out = runs[runs["message"].str.contains("timed out: no answer after 1 s")]
+    timed_out = runs[runs["message"].str.contains("timed out: no answer after 0.3 s")]
     assert code == 1 and set(timed_out["scenario"]) == {s.id for s in course_networks("smoke") if s.m == 1}
     later = mine(df)[(mine(df)["m"] > 1) & (mine(df)["check"] != "run")]
     assert len(later) and later["passed"].all()  # a new child after each time-out
