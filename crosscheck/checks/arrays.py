@@ -7,6 +7,10 @@ array's own scale (scenarios/tolerances.py says why), and
 a failure reports statistics (how many elements mismatch, the greatest absolute and
 relative difference, where, both sides there, the tolerance) rather than a dump.
 Tolerances are per element and never scaled by the array size.
+
+One implementation, ``compare_columns``: many pairs in vectorised passes, each with its
+own tolerance if need be (every engine of a scenario at once), its statistics as
+columns (``Compared``); ``compare`` and ``compare_many`` give it as Comparisons.
 """
 from __future__ import annotations
 
@@ -41,26 +45,22 @@ class Comparison(NamedTuple):
     expected_finite_max: float = float("nan")
 
 
-def _ordered(x: np.ndarray) -> np.ndarray:
-    """Floats mapped to int64 in the same order, neighbouring floats one apart:
-    negative floats to -(their magnitude bits), positive ones to +(their magnitude bits)."""
-    width = 8 * x.dtype.itemsize
-    i = x.view({16: np.int16, 32: np.int32, 64: np.int64}[width])
-    magnitude = (i & ((1 << (width - 1)) - 1)).astype(np.int64, copy=False)
-    return np.where(i < 0, -magnitude, magnitude)  # -0.0 and +0.0 both map to 0
-
-
 def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype) -> np.ndarray:
-    """Number of representable ``dtype`` values between expected (rounded) and actual."""
+    """Number of representable ``dtype`` values between expected (rounded) and actual.
+
+    On the floats' bits read as integers: of two floats of the same sign, the difference
+    of their bits; of opposite signs (-0.0 and +0.0 both 0 from zero), the sum of their
+    magnitude bits, in float64 (the integer sum may wrap around)."""
     dtype = numpy_dtype(str(dtype))
-    a = _ordered(np.asarray(expected, dtype=np.float64).astype(dtype, copy=False))
-    b = _ordered(np.asarray(actual).astype(dtype, copy=False))
-    with np.errstate(over="ignore"):
-        distance = np.abs(a - b).astype(np.float64)
-    # a - b may wrap around when the signs differ; the distance is then |a| + |b|, in float64
-    opposite = np.flatnonzero((a < 0) != (b < 0))
+    ints = {2: np.int16, 4: np.int32, 8: np.int64}[dtype.itemsize]
+    a = np.asarray(expected, dtype=np.float64).astype(dtype, copy=False).view(ints)
+    b = np.asarray(actual).astype(dtype, copy=False).view(ints)
+    distance = np.subtract(a, b)
+    distance = np.abs(distance, out=distance).astype(np.float64)
+    opposite = np.flatnonzero(np.bitwise_xor(a, b) < 0)
     if opposite.size:
-        distance[opposite] = np.abs(a[opposite].astype(np.float64)) + np.abs(b[opposite].astype(np.float64))
+        magnitude = np.iinfo(ints).max  # every bit but the sign's
+        distance[opposite] = (a[opposite] & magnitude).astype(np.float64) + (b[opposite] & magnitude).astype(np.float64)
     return distance
 
 
@@ -156,7 +156,7 @@ def compare_columns(pairs, dtype, rtol, atol, scale=0.0, terms=None) -> Compared
                    max_ulp=nan.copy(), mismatched=np.full(n, -1, np.int64), worst_index=[""] * n,
                    expected_at_worst=nan.copy(), actual_at_worst=nan.copy(), rtol=_per_pair(rtol, n),
                    atol=_per_pair(atol, n), passed=np.zeros(n, bool), message=[""] * n,
-                   expected_max=nan.copy(), expected_finite_max=nan)
+                   expected_max=nan.copy(), expected_finite_max=nan.copy())
     given = np.array([np.nan if t is None else t for t in terms], np.float64) if terms is not None else nan
     scales = _per_pair(scale, n)
     prepared = [_precheck(e, a, dtype) for e, a in pairs]
@@ -193,12 +193,18 @@ def _index_text(offsets: np.ndarray, shapes: list) -> list[str]:
             rest, index = np.divmod(rest, dims[:, axis])
             coordinates.append(index.tolist())
         for k, index in zip(at.tolist(), zip(*reversed(coordinates))):
-            texts[k] = str(index)
+            texts[k] = _index_str(index)
     return texts
 
 
+@lru_cache(maxsize=1 << 14)
+def _index_str(index: tuple) -> str:
+    return str(index)  # one string per index, shared by every row that has it (a few thousand differ)
+
+
 def _compare_chunk(chunk: list[int], prepared: list, dtype, scales, given, out: Compared) -> None:
-    """The statistics of the pairs ``chunk`` (indices into ``prepared``), written into ``out``."""
+    """The statistics of the pairs ``chunk`` (indices into ``prepared``), written into ``out``.
+    A pass that only a NaN or an infinity needs is made only when there is one."""
     expecteds = [prepared[i][0] for i in chunk]
     actuals = [prepared[i][1] for i in chunk]
     notes = [prepared[i][2] for i in chunk]
@@ -211,27 +217,35 @@ def _compare_chunk(chunk: list[int], prepared: list, dtype, scales, given, out: 
         actual = a64.astype(dtype)
     else:
         actual = np.concatenate([a.ravel() for a in actuals])
-        a64 = actual.astype(np.float64)
-    rtols = out.rtol[at]
+        a64 = actual if actual.dtype == np.float64 else actual.astype(np.float64)
     magnitude = np.abs(expected)
+    peaks = np.maximum.reduceat(magnitude, starts)  # NaN where expected has a NaN
+    biggest = peaks if np.isfinite(peaks).all() else \
+        np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
     # the absolute term: ``scale`` times the array's scale (its terms' when given, else
     # max|expected|), never below atol
-    biggest = np.maximum.reduceat(np.where(np.isfinite(magnitude), magnitude, 0.0), starts)
-    peaks = np.maximum.reduceat(magnitude, starts)
     terms = given[at]
     atols = np.maximum(out.atol[at], scales[at] * np.where(np.isnan(terms), biggest, np.fmax(terms, biggest)))
+    rtols = out.rtol[at]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        abs_err = np.abs(a64 - expected)
-        abs_err[np.isnan(abs_err)] = np.inf
-        rel_err = np.where(abs_err == 0, 0.0, abs_err / magnitude)
-        mismatch = ~(abs_err <= np.repeat(atols, sizes) + np.repeat(rtols, sizes) * magnitude)
+        abs_err = np.subtract(a64, expected)
+        np.abs(abs_err, out=abs_err)
+        max_abs = np.maximum.reduceat(abs_err, starts)
+        nan = np.isnan(max_abs).any()  # a NaN on either side (or inf - inf): a mismatch
+        if nan:
+            abs_err[np.isnan(abs_err)] = np.inf
+            max_abs = np.maximum.reduceat(abs_err, starts)
+        rel_err = np.zeros_like(abs_err)
+        np.divide(abs_err, magnitude, out=rel_err, where=abs_err != 0)
+        bound = magnitude * (rtols[0] if (rtols == rtols[0]).all() else np.repeat(rtols, sizes))
+        bound += np.repeat(atols, sizes)
+        n_bad = sizes - np.add.reduceat(abs_err <= bound, starts, dtype=np.int64)
     ulp = ulp_distance(expected, actual, dtype)
-    ulp[np.isnan(a64) | np.isnan(expected)] = np.inf
-    max_abs = np.maximum.reduceat(abs_err, starts)
-    n_bad = np.add.reduceat(mismatch.astype(np.int64), starts)
-    segment = np.repeat(np.arange(len(chunk)), sizes)
-    at_max = np.flatnonzero(abs_err == max_abs[segment])  # ascending: the first per segment is argmax
-    worst = at_max[np.flatnonzero(np.diff(segment[at_max], prepend=-1))]
+    if nan:
+        ulp[np.isnan(a64) | np.isnan(expected)] = np.inf
+    at_max = np.flatnonzero(abs_err == np.repeat(max_abs, sizes))  # ascending: the first per array is argmax
+    segment = np.searchsorted(starts, at_max, side="right") - 1
+    worst = at_max[np.flatnonzero(np.diff(segment, prepend=-1))]
     out.numel[at], out.max_abs_err[at], out.mismatched[at], out.atol[at] = sizes, max_abs, n_bad, atols
     out.max_rel_err[at] = np.maximum.reduceat(rel_err, starts)
     out.max_ulp[at] = np.maximum.reduceat(ulp, starts)
@@ -239,9 +253,8 @@ def _compare_chunk(chunk: list[int], prepared: list, dtype, scales, given, out: 
     out.expected_max[at], out.expected_finite_max[at] = peaks, biggest
     noted = np.array([bool(note) for note in notes])
     out.passed[at] = (n_bad == 0) & ~noted
-    chunk_list = chunk
-    for i, shape, index in zip(chunk_list, expecteds, _index_text(worst - starts, [e.shape for e in expecteds])):
-        out.shape[i], out.worst_index[i] = _fmt_shape(shape.shape), index
+    for i, e, index in zip(chunk, expecteds, _index_text(worst - starts, [e.shape for e in expecteds])):
+        out.shape[i], out.worst_index[i] = _fmt_shape(e.shape), index
     for k in np.flatnonzero((n_bad > 0) | noted).tolist():  # a failure's message: rare
         out.message[chunk[k]] = _message(a64[starts[k]:starts[k] + sizes[k]], out.comparison(chunk[k]),
                                          notes[k], dtype)

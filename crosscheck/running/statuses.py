@@ -28,11 +28,16 @@ INCONCLUSIVE = "inconclusive"
 #: passes, is shown apart, and its message starts with the entry's reason,
 #: ``known failure (REASON): `` and then the failure's own message.
 KNOWN = "known"
+#: A failing row that a finding of the ledger explains (crosscheck/findings/ledger.py; checked
+#: value by value by crosscheck/checks/findings.py): a measured difference of the engine's
+#: own activation, not a named choice; it passes, is shown apart and counted in every
+#: headline, its message ``finding (ID): `` and the finding's explanation.
+FINDING = "finding"
 
 #: Statuses of a scenario x engine that was not checked at all.
 NOT_CHECKED = (UNSUPPORTED, NOT_APPLICABLE)
 #: Statuses of rows that differ and pass: shown apart from the identities.
-EXPECTED = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE_CONTROL, CONVENTION, INCONCLUSIVE)
+EXPECTED = (EXPECTED_NOT_TO_HOLD, INCONCLUSIVE_CONTROL, CONVENTION, INCONCLUSIVE, FINDING)
 
 #: ``check`` of the one row of a scenario x engine that gave no trace (unsupported, not
 #: applicable, or the engine raised, timed out or died).

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from crosscheck.running.statuses import CONVENTION, INCONCLUSIVE, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
+from crosscheck.running.statuses import CONVENTION, FINDING, INCONCLUSIVE, KNOWN, NOT_APPLICABLE, RUN, UNSUPPORTED
 
 
 def engine_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +76,8 @@ def passed(df: pd.DataFrame, asked=(), known=None) -> bool:
 _SHORT = re.compile(r" \[([^\[\]]+)\]$")
 #: The name of a convention in a row's message: "convention (NAME): ...".
 _CONVENTION = re.compile(r"^convention \(([^)]+)\)")
+#: The finding's id at the start of a ``finding`` row's message.
+FINDING_ID = re.compile(r"^finding \(([^)]+)\)")
 
 
 def why_not_checked(messages: pd.Series, limit: int = 3) -> str:
@@ -113,8 +115,11 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
         inconclusive = int((part["status"] == INCONCLUSIVE).sum())
         known = part.loc[part["status"] == KNOWN, "scenario"].nunique()
         named = part.loc[part["status"] == CONVENTION, "message"].str.extract(_CONVENTION)[0].value_counts()
+        found = part.loc[part["status"] == FINDING, "message"].str.extract(FINDING_ID)[0].value_counts()
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
                      + (f", {known} with known failures" if known else "")
+                     + (f", findings: {', '.join(f'{name} ({n} rows)' for name, n in found.items())}"
+                        if len(found) else "")
                      + (f", conventions: {', '.join(f'{name} ({n} rows)' for name, n in named.items())}"
                         if len(named) else "")
                      + (f" ({inconclusive} rows inconclusive: they could not have failed)" if inconclusive else ""))

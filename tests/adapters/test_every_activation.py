@@ -144,10 +144,15 @@ def test_rests_on_is_what_the_formulas_call(name, monkeypatch):
 
 @pytest.mark.parametrize("engine", ["mlx"], indirect=True)
 def test_mlx_measures_every_primitive_and_reads_rests_on(engine):
+    from crosscheck.findings.ledger import FINDINGS
+
     assert set(engine.accuracy) == set(PRIMITIVES)
+    covered = {a for f in FINDINGS if f.engine == "mlx" and f.dtype == "float64" for a in f.activations}
     for name, act in ACTIVATIONS.items():
         declines = engine.float64_unsupported((name,)) is not None
-        assert declines == any(engine.accuracy[p] > 64 * 2.0 ** -53 for p in act.rests_on), name
+        inaccurate = any(engine.accuracy[p] > 64 * 2.0 ** -53 for p in act.rests_on)
+        # a finding of the ledger covers it: run, and its rows compared with MLX's own activation
+        assert declines == (inaccurate and name not in covered), name
 
 
 @pytest.mark.parametrize("engine", ["mlx"], indirect=True)
