@@ -2,8 +2,8 @@
 
     result = check(L_model_backward)              # a function defined in a notebook cell
     result.passed, result.table, result.failures, result.where
-    result                                        # a one-line repr; in Jupyter, the identity
-                                                  # table and the first failures
+    result                                        # the verdict; when it failed, the diagnosis,
+                                                  # a line per failing scenario, where the rest is
 
 The same engine, partial-dictionary, course-signature and convention rules as
 ``crosscheck run --backward``; the user's function runs in a child process (sent there
@@ -13,6 +13,7 @@ by value, so a function of a notebook cell works).  Nothing is written to disk u
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -119,27 +120,98 @@ class Result:
 
         return settings_lines({"tolerances": self.tolerance_record, "engine_tolerances": self.engine_tolerances})
 
-    def __repr__(self) -> str:
+    @property
+    def _failing(self) -> pd.DataFrame:
+        """One row per failing scenario x engine, short (reporting/tables.py: failing_scenarios)."""
+        from crosscheck.reporting.tables import failing_scenarios
+
+        return failing_scenarios(self.table, self.where)
+
+    def _verdict(self) -> str:
+        """The function's line of the headline (else the headline's first line), and PASS or FAIL."""
         from crosscheck.running.verdict import engine_lines
 
         lines = {line.partition(":")[0]: line for line in engine_lines(self.table)}
         text = lines.get(self.name) or self.headline.splitlines()[0]
+        return f"{text} -> {'PASS' if self.passed else 'FAIL'}"
+
+    def _failing_rows(self, failing: pd.DataFrame) -> list[dict]:
+        """The first SHOWN failing scenarios as {scenario, engine, first wrong, why}."""
+        rows = []
+        for row in failing.head(SHOWN).to_dict("records"):
+            where = "" if row["check"] == "run" else (
+                f"{row['quantity']}[{row['layer']}]" if row["check"] == "reference"
+                else f"{row['check']} {row['quantity']}[{row['layer']}]")
+            if where and row["first wrong"] and row["first wrong"] != "wrong":
+                where += f" ({row['first wrong']})"
+            rows.append({"scenario": row["scenario"], "engine": row["engine"], "first wrong": where or "-",
+                         "why": row["reason"]})
+        return rows
+
+    def _rest(self, failing: pd.DataFrame, code=lambda text: text) -> str:
+        """Where the rest is: the attributes, and the report folder ``out`` writes."""
+        more = f"{len(failing) - SHOWN} more failing scenarios; " if len(failing) > SHOWN else ""
+        rows = int(failing["failing rows"].sum())
+        return (f"{more}all {rows} failing row{'s' if rows != 1 else ''} with their full messages: "
+                f"{code('result.failures')}; where each goes wrong: {code('result.where')}; every row: "
+                f"{code('result.table')}; {code('check(..., out=DIR)')} writes summary.md and report.html")
+
+    def __repr__(self) -> str:
+        """One line when it passed; when it failed, the diagnosis, then one line per failing
+        scenario (the first SHOWN: its first wrong quantity and why), then where the rest is:
+        what ``_repr_html_`` shows, as text."""
         extra = "".join(f"; {line}" for line in self.settings)
-        return f"<crosscheck.Result {text} -> {'PASS' if self.passed else 'FAIL'}{extra}>"
+        head = f"<crosscheck.Result {self._verdict()}{extra}"
+        if self.passed:
+            return head + ">"
+        from crosscheck.reporting.terminal import wrap_all
+
+        failing = self._failing
+        several = failing["engine"].nunique() > 1
+        lines = [f"{row.engine}: {row.finding}" for row in self.diagnosis.itertuples()]
+        if len(failing):
+            lines.append(f"failing scenarios ({len(failing)}), each with its first wrong quantity and why:")
+            lines += [f"  {r['scenario']}" + (f" {r['engine']}" if several else "")
+                      + f": {r['first wrong']}: {r['why']}" for r in self._failing_rows(failing)]
+            lines.append(self._rest(failing))
+        return "\n".join(wrap_all([head, *lines])) + ">"
 
     def _repr_html_(self) -> str:
-        from crosscheck.reporting.tables import identity_table
+        """In a notebook: the verdict, the diagnosis, one row per failing scenario (the first
+        SHOWN: its first wrong quantity and why, in a line), where the rest is; the headline
+        and the table of checks folded under them."""
+        from crosscheck.reporting.tables import check_grid
 
-        failures = self.failures.head(20)
-        diagnosis = self.diagnosis
-        return "\n".join([
-            f"<pre>{html.escape(chr(10).join([self.headline, *self.settings]))}</pre>",
-            "<ul>" + "".join(f"<li><b>{html.escape(r.engine)}</b>: {html.escape(r.finding)}</li>"
-                             for r in diagnosis.itertuples()) + "</ul>" if len(diagnosis) else "",
-            identity_table(self.table).to_html(index=False, border=0),
-            f"<h4>Failing rows ({len(self.failures)}; the first {len(failures)})</h4>" if len(failures) else "",
-            failures.to_html(index=False, border=0) if len(failures) else "",
-        ])
+        colour = "#17652b" if self.passed else "#b00020"
+        verdict = self._verdict()
+        text, _, word = verdict.rpartition(" -> ")
+        parts = [f'<p><b style="color:{colour}">{word}</b> {html.escape(text)}</p>']
+        if not self.passed:
+            failing = self._failing
+            parts += ["<ul>" + "".join(f"<li><b>{html.escape(r.engine)}</b>: {_code(r.finding)}</li>"
+                                       for r in self.diagnosis.itertuples()) + "</ul>" if len(self.diagnosis) else ""]
+            if len(failing):
+                rows = pd.DataFrame(self._failing_rows(failing))
+                if failing["engine"].nunique() == 1:
+                    rows = rows.drop(columns="engine")
+                parts += [f"<p>Failing scenarios ({len(failing)}), each with its first wrong quantity and why:</p>",
+                          rows.to_html(index=False, border=0, escape=True),
+                          f"<p>{self._rest(failing, lambda t: f'<code>{html.escape(t)}</code>')}.</p>"]
+        grid, notes = check_grid(self.table)
+        folded = "\n".join([self.headline, *self.settings])
+        parts += [f"<details{'' if not self.passed else ' open'}><summary>the headline and the checks per engine"
+                  "</summary>", f"<pre>{html.escape(folded)}</pre>", grid.to_html(index=False, border=0),
+                  "".join(f"<p>* {html.escape(note)}</p>" for note in notes), "</details>"]
+        return "\n".join(p for p in parts if p)
+
+
+#: The failing scenarios a Result shows (repr and _repr_html_); the rest: result.failures.
+SHOWN = 10
+
+
+def _code(text: str) -> str:
+    """``text`` as HTML, its back-quoted names as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
 
 
 def _listed(value) -> list[str] | None:

@@ -43,3 +43,12 @@ def assert_declined(df, reason: str) -> None:
     """The run's rows are one ``unsupported`` row that gives ``reason``, and it passes."""
     assert len(df) == 1 and df["status"].iloc[0] == "unsupported" and bool(df["passed"].iloc[0]), df.to_string()
     assert reason in df["message"].iloc[0] and "relative error" in reason, df["message"].iloc[0]
+
+
+def unwrapped(text: str) -> str:
+    """What ``crosscheck run`` printed, with its wrapped lines (at most 100 columns,
+    crosscheck/reporting/terminal.py: a continuation starts with INDENT) joined back into the
+    lines they were."""
+    from crosscheck.reporting.terminal import INDENT
+
+    return text.replace("\n" + INDENT, " ")

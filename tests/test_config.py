@@ -12,7 +12,7 @@ import pytest
 
 from crosscheck.cli import _configured, main
 from crosscheck.config import find
-from tests.support import TESTS, run_pytest
+from tests.support import TESTS, run_pytest, unwrapped
 
 NEAR_MISS = TESTS / "cli" / "near_miss_engines.py"
 
@@ -49,7 +49,7 @@ def test_run_from_a_subfolder_takes_the_table_and_records_it(tmp_path, monkeypat
     assert meta["config"] == {"file": str(config), "values": {"suite": "smoke", "engines": "numpy",
                                                               "dtypes": "float64", "out": str(out)}}
     line = f'config: {config} [tool.crosscheck]: suite = "smoke", engines = "numpy", dtypes = "float64"'
-    assert line in (out / "summary.md").read_text() and line in capsys.readouterr().out
+    assert line in (out / "summary.md").read_text() and line in unwrapped(capsys.readouterr().out)
     assert f"{config} [tool.crosscheck]: suite = " in (out / "report.html").read_text()  # its environment
 
 

@@ -20,7 +20,7 @@ import pytest
 from crosscheck.adapters import finite_differences as fd_module
 from crosscheck.cli import main
 from crosscheck.scenarios.tolerances import Tolerance
-from tests.support import CLIENTS, COURSE_BACKWARD, TESTS
+from tests.support import CLIENTS, COURSE_BACKWARD, TESTS, unwrapped
 from tests.support import run_pytest as _pytest
 
 #: A third-party engine package: toy_engines.py (ToyEngine, ToySlip) and its entry points.
@@ -149,7 +149,7 @@ def test_workers_keep_a_mutant_asked_for_alone(tmp_path, capsys):
 
 def test_an_engine_asked_for_that_checks_nothing_fails_with_one_line(tmp_path, capsys):
     code = main(["run", "--suite", "smoke", "--engines", "fd", "--dtypes", "float32", "--out", str(tmp_path), "-q"])
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     assert code == 1 and "0 failed, 1 engine checked nothing -> FAIL" in out
     assert [line for line in out.splitlines() if line.startswith("engine fd checked no scenario")] == [
         "engine fd checked no scenario: every scenario was 10 unsupported; first: unsupported: engine fd runs "
@@ -381,9 +381,9 @@ def test_the_toy_engines_need_only_the_public_names_of_crosscheck():
     assert modules == {"numpy", "crosscheck"} and names and names <= set(crosscheck.__all__)
 
 
-def test_the_readme_shows_the_toy_engine_and_its_entry_point_as_the_package_has_them():
-    readme = (TESTS.parent / "README.md").read_text()
-    extending = readme[readme.index("## Extending"):]
+def test_the_docs_show_the_toy_engine_and_its_entry_point_as_the_package_has_them():
+    page = (TESTS.parent / "docs" / "extending.md").read_text()
+    extending = page[page.index("## An engine from outside the package"):]
     snippets = re.findall(r"```(?:python|toml)\n(.*?)```", extending.split("\n## ", 1)[0], re.S)
     sources = (ENGINE_PACKAGE / "toy_engines.py").read_text() + (ENGINE_PACKAGE / "pyproject.toml").read_text()
     lines = [line.split("  #")[0].strip() for s in snippets for line in s.splitlines()]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from crosscheck.cli.common import EXIT_CRASH, EXIT_USAGE, Parser, UsageError
 
-COMMANDS = ("run", "mutants", "fuzz", "merge", "compare", "audit", "taylor", "scenarios")
+COMMANDS = ("run", "mutants", "fuzz", "merge", "compare", "audit", "taylor", "scenarios", "findings")
 
 
 def _parser(config=None) -> Parser:

@@ -24,6 +24,8 @@ from crosscheck.cli.common import (
 from crosscheck.scenarios import DTYPES, SUITES
 
 HELP = "run a suite through the engines and write reports"
+#: The failing scenarios x engines the terminal lists, one line each (summary.md: the first 50).
+MAX_FAILING = 10
 
 
 def add_parser(sub) -> None:
@@ -77,6 +79,9 @@ def add_parser(sub) -> None:
     run.add_argument("--strict-known", dest="strict_known", action="store_true",
                      help="an entry of --known-failures whose rows all pass (fixed), or that matches no row, "
                      "fails the run")
+    run.add_argument("--strict-findings", dest="strict_findings", action="store_true",
+                     help="measure each finding of the ledger for the engines run again (crosscheck findings): "
+                     "one that no longer reproduces, or whose figure changed, fails the run")
     run.add_argument("--junit-xml", metavar="FILE", default=None,
                      help="also write JUnit XML there: one testcase per scenario x engine (docs/reports.md)")
 
@@ -144,7 +149,8 @@ def main(args) -> int:
     from crosscheck.reporting.files import write_reports
     from crosscheck.reporting.settings import settings_lines
     from crosscheck.reporting.step_summary import step_summary_path
-    from crosscheck.reporting.tables import headline, identity_table, not_returned_lines
+    from crosscheck.reporting.tables import failing_lines, failing_scenarios, headline, not_returned_lines
+    from crosscheck.reporting.terminal import check_lines, reports_line, wrap_all
     from crosscheck.running.runner import run_all
     from crosscheck.running.verdict import passed
 
@@ -241,26 +247,37 @@ def main(args) -> int:
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     judged = () if args.shard else asked  # an engine that checks nothing in one shard: the merge says
     ok = passed(df, judged, result.known)
-    emit(coloured(headline(df, unavailable, judged, result.known)))
-    for line in settings_lines(meta):  # the config file and tolerance overrides, as the reports show them
+    from crosscheck.checks.findings import run_lines
+
+    findings_ok, findings_lines = run_lines(df, args.strict_findings)
+    ok = ok and findings_ok
+    # the terminal: every line at most terminal.WIDTH columns, the long ones wrapped; the details in summary.md
+    for line in wrap_all([headline(df, unavailable, judged, result.known)]):
+        emit(coloured(line))
+    for line in wrap_all(settings_lines(meta)):  # the config file and tolerance overrides, as the reports show them
         emit(line)
     for line in result.known.warnings() if result.known is not None else []:
         print(f"crosscheck: warning: {line}", file=sys.stderr)
+    for line in wrap_all(findings_lines):
+        emit(line)
     if found is not None:
-        for line in diagnosis_lines(found):
-            emit(line.replace("**", "").replace("`", ""))
+        for line in wrap_all(line.replace("**", "").replace("`", "") for line in diagnosis_lines(found)):
+            emit(line)
     if args.quiet:
         return EXIT_PASS if ok else EXIT_FAIL
-    for line in not_returned_lines(df):
+    for line in wrap_all(not_returned_lines(df)):
         emit(line)
-    emit(identity_table(df).to_string(index=False))
-    failed = df[~df["passed"].astype(bool)]
-    for row in failed.head(20).itertuples():
-        where = "" if row.check == "run" else f" {row.check} {row.quantity}[{row.layer}]"
-        emit(f"FAIL {row.scenario} {row.engine}{where}: {row.message}")
-    if len(failed) > 20:
-        emit(f"... {len(failed) - 20} more failing rows in {paths['summary']}")
+    for line in check_lines(df):
+        emit(line)
+    failing = failing_scenarios(df, result.where)
+    if len(failing):
+        for line in wrap_all([f"Failing scenarios ({len(failing)}; {int(failing['failing rows'].sum())} failing "
+                              "rows), each with its first wrong quantity; where each goes wrong: summary.md; "
+                              "every failing row: discrepancies.csv", *failing_lines(failing, MAX_FAILING)]):
+            emit(line)
     if "log" in paths:
-        emit(f"what {user.name} printed: {paths['log']}")
-    emit(f"reports: {', '.join(str(p) for k, p in paths.items() if k != 'log')} ({seconds:.1f} s)")
+        for line in wrap_all([f"what {user.name} printed: {paths['log']}"]):
+            emit(line)
+    for line in wrap_all([reports_line(paths, out, seconds)]):
+        emit(line)
     return EXIT_PASS if ok else EXIT_FAIL

@@ -1,7 +1,8 @@
 """report.html: one self-contained page (styles inline, plots as embedded PNG, no network).
 
-Headline, identity table, heatmaps of the worst ULP error per engine x quantity x layer
-(one per dtype), error against batch size, depth and width, every failing row with its
+Headline, identity table, heatmaps of the worst error as a share of its tolerance per
+engine x quantity x layer (one per dtype), the same against batch size, depth and width
+(each engine in one colour on every plot: engine_colours), every failing row with its
 localisation and a command that reruns it, and the environment.  A few lines of script
 mark the page ``data-status="ok:N"`` once its N images have loaded (or ``error``), which
 the tests read back from headless Chromium.  ``CROSSCHECK_FIGURES=off`` leaves the plots
@@ -18,7 +19,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from crosscheck.reporting.tables import Views, views
+from crosscheck.reporting.tables import SHARE_TEXT, Views, share_text, tolerance_share, views
+from crosscheck.running.statuses import FAIL, PASS
 from crosscheck.scenarios import Scenario
 
 QUANTITY_ORDER = ["A", "Z", "dA", "dZ", "dW", "db"]
@@ -83,22 +85,53 @@ def _text_width(texts, size) -> float:
 
 
 def _reference_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of both plots: agreement with the reference, per layer."""
-    return df[(df["check"] == "reference") & (df["layer"] >= 0)]
+    """The rows of both plots: agreement with the reference, per layer, judged (pass or fail;
+    conventions, inconclusive rows and known failures are shown apart, as in the tables),
+    with ``share``: each row's worst error as a share of its tolerance (tables.tolerance_share)."""
+    ref = df[(df["check"] == "reference") & (df["layer"] >= 0) & df["status"].isin([PASS, FAIL])]
+    return ref.assign(share=tolerance_share(ref))
 
 
-def _heatmaps(ref: pd.DataFrame) -> list[str]:
-    out = []
+#: The colours of the engines, in the order of the run: matplotlib's tab10, then tab20's light ones.
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+           "#dbdb8d", "#9edae5"]
+
+
+def engine_colours(engines) -> dict[str, str]:
+    """{engine: colour}, one per engine from the run's engine order, the same in every panel
+    and figure of the page (an engine missing from a dtype keeps its colour, and the next
+    engine keeps its own)."""
+    return {engine: PALETTE[i % len(PALETTE)] for i, engine in enumerate(dict.fromkeys(engines))}
+
+
+#: The heatmaps' colour scale, log10 of the share of the tolerance: from 0.01% (and below,
+#: exact values included) through the tolerance (0) to beyond it.
+FLOOR = -4
+
+
+def _log_share(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log10(np.maximum(values, 10.0 ** FLOOR))
+
+
+def _heatmap_figures(ref: pd.DataFrame) -> list:
+    """One heatmap per dtype: engines x quantity[layer], the worst error as a share of its
+    tolerance, on a log scale centred on the tolerance (blue inside it, red beyond)."""
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.ticker import FixedLocator
+
+    figures = []
     for dtype, part in ref.groupby("dtype", sort=True):
-        table = part.groupby(["engine", "quantity", "layer"])["max_ulp"].max().reset_index()
+        table = part.groupby(["engine", "quantity", "layer"], sort=False)["share"].max().reset_index()
         columns = sorted({(q, l) for q, l in zip(table["quantity"], table["layer"])},
                          key=lambda ql: (QUANTITY_ORDER.index(ql[0]) if ql[0] in QUANTITY_ORDER else 99, ql[1]))
         engines = list(dict.fromkeys(part["engine"]))
         grid = np.full((len(engines), len(columns)), np.nan)
         grid[[engines.index(e) for e in table["engine"]],
-             [columns.index(ql) for ql in zip(table["quantity"], table["layer"])]] = table["max_ulp"].to_numpy()
+             [columns.index(ql) for ql in zip(table["quantity"], table["layer"])]] = table["share"].to_numpy()
         labels = [f"{q}[{l}]" for q, l in columns]
-        title = f"worst error against the float64 reference, log10(1 + ulp), {dtype}"
+        title = f"worst error as a share of its tolerance, {dtype}"
         # the layout in inches, from the widths of the labels (as bbox_inches="tight" would find
         # them, without laying the figure out twice): the engines' names left of the cells, the
         # columns' names (upright) below, the title above, the colour bar and its labels right
@@ -107,19 +140,30 @@ def _heatmaps(ref: pd.DataFrame) -> list[str]:
         half_title = _text_width([title], "large") / 2 + 0.15
         left = max(_text_width(engines, "medium") + 0.25, half_title - axes_w / 2)
         bottom, top = _text_width(labels, 8) + 0.2, 0.45
-        bar_gap, bar_w, bar_labels = 0.2, 0.2, 0.6
+        bar_gap, bar_w, bar_labels = 0.2, 0.2, 0.7
         width = max(left + axes_w + bar_gap + bar_w + bar_labels, left + axes_w / 2 + half_title)
         height = bottom + axes_h + top
         fig = _figure(width, height)
         ax = fig.add_axes((left / width, bottom / height, axes_w / width, axes_h / height))
         bar = fig.add_axes(((left + axes_w + bar_gap) / width, bottom / height, bar_w / width, axes_h / height))
-        image = ax.imshow(np.log10(1 + grid), aspect="auto", cmap="viridis", interpolation="nearest")
+        logs = _log_share(grid)
+        top_value = max(1, int(np.ceil(np.nanmax(logs)))) if np.isfinite(logs).any() else 1
+        image = ax.imshow(logs, aspect="auto", cmap="RdYlBu_r", interpolation="nearest",
+                          norm=TwoSlopeNorm(vcenter=0, vmin=FLOOR, vmax=top_value))
         ax.set_xticks(range(len(columns)), labels, rotation=90, fontsize=8)
         ax.set_yticks(range(len(engines)), engines)
         ax.set_title(title)
-        fig.colorbar(image, cax=bar)
-        out.append(_png(fig))
-    return out
+        colorbar = fig.colorbar(image, cax=bar)
+        step = max(1, -(-(top_value - FLOOR) // 7))  # at most about eight labels, the tolerance (0) among them
+        ticks = sorted(set(range(0, FLOOR - 1, -step)) | set(range(0, top_value + 1, step)))
+        colorbar.ax.yaxis.set_major_locator(FixedLocator(ticks))
+        colorbar.ax.set_yticklabels([share_text(10.0 ** t) for t in ticks], fontsize=8)
+        figures.append(fig)
+    return figures
+
+
+def _heatmaps(ref: pd.DataFrame) -> list[str]:
+    return [_png(fig) for fig in _heatmap_figures(ref)]
 
 
 def _width(scenario_id: str) -> float:
@@ -130,10 +174,15 @@ def _width(scenario_id: str) -> float:
     return max(sizes[:-1])
 
 
-def _error_plots(ref: pd.DataFrame) -> list[str]:
+def _error_figures(ref: pd.DataFrame, colours: dict[str, str]) -> list:
+    """One row of three panels per dtype: the worst error as a share of its tolerance
+    against batch size, depth and width, a line per engine in its colour (``colours``,
+    engine_colours), the tolerance dashed."""
+    from matplotlib.ticker import FuncFormatter
+
     widths = {sid: _width(sid) for sid in ref["scenario"].unique()}  # once per scenario, not per row
     ref = ref.assign(width=ref["scenario"].map(widths))
-    out = []
+    figures = []
     width, height = 13, 3.4
     m = ERROR_MARGINS
     for dtype, part in ref.groupby("dtype", sort=True):
@@ -141,29 +190,36 @@ def _error_plots(ref: pd.DataFrame) -> list[str]:
         fig.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width, bottom=m["bottom"] / height,
                             top=1 - m["top"] / height, wspace=0.08)
         axes = fig.subplots(1, 3, sharey=True)
-        engines = list(dict.fromkeys(part["engine"]))
+        present = set(part["engine"])
+        engines = [e for e in colours if e in present]  # the run's order, in every panel
         for ax, (column, label) in zip(axes, [("m", "batch size m"), ("depth", "depth L"), ("width", "widest layer")]):
             plotted = False
             # one grouping per panel; an engine whose rows all lack the value (a --network file has
             # no width) has no points, as it had none when grouped engine by engine
             worst_of = {engine: rows.droplevel(0) for engine, rows
-                        in part.groupby(["engine", column], sort=True)["max_rel_err"].max().groupby(level=0)}
+                        in part.groupby(["engine", column], sort=True)["share"].max().groupby(level=0)}
             for engine in engines:
                 worst = worst_of.get(engine, pd.Series(dtype=float))
                 worst = worst[np.isfinite(worst) & (worst > 0)]
-                ax.plot(worst.index, worst.values, marker="o", label=engine)
+                ax.plot(worst.index, worst.values, marker="o", label=engine, color=colours[engine])
                 plotted |= len(worst) > 0
             ax.set_xlabel(label)
             if plotted:  # a log scale needs a positive value: an exact run has none
                 ax.set_yscale("log")
+                ax.axhline(1.0, color="#b00020", linestyle="--", linewidth=0.8)
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: share_text(v)))
             else:
                 ax.text(0.5, 0.5, "every error is exactly 0", ha="center", transform=ax.transAxes)
             if column == "m" and plotted:
                 ax.set_xscale("log")
-        axes[0].set_ylabel(f"worst relative error ({dtype})")
+        axes[0].set_ylabel(f"worst error / tolerance ({dtype})")
         axes[0].legend(fontsize=8)
-        out.append(_png(fig))
-    return out
+        figures.append(fig)
+    return figures
+
+
+def _error_plots(ref: pd.DataFrame, colours: dict[str, str]) -> list[str]:
+    return [_png(fig) for fig in _error_figures(ref, colours)]
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -222,8 +278,12 @@ def report_html(result, title: str, unavailable: dict, environment: dict, rerun:
         f'<pre class="{verdict}">{html.escape(shared.headline)}</pre>',
         *found,
         "<h2>The article's identities on each engine's own values</h2>", _table(shared.identities),
-        "<h2>Worst error in ULPs, per engine x quantity x layer</h2>", *(_heatmaps(ref) if plots else left_out),
-        "<h2>Error against batch size, depth and width</h2>", *(_error_plots(ref) if plots else left_out),
+        "<h2>Worst error as a share of its tolerance, per engine x quantity x layer</h2>",
+        f"<p>{html.escape(SHARE_TEXT[0].upper() + SHARE_TEXT[1:])} Over the rows judged: conventions, "
+        "inconclusive rows and known failures are shown apart.</p>",
+        *(_heatmaps(ref) if plots else left_out),
+        "<h2>Error against batch size, depth and width</h2>",
+        *(_error_plots(ref, engine_colours(df["engine"])) if plots else left_out),
         f"<h2>Failing scenarios ({len(runs)}; {len(failed)} failing rows)</h2>",
         "<p>One row per failing scenario x engine, with its first wrong quantity"
         + (f"; the first {MAX_ROWS}" if len(runs) > MAX_ROWS else "") + ". Every failing row is in discrepancies.csv.</p>",

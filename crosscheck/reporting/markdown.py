@@ -11,6 +11,7 @@ from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITY_TEXT
 from crosscheck.checks.localise import WHERE_COLUMNS
 from crosscheck.reporting.tables import (
+    SHARE_TEXT,
     Views,
     difference_table,
     expected_table,
@@ -93,7 +94,8 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
         *[f"- {line}" for line in notes],
         *([""] if notes else []),
         "## The article's identities on each engine's own values", "",
-        "; ".join(f"`{check}`: {text}" for check, text in IDENTITY_TEXT.items()) + ".", "",
+        "; ".join(f"`{check}`: {text}" for check, text in IDENTITY_TEXT.items()) + f". `worst`: {SHARE_TEXT}",
+        "",
         _md(shared.identities), "",
         *([] if not df["status"].isin(EXPECTED).any() else [
             "## Differences that are expected", "",
@@ -104,9 +106,8 @@ def summary_markdown(df: pd.DataFrame, title: str, unavailable: dict, difference
             "x64), checked value by value; anything else stays a failure. Not counted as failures.", "",
             _md(expected_table(df)), ""]),
         "## Worst agreement with the float64 reference", "",
-        "`max_err_ku`: the greatest error in units of the rounding budget k * u * max|expected| of the "
-        "reduction that produced the value (k = m for dW and db, n_(l+1) for dA[l] and dZ[l], n_(l-1) for "
-        "Z[l] and A[l]; u the dtype's unit roundoff).", "",
+        f"`worst, of its tolerance`: {SHARE_TEXT} Over the rows judged (conventions, inconclusive rows and "
+        "known failures are counted apart), as `max_abs_err` and `max_rel_err`.", "",
         _md(worst_table(df)), "",
         f"## Failing scenarios ({len(runs)}; {int((~df['passed']).sum())} failing rows, all in discrepancies.csv)",
         "", _md(runs.head(MAX_FAILURES)), "",

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from tests.support import BYO, CLIENTS
+from tests.support import BYO, CLIENTS, unwrapped
 from tests.support import run_pytest as _pytest
 
 DOORS = BYO / "doors.py"
@@ -136,7 +136,7 @@ def test_every_path_gives_the_single_run_verdict_and_rows(name, make, args, verd
 def test_the_course_modules_stub_fails_with_its_file_and_line(tmp_path, capsys):
     target = course_copy(tmp_path / "code", RELU_BACKWARD, "        raise NotImplementedError()")
     code, df = run(tmp_path / "out", target, *SMOKE64)
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     user = mine(df, "L_model_backward")
     failed = user[user["status"] == "fail"]
     checked = user.loc[user["status"] != "not applicable", "scenario"]
@@ -322,7 +322,7 @@ def test_rows_only_the_dtypes_absolute_term_covers_do_not_leave_a_gradient_unche
 
 def test_two_namings_at_once_are_read_together(tmp_path, capsys):
     code, df = run(tmp_path, f"{DOORS}:mean_cost_older_naming", *SMOKE64)
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     assert code == 0 and "older course naming, mean-cost naming (" in out
     dA = mine(df, "mean_cost_older_naming").query("check == 'reference' and quantity == 'dA' and m > 1")
     assert set(dA["status"]) == {"convention"}

@@ -15,6 +15,7 @@ from crosscheck.reporting.regressions import read_report, tolerance_notes
 from crosscheck.running.runner import TIMING_COLUMNS
 from crosscheck.scenarios import tolerance
 from crosscheck.scenarios.tolerances import bound, overridden, overrides, parse_override
+from tests.support import unwrapped
 
 # every dW off by 1e-9 (fails float64's measured rtol 1e-11), or by 3e-12 (passes it)
 NEAR_MISS = "tests.cli.near_miss_engines:NearMiss"
@@ -35,7 +36,7 @@ def _csv(folder):
 def test_a_looser_tolerance_turns_a_near_miss_into_a_pass(tmp_path, capsys):
     assert _run(tmp_path / "measured", NEAR_MISS) == 1
     assert _run(tmp_path / "looser", NEAR_MISS, "--tolerance", LOOSER) == 0
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     line = "tolerance float64 overridden: rtol 4e-09, atol 0 (measured: rtol 1e-11"
     assert line in out  # under the headline on the terminal, in summary.md, in report.html's environment
     assert line in (tmp_path / "looser" / "summary.md").read_text()

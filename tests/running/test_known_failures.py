@@ -19,7 +19,7 @@ import pytest
 from crosscheck.cli import main
 from crosscheck.running.known import KnownFailuresError, apply, load
 from crosscheck.running.runner import TIMING_COLUMNS
-from tests.support import COURSE_BACKWARD
+from tests.support import COURSE_BACKWARD, unwrapped
 from tests.support import run_pytest as _pytest
 
 MUTANT = "mutant:dW-missing-1/m"
@@ -236,7 +236,7 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
     path, _ = with_fixed
     capsys.readouterr()
     assert main(["run", *ARGS, "--known-failures", str(path), "--out", str(tmp_path / "a"), "-q"]) == 0
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     fixed = (f"known failure fixed: entry 51 ({path}:{len(path.read_text().splitlines()) - 6}), 'stale: fixed long "
              f"ago': the row it matches passes; remove it from {path}")
     assert fixed in out.splitlines()
@@ -245,7 +245,7 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
     assert fixed in (tmp_path / "a" / "report.html").read_text().replace("&#x27;", "'")
     assert main(["run", *ARGS, "--known-failures", str(path), "--strict-known", "--out", str(tmp_path / "b"),
                  "-q"]) == 1
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     assert "0 failed, 50 known failures -> FAIL" in out and f"{fixed} (strict: this fails the run)" in out
     assert not check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
                      known_failures=path, strict_known=True).passed
