@@ -73,6 +73,10 @@ class Finding:
                 f"reference recomputed with them (reproduction: crosscheck/findings/reproductions/{self.script}.py)")
 
 
+#: One report upstream for both of MLX's float64 ops (one reproduction prints each figure).
+MLX_TITLE = ("MLX: mx.exp and mx.erf of float64 arrays are float32-accurate on the CPU (exp has float32's range "
+             "too)")
+
 FINDINGS: tuple[Finding, ...] = (
     Finding("tf-gelu-erf-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu", 7.2e-6),),
             "tf.nn.gelu(approximate=False) casts 1/sqrt(2) through float32",
@@ -85,12 +89,10 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("mlx-exp-float64", "mlx", "mlx", "0.32.4", "float64",
             (("sigmoid", 1.2e-6), ("softplus", 1.2e-6), ("silu", 3.4e-5), ("elu", 7.4e-4)),
             "mx.exp of a float64 array is float32-accurate on the CPU",
-            "MLX: mx.exp and mx.erf of float64 arrays are float32-accurate on the CPU (exp has float32's range "
-            "too)", "mlx_exp_erf_float64"),
+            MLX_TITLE, "mlx_exp_erf_float64"),
     Finding("mlx-erf-float64", "mlx", "mlx", "0.32.4", "float64", (("gelu", 1.3e-2),),
             "mx.erf (and mx.exp) of a float64 array are float32-accurate on the CPU",
-            "MLX: mx.exp and mx.erf of float64 arrays are float32-accurate on the CPU (exp has float32's range "
-            "too)", "mlx_exp_erf_float64"),
+            MLX_TITLE, "mlx_exp_erf_float64"),
     Finding("torch-softplus-threshold-float64", "torch", "torch", "2.13.0", "float64", (("softplus", 1.9e-9),),
             "F.softplus(z) returns z for z > threshold = 20",
             "PyTorch: F.softplus returns z for z > 20 (threshold=20): 1e-10 relative off in float64, its gradient "
