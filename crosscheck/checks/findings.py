@@ -43,9 +43,10 @@ def applicable(engine, scenario) -> list:
 
 #: Values of g or g' below this fraction of the array's largest are judged against it, not
 #: against themselves: near a root of g' (gelu', silu') or deep in a tail the relative
-#: error of any float computation grows without bound, and those values weigh nothing at
-#: the network level's tolerance.
-RELATIVE_FLOOR = 1e-6
+#: error of any float computation grows without bound (with a floor of 1e-6, TensorFlow's
+#: gelu' measured 2.5e-5 beside its root z = -0.75 in a fuzz example, 7.2e-6 on the grid),
+#: and those values weigh nothing at the network level's tolerance.
+RELATIVE_FLOOR = 1e-3
 
 
 def deviation(got, want) -> float:

@@ -76,11 +76,11 @@ def test_only_the_built_in_engine_gets_its_findings():
 
 
 def test_deviation_is_relative_above_the_floor_and_nan_inf_at_the_same_places_agree():
-    want = np.array([1.0, 1e-3, 0.0, np.nan])
+    want = np.array([1.0, 1e-2, 0.0, np.nan])
     assert deviation(want, want) == 0.0
-    assert deviation(np.array([1.0, 1e-3 * (1 + 1e-6), 0.0, np.nan]), want) == pytest.approx(1e-6, rel=1e-3)
-    assert deviation(np.array([1.0, 1e-3, 1e-12, np.nan]), want) == pytest.approx(1e-6)  # 1e-12 / (1e-6 x 1)
-    assert deviation(np.array([1.0, 1e-3, np.inf, np.nan]), want) == np.inf
+    assert deviation(np.array([1.0, 1e-2 * (1 + 1e-6), 0.0, np.nan]), want) == pytest.approx(1e-6, rel=1e-3)
+    assert deviation(np.array([1.0, 1e-2, 1e-12, np.nan]), want) == pytest.approx(1e-9)  # 1e-12 / (1e-3 x 1)
+    assert deviation(np.array([1.0, 1e-2, np.inf, np.nan]), want) == np.inf
 
 
 def _ledger_params():
