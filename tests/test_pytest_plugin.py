@@ -30,10 +30,10 @@ def test_runs_under_xdist_as_one_process(tmp_path):
 @pytest.mark.slow  # every engine imported in each of two workers
 def test_runs_under_xdist(tmp_path):
     code, out = _pytest(tmp_path, "-q", "--crosscheck-suite", "smoke", "-n", "2")
-    # numpy, torch, jax, tensorflow, autograd on 20 scenarios; mlx on the 10 float32 ones (its
-    # float64 items, all with a sigmoid output, are unsupported there: adapters/mlx_grad.py);
-    # fd on the 10 float64 ones (its float32 items skip)
-    assert code == 0 and "120 passed, 20 skipped" in out
+    # numpy, torch, jax, tensorflow, autograd and mlx on 20 scenarios (mlx's float64 sigmoid
+    # outputs pass as findings of the ledger: crosscheck/findings/ledger.py); fd on the 10
+    # float64 ones (its float32 items skip)
+    assert code == 0 and "130 passed, 10 skipped" in out
 
 
 def test_a_wrong_backward_fails_like_assert_close(tmp_path):

@@ -127,12 +127,17 @@ def _slope_one_at_zero(name: str, how: str, reference_takes: str) -> Convention:
     )
 
 
-def _float32_slope(problem, trace, ref) -> dict:
-    """The float64 reference with leaky_relu's slope float32(0.01) (0.009999999776482582)."""
-    p, s = problem.astype(np.float64), problem.scenario
+def float32_slope_leaky_relu() -> Activation:
+    """leaky_relu with TensorFlow's slope float32(0.01) (0.009999999776482582)."""
     slope = float(np.float32(LEAKY_RELU_SLOPE))
-    leaky = Activation("leaky_relu", lambda z: np.where(z > 0, z, slope * z),
-                       lambda z, a=None: np.where(z > 0, 1, slope).astype(z.dtype))
+    return Activation("leaky_relu", lambda z: np.where(z > 0, z, slope * z),
+                      lambda z, a=None: np.where(z > 0, 1, slope).astype(z.dtype))
+
+
+def _float32_slope(problem, trace, ref) -> dict:
+    """The float64 reference with leaky_relu's slope float32(0.01)."""
+    p, s = problem.astype(np.float64), problem.scenario
+    leaky = float32_slope_leaky_relu()
     activations = [leaky if name == "leaky_relu" else name for name in s.activations]
     return reference.trace(p.parameters, p.X, p.Y, activations, loss=s.loss)
 

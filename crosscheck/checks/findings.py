@@ -126,13 +126,14 @@ def explain(problem, engine, trace, failing: list[tuple[str, int]], scales: dict
     engine_g = {name: _EngineActivation(builtin_name(engine), s.dtype, name) for name in in_scope}
     p = problem.astype(np.float64)
     alternatives = []
+    slope = _slope_choice(problem, engine)
     for at_zero in _kink_choices(problem, engine, trace):  # a finding and a kink's convention at once
         try:
             with np.errstate(all="ignore"):
                 alternatives.append(reference.trace(
                     p.parameters, p.X, p.Y,
-                    [engine_g[a].activation() if a in engine_g else _at_zero(a, at_zero) for a in s.activations],
-                    loss=s.loss))
+                    [engine_g[a].activation() if a in engine_g else slope.get(a) or _at_zero(a, at_zero)
+                     for a in s.activations], loss=s.loss))
         except Exception:  # the engine's op could not be evaluated here: nothing explained
             return {}
     # each activation within the figure of the finding that covers it (the smallest, if several)
@@ -163,6 +164,17 @@ def _kink_choices(problem, engine, trace) -> list[dict]:
     if "np.maximum's tie" in claims:
         choices.append({"relu": 0.5, "leaky_relu": 0.505})
     return choices
+
+
+def _slope_choice(problem, engine) -> dict:
+    """{"leaky_relu": TensorFlow's float32 slope} where the engine claims that convention in a
+    float64 network (a finding and that convention at once), else {}."""
+    from crosscheck.checks.conventions import float32_slope_leaky_relu
+
+    claims = getattr(getattr(getattr(engine, "host", None), "engine", None), "conventions", engine.conventions)
+    if "float32 leaky_relu slope" in claims and problem.scenario.dtype == "float64":
+        return {"leaky_relu": float32_slope_leaky_relu()}
+    return {}
 
 
 def _at_zero(name, at_zero: dict):
