@@ -34,7 +34,7 @@ def parts(engines):
         ("torch engine (adapter)", by_name["torch"]),
         ("jax engine (adapter)", by_name["jax"]),
         ("identity checks' expected values", identities.identity_observations),
-        ("comparisons (compare_many)", arrays.compare_many),
+        ("comparisons (compare_columns)", arrays.compare_columns),
         ("localisation", runner._where),
         ("differences", gradient_check.gradient_check_difference),
     ]

@@ -77,6 +77,9 @@ class Finding:
 MLX_TITLE = ("MLX: mx.exp and mx.erf of float64 arrays are float32-accurate on the CPU (exp has float32's range "
              "too)")
 
+#: Not in the ledger: MLX's float64 elu (e^z - 1 on a float32-accurate exp: near z = 0 its
+#: error is large against the small values of a scenario's array, so the grid's figure does
+#: not bound it); those networks stay declined (adapters/mlx_grad.py), with the reason.
 FINDINGS: tuple[Finding, ...] = (
     Finding("tf-gelu-erf-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu", 5.0e-6),),
             "tf.nn.gelu(approximate=False) casts 1/sqrt(2) through float32",
@@ -87,7 +90,7 @@ FINDINGS: tuple[Finding, ...] = (
             "TensorFlow: float64 tf.nn.gelu(approximate=True) is ~1e-8..1e-6 relative off: 0.044715 is rounded "
             "to float32", "tf_gelu_tanh_float64"),
     Finding("mlx-exp-float64", "mlx", "mlx", "0.32.4", "float64",
-            (("sigmoid", 5.8e-7), ("softplus", 5.8e-7), ("silu", 1.6e-6), ("elu", 7.4e-7)),
+            (("sigmoid", 5.8e-7), ("softplus", 5.8e-7), ("silu", 1.6e-6)),
             "mx.exp of a float64 array is float32-accurate on the CPU",
             MLX_TITLE, "mlx_exp_erf_float64"),
     Finding("mlx-erf-float64", "mlx", "mlx", "0.32.4", "float64", (("gelu", 5.5e-5),),
