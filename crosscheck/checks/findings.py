@@ -41,17 +41,18 @@ def applicable(engine, scenario) -> list:
     return [] if name is None else [f for f in FINDINGS if f.covers(name, scenario.dtype, scenario.activations)]
 
 
-#: Values of g or g' below this fraction of the array's largest are judged against it, not
-#: against themselves: near a root of g' (gelu', silu') or deep in a tail the relative
-#: error of any float computation grows without bound (with a floor of 1e-6, TensorFlow's
-#: gelu' measured 2.5e-5 beside its root z = -0.75 in a fuzz example, 7.2e-6 on the grid),
-#: and those values weigh nothing at the network level's tolerance.
+#: Values of g or g' smaller than this in magnitude are judged against it, not against
+#: themselves: near a root of g' (gelu', silu') or deep in a tail the relative error of any
+#: float computation grows without bound, and those values weigh nothing at the network
+#: level's tolerance. An absolute floor, so that a figure measured on the survey's grid
+#: bounds a scenario's values whatever their range (a floor relative to the array's largest
+#: value did not: MLX's silu in a fuzz example).
 RELATIVE_FLOOR = 1e-3
 
 
 def deviation(got, want) -> float:
     """The worst relative distance of ``got`` from ``want``, each value against
-    max(|want|, RELATIVE_FLOOR x max|want|): the finding's figure and its bound are both this."""
+    max(|want|, RELATIVE_FLOOR): the finding's figure and its bound are both this."""
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
     if got.shape != want.shape:
         return np.inf
@@ -60,8 +61,7 @@ def deviation(got, want) -> float:
         return 0.0
     if not np.isfinite(got[~same]).all() or not np.isfinite(want[~same]).all():
         return np.inf
-    finite = np.abs(want[np.isfinite(want)])
-    floor = max(np.finfo(np.float64).tiny, RELATIVE_FLOOR * float(finite.max(initial=0.0)))
+    floor = RELATIVE_FLOOR
     return float(np.max(np.abs(got - want)[~same] / np.maximum(np.abs(want[~same]), floor)))
 
 

@@ -77,23 +77,24 @@ class Finding:
 MLX_TITLE = ("MLX: mx.exp and mx.erf of float64 arrays are float32-accurate on the CPU (exp has float32's range "
              "too)")
 
-#: Not in the ledger: MLX's float64 elu (e^z - 1 on a float32-accurate exp: near z = 0 its
-#: error is large against the small values of a scenario's array, so the grid's figure does
-#: not bound it); those networks stay declined (adapters/mlx_grad.py), with the reason.
+#: Not in the ledger: MLX's float64 elu and silu (their error between the survey grid's
+#: points exceeded twice the grid's figure in fuzz examples: 4.0e-6 against silu's 1.7e-6);
+#: those networks stay declined (adapters/mlx_grad.py), with the reason, until the figure
+#: is measured on a grid that bounds them.
 FINDINGS: tuple[Finding, ...] = (
-    Finding("tf-gelu-erf-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu", 5.0e-6),),
+    Finding("tf-gelu-erf-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu", 5.7e-6),),
             "tf.nn.gelu(approximate=False) casts 1/sqrt(2) through float32",
             "TensorFlow: float64 tf.nn.gelu(approximate=False) is up to 1.1e-6 relative off: 1/sqrt(2) is "
             "rounded to float32", "tf_gelu_erf_float64"),
-    Finding("tf-gelu-tanh-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu_tanh", 5.4e-7),),
+    Finding("tf-gelu-tanh-float64", "tensorflow", "tensorflow-cpu", "2.21.0", "float64", (("gelu_tanh", 5.8e-7),),
             "tf.nn.gelu(approximate=True) casts 0.044715 through float32",
             "TensorFlow: float64 tf.nn.gelu(approximate=True) is ~1e-8..1e-6 relative off: 0.044715 is rounded "
             "to float32", "tf_gelu_tanh_float64"),
     Finding("mlx-exp-float64", "mlx", "mlx", "0.32.4", "float64",
-            (("sigmoid", 5.8e-7), ("softplus", 5.8e-7), ("silu", 1.6e-6)),
+            (("sigmoid", 5.8e-7), ("softplus", 5.8e-7)),
             "mx.exp of a float64 array is float32-accurate on the CPU",
             MLX_TITLE, "mlx_exp_erf_float64"),
-    Finding("mlx-erf-float64", "mlx", "mlx", "0.32.4", "float64", (("gelu", 5.5e-5),),
+    Finding("mlx-erf-float64", "mlx", "mlx", "0.32.4", "float64", (("gelu", 2.2e-4),),
             "mx.erf (and mx.exp) of a float64 array are float32-accurate on the CPU",
             MLX_TITLE, "mlx_exp_erf_float64"),
     Finding("torch-softplus-threshold-float64", "torch", "torch", "2.13.0", "float64", (("softplus", 1.9e-9),),

@@ -17,7 +17,7 @@ twice the finding's figure of the exact function at every Z of the network. A sl
 else in the backward pass, or an activation worse than the figure, still fails.
 
 Each figure is the worst relative error of the engine's g or g' over the op-level survey's
-grid of the dtype (|z| <= 40; values below 1e-3 of the grid's largest judged against that),
+grid of the dtype (|z| <= 40; values below 1e-3 in magnitude judged against 1e-3),
 measured by `crosscheck findings`, which exits 1 when a finding no longer reproduces or its
 figure changed (after a framework upgrade: update the ledger). `crosscheck run
 --strict-findings` measures the findings of the engines it runs and fails the same way.
