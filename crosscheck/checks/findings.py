@@ -27,10 +27,15 @@ def builtin_name(engine) -> str | None:
     reference or a third-party engine named like a built-in one is none."""
     from crosscheck.adapters import ENGINES
 
-    host = getattr(getattr(engine, "host", None), "engine", None)
-    engine = host if host is not None else engine
+    engine = _hosting(engine)
     path = ENGINES.get(engine.name)
     return engine.name if path == f"{type(engine).__module__}:{type(engine).__qualname__}" else None
+
+
+def _hosting(engine):
+    """The engine whose values ``engine`` gives: the host of a planted mutant, else itself."""
+    host = getattr(getattr(engine, "host", None), "engine", None)
+    return engine if host is None else host
 
 
 def applicable(engine, scenario) -> list:
@@ -159,7 +164,7 @@ def _kink_choices(problem, engine, trace) -> list[dict]:
 
     if not _exact_zeros(problem, trace):
         return [{}]
-    claims = getattr(getattr(getattr(engine, "host", None), "engine", None), "conventions", engine.conventions)
+    claims = _hosting(engine).conventions
     choices = [{}, {"leaky_relu": 1.0}, {"relu": 1.0}]
     if "np.maximum's tie" in claims:
         choices.append({"relu": 0.5, "leaky_relu": 0.505})
@@ -171,7 +176,7 @@ def _slope_choice(problem, engine) -> dict:
     float64 network (a finding and that convention at once), else {}."""
     from crosscheck.checks.conventions import float32_slope_leaky_relu
 
-    claims = getattr(getattr(getattr(engine, "host", None), "engine", None), "conventions", engine.conventions)
+    claims = _hosting(engine).conventions
     if "float32 leaky_relu slope" in claims and problem.scenario.dtype == "float64":
         return {"leaky_relu": float32_slope_leaky_relu()}
     return {}
