@@ -38,6 +38,10 @@ class Result:
     tolerances: dict = field(default_factory=dict)
     #: Engines judged by a tolerance of their own, {name: {rtol, atol, scale, forced}}.
     engine_tolerances: dict = field(default_factory=dict)
+    #: What the findings of the engines that ran say (``crosscheck run``'s lines); with
+    #: ``strict_findings``, a finding that no longer reproduces, each of which fails the result.
+    findings: tuple = ()
+    findings_stand: bool = True
 
     @property
     def tolerance_record(self) -> dict:
@@ -55,7 +59,7 @@ class Result:
         """Every check passed, and the function was checked on at least one scenario."""
         from crosscheck.running.verdict import passed
 
-        return passed(self.table, self.asked, self.run.known)
+        return passed(self.table, self.asked, self.run.known) and self.findings_stand
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -168,7 +172,7 @@ class Result:
 
         failing = self._failing
         several = failing["engine"].nunique() > 1
-        lines = [f"{row.engine}: {row.finding}" for row in self.diagnosis.itertuples()]
+        lines = [*self.findings, *(f"{row.engine}: {row.finding}" for row in self.diagnosis.itertuples())]
         if len(failing):
             lines.append(f"failing scenarios ({len(failing)}), each with its first wrong quantity and why:")
             lines += [f"  {r['scenario']}" + (f" {r['engine']}" if several else "")
@@ -188,6 +192,7 @@ class Result:
         parts = [f'<p><b style="color:{colour}">{word}</b> {html.escape(text)}</p>']
         if not self.passed:
             failing = self._failing
+            parts += [f"<p>{html.escape(line)}</p>" for line in self.findings]
             parts += ["<ul>" + "".join(f"<li><b>{html.escape(r.engine)}</b>: {_code(r.finding)}</li>"
                                        for r in self.diagnosis.itertuples()) + "</ul>" if len(self.diagnosis) else ""]
             if len(failing):
@@ -310,7 +315,8 @@ def supports(activations=None, losses=None, depths=None):
 def check(backward, forward=None, suite: str = "default", engines=None, dtypes=None, network=None, out=None,
           *, activations=None, losses=None, depths=None, set=None, timeout: float | None = None,
           name: str | None = None, progress: bool | None = None, frameworks=None, known_failures=None,
-          strict_known: bool = False, tolerances=None, force_tolerance: bool = False, **settings) -> Result:
+          strict_known: bool = False, strict_findings: bool = False, tolerances=None, force_tolerance: bool = False,
+          **settings) -> Result:
     """Check a backward function (a function object or "FILE.py:FUNC") on a suite (the
     default suite, as ``crosscheck run``).
 
@@ -327,7 +333,9 @@ def check(backward, forward=None, suite: str = "default", engines=None, dtypes=N
     ``check(fn, lambd=0)``); ``timeout``: seconds per call of the function (a scenario makes four or five); ``known_failures``: a known-failures file (.toml or
     .csv, as ``--known-failures``) or a list of its entries as mappings: the failing rows it
     lists pass with status ``known``; ``strict_known``: an entry that is fixed or matches no
-    row fails the result; ``tolerances``: overrides of the measured tolerance table, as
+    row fails the result; ``strict_findings``: the findings of the engines run beside the
+    function are measured again, and one that no longer reproduces fails the result
+    (``--strict-findings``, docs/findings.md); ``tolerances``: overrides of the measured tolerance table, as
     ``--tolerance`` takes them: ``{"float32": (1e-3, 1e-8)}`` (or ``"1e-3,1e-8"``), or
     ``["float32=1e-3,1e-8"]``; one looser than the sanity bound needs ``force_tolerance``
     (docs/tolerances.md#overrides).  ValueError with one line for bad input.
@@ -391,8 +399,11 @@ def check(backward, forward=None, suite: str = "default", engines=None, dtypes=N
         losses=",".join(_listed(losses)) if losses else None,
         depths=",".join(map(str, _depths(depths))) if depths else None,
         set=[f"{k}={v!r}" for k, v in values.items()] or None, timeout=timeout, name=name)
+    from crosscheck.checks.findings import run_lines
+
+    stand, lines = run_lines(run.observations, strict_findings)
     result = Result(run, spec.name, engine_spec.asked(named=bool(names), engines=ready), unavailable, printed, rerun,
-                    None if network is None else str(network), table, own)
+                    None if network is None else str(network), table, own, tuple(lines), stand)
     if out is not None:
         from crosscheck.config import tolerance_record
         from crosscheck.reporting.files import write_reports

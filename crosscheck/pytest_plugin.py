@@ -51,6 +51,9 @@ def pytest_addoption(parser):
     group.addoption("--crosscheck-strict-known", action="store_true", default=False,
                     help="an entry of --crosscheck-known-failures that is fixed (XPASS) or matches no row fails "
                     "the session")
+    group.addoption("--crosscheck-strict-findings", action="store_true", default=False,
+                    help="measure again the findings of the engines checked (docs/findings.md): one that no longer "
+                    "reproduces, or whose figure changed, fails the session")
     group.addoption("--crosscheck-tolerance", action="append", default=None, metavar="DTYPE=RTOL,ATOL",
                     help="use this rtol and atol for DTYPE instead of the measured table, as crosscheck run "
                     "--tolerance (repeatable)")
@@ -360,11 +363,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     import pandas as pd
 
     from crosscheck.running.statuses import NOT_CHECKED
-    from crosscheck.running.verdict import why_not_checked
+    from crosscheck.running.verdict import counted, why_not_checked
 
     for label, (checked, seen) in _CHECKED.items():
         messages = pd.Series(_NOT_CHECKED.get(label, []), dtype=str)
-        parts = [f"{checked} scenarios checked"]
+        parts = [f"{counted(checked, 'scenario')} checked"]
         for status in NOT_CHECKED:
             mine = messages[messages.str.startswith(status)]
             if len(mine):
@@ -405,6 +408,15 @@ def pytest_sessionfinish(session, exitstatus):
             if reporter is not None:
                 reporter.write_line(f"crosscheck: {line}", red=known.strict, yellow=not known.strict)
         if not judgement.passed and session.exitstatus == 0:
+            session.exitstatus = 1
+    if config.getoption("crosscheck_strict_findings"):  # the ledger measured again, as crosscheck run does
+        from crosscheck.checks.findings import stale_lines
+
+        stale = stale_lines({label for label, (checked, _) in _CHECKED.items() if checked})
+        for line in stale:
+            if reporter is not None:
+                reporter.write_line(f"crosscheck: {line}", red=True)
+        if stale and session.exitstatus == 0:
             session.exitstatus = 1
 
 

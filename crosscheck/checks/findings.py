@@ -232,18 +232,14 @@ def run_lines(df, strict: bool) -> tuple[bool, list[str]]:
     from crosscheck.running.statuses import FINDING
     from crosscheck.scenarios import Scenario
 
-    ok, lines = True, []
     ran = set(df.loc[df["check"] != "run", "engine"]) if len(df) else set()
+    if strict:
+        lines = stale_lines(ran)
+        return not lines, lines
+    lines = []
     labelled = df.loc[df["status"] == FINDING, "message"] if len(df) else df
     for f in FINDINGS:
         if f.engine not in ran:
-            continue
-        if strict:
-            status, _, why = verify(f)
-            if status not in (REPRODUCES, NOT_INSTALLED):
-                ok = False
-                lines.append(f"finding {f.id} {status} ({why}): --strict-findings fails the run; update "
-                             "crosscheck/findings/ledger.py (crosscheck findings)")
             continue
         if labelled.str.contains(f"finding ({f.id})", regex=False).any():
             continue
@@ -253,7 +249,23 @@ def run_lines(df, strict: bool) -> tuple[bool, list[str]]:
         if in_scope:
             lines.append(f"finding {f.id}: {in_scope} scenarios in its scope, no row needed it (does it still "
                          "reproduce? crosscheck findings)")
-    return ok, lines
+    return True, lines
+
+
+def stale_lines(engines) -> list[str]:
+    """Under --strict-findings (every path: run, merge, check(), the plugin): each finding of
+    these engines measured again (``verify``); a line for each that no longer reproduces or
+    whose figure changed, each of which fails the run.  Empty: the ledger stands."""
+    from crosscheck.findings.ledger import FINDINGS
+
+    lines = []
+    for f in FINDINGS:
+        if f.engine in engines:
+            status, _, why = verify(f)
+            if status not in (REPRODUCES, NOT_INSTALLED):
+                lines.append(f"finding {f.id} {status} ({why}): --strict-findings fails the run; update "
+                             "crosscheck/findings/ledger.py (crosscheck findings)")
+    return lines
 
 
 def _parses(scenario_class, sid: str) -> bool:

@@ -18,6 +18,9 @@ def add_parser(sub) -> None:
                      "for shards run without one, applied here")
     mrg.add_argument("--strict-known", dest="strict_known", action="store_true",
                      help="a fixed entry of the known failures, or one that matches no row, fails the run")
+    mrg.add_argument("--strict-findings", dest="strict_findings", action="store_true",
+                     help="measure again the findings of the engines the shards ran (docs/findings.md): one that "
+                     "no longer reproduces, or whose figure changed, fails the run")
     mrg.add_argument("--junit-xml", metavar="FILE", default=None,
                      help="also write JUnit XML there: one testcase per scenario x engine (docs/reports.md)")
 
@@ -26,7 +29,9 @@ def main(args) -> int:
     from crosscheck.reporting.files import USER_LOG, write_files, write_reports
     from crosscheck.reporting.settings import settings_lines
     from crosscheck.reporting.step_summary import step_summary_path
+    from crosscheck.checks.findings import run_lines
     from crosscheck.reporting.tables import headline
+    from crosscheck.reporting.terminal import reports_line, wrap_all
     from crosscheck.running.shards import merge
     from crosscheck.running.verdict import passed
 
@@ -50,10 +55,16 @@ def main(args) -> int:
     logs = [Path(d) / USER_LOG for d in args.dirs if (Path(d) / USER_LOG).is_file()]
     if logs:  # what a user's code printed, shard by shard
         write_files(out, {USER_LOG: "".join(f"=== {log.parent} ===\n{log.read_text()}" for log in logs)})
-    emit(coloured(headline(result.observations, meta["unavailable"], asked, result.known)))
-    for line in settings_lines(meta):  # the shards' config, overrides and engines' own tolerances, as run prints them
+    findings_ok, findings_lines = run_lines(result.observations, args.strict_findings)
+    for line in wrap_all([headline(result.observations, meta["unavailable"], asked, result.known)]):
+        emit(coloured(line))
+    for line in wrap_all(settings_lines(meta)):  # the shards' config, overrides and engines' own tolerances, as run prints them
         emit(line)
     for line in result.known.warnings() if result.known is not None else []:
         print(f"crosscheck: warning: {line}", file=sys.stderr)
-    emit(f"reports: {', '.join(map(str, paths.values()))}")
-    return EXIT_PASS if passed(result.observations, asked, result.known) else EXIT_FAIL
+    for line in wrap_all(findings_lines):
+        emit(line)
+    for line in wrap_all([reports_line({k: v for k, v in paths.items() if k != "log"}, out)]):
+        emit(line)
+    ok = passed(result.observations, asked, result.known) and findings_ok
+    return EXIT_PASS if ok else EXIT_FAIL

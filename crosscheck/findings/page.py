@@ -19,8 +19,10 @@ else in the backward pass, or an activation worse than the figure, still fails.
 Each figure is the worst relative error of the engine's g or g' over the op-level survey's
 grid of the dtype (|z| <= 40; values below 1e-3 in magnitude judged against 1e-3),
 measured by `crosscheck findings`, which exits 1 when a finding no longer reproduces or its
-figure changed (after a framework upgrade: update the ledger). `crosscheck run
---strict-findings` measures the findings of the engines it runs and fails the same way.
+figure changed (after a framework upgrade: update the ledger). `--strict-findings`
+(`crosscheck run` and `merge`; the plugin's `--crosscheck-strict-findings`;
+`check(..., strict_findings=True)`) measures the findings of the engines that ran and fails
+the same way.
 The op-level survey behind the figures: `python -m crosscheck.findings.survey`.
 """
 

@@ -100,6 +100,16 @@ def why_not_checked(messages: pd.Series, limit: int = 3) -> str:
     return text + (f"; {rest.sum()} for {len(rest)} other causes (discrepancies.csv)" if len(rest) else "")
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 scenario``, ``2 scenarios``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _named(counts) -> str:
+    """``name (3 rows), other (1 row)`` from {name: rows}."""
+    return ", ".join(f"{name} ({counted(n, 'row')})" for name, n in counts.items())
+
+
 def engine_lines(df: pd.DataFrame) -> list[str]:
     """Per engine, one line: 'NAME: N scenarios checked, K not applicable: WHY, U unsupported:
     WHY, F failed', then the rows shown apart (known failures, conventions by name, rows
@@ -108,7 +118,7 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
     for row in engine_counts(df).itertuples(index=False):
         part = df[df["engine"] == row.engine]
         runs = part[part["check"] == RUN]
-        parts = [f"{row.checked} scenarios checked"]
+        parts = [f"{counted(row.checked, 'scenario')} checked"]
         for n, what in ((row[3], NOT_APPLICABLE), (row.unsupported, UNSUPPORTED)):
             if n:
                 parts.append(f"{n} {what}: {why_not_checked(runs.loc[runs['status'] == what, 'message'])}")
@@ -118,9 +128,7 @@ def engine_lines(df: pd.DataFrame) -> list[str]:
         found = part.loc[part["status"] == FINDING, "message"].str.extract(FINDING_ID)[0].value_counts()
         lines.append(f"{row.engine}: {', '.join(parts)}, {row.failed} failed"
                      + (f", {known} with known failures" if known else "")
-                     + (f", findings: {', '.join(f'{name} ({n} rows)' for name, n in found.items())}"
-                        if len(found) else "")
-                     + (f", conventions: {', '.join(f'{name} ({n} rows)' for name, n in named.items())}"
-                        if len(named) else "")
+                     + (f", findings: {_named(found)}" if len(found) else "")
+                     + (f", conventions: {_named(named)}" if len(named) else "")
                      + (f" ({inconclusive} rows inconclusive: they could not have failed)" if inconclusive else ""))
     return lines

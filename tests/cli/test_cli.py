@@ -85,7 +85,7 @@ def test_quiet_prints_only_the_headline(tmp_path, capsys):
     assert main(["run", "--scenario", SCENARIO, "--engines", "numpy", "--out", str(tmp_path), "-q"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()  # the headline: the totals, then one line per engine
-    assert lines[0].endswith("0 failed -> PASS") and lines[1:] == ["numpy: 1 scenarios checked, 0 failed"]
+    assert lines[0].endswith("0 failed -> PASS") and lines[1:] == ["numpy: 1 scenario checked, 0 failed"]
     assert "\033" not in out  # no colour off a terminal
 
 
