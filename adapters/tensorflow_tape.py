@@ -26,10 +26,12 @@ from crosscheck.adapters.gradients_layout import gradient_inputs, trace_of
 from crosscheck.scenarios.dtypes import DTYPES
 
 
-#: Lines TensorFlow's C++ start-up writes to stderr whatever TF_CPP_MIN_LOG_LEVEL says: notices
-#: about logging, oneDNN and CPU instructions, not findings (the report's environment names oneDNN).
+#: Lines TensorFlow's C++ start-up (and its first float16 op) writes to stderr whatever
+#: TF_CPP_MIN_LOG_LEVEL says: notices about logging, oneDNN and CPU instructions, not findings
+#: (the report's environment names oneDNN).
 NOTICES = ("All log messages before absl::InitializeLog", "oneDNN custom operations are on",
-           "cpu_feature_guard", "To enable the following instructions", "rebuild TensorFlow with")
+           "cpu_feature_guard", "To enable the following instructions", "rebuild TensorFlow with",
+           "oneDNN supports DT_HALF only on platforms with AVX-512")
 
 
 @contextlib.contextmanager
@@ -101,6 +103,10 @@ class TensorflowTape(Engine):
         return _activations(tf)
 
     def trace(self, problem) -> Trace:
+        if problem.scenario.dtype == "float16" and not getattr(self, "_half_seen", False):
+            self._half_seen = True  # its first float16 op says oneDNN falls back to Eigen: dropped
+            with _start_up_notices_dropped():
+                return self.trace(problem)
         tf = self.load()
         s = problem.scenario
         g = layer_functions(self, self.activations(tf), s.activations)
