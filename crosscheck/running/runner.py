@@ -94,6 +94,8 @@ class _Collected:
     """What run_all gathers: each scenario's Rows, and the small tables' rows (dicts)."""
 
     rows: Table = field(default_factory=Table)
+    #: False: the rows only (mutation analysis), no localisation, evidence or differences.
+    extras: bool = True
     differences: list = field(default_factory=list)
     where: list = field(default_factory=list)
     printed: list = field(default_factory=list)
@@ -104,15 +106,17 @@ class _Collected:
         wrong and the slips it matches, the course's difference of a scenario it ran or
         tried to, what it printed."""
         s = problem.scenario
+        text = outcome.engine.take_output(s.id)
+        if text:
+            self.printed.append({"scenario": s.id, "engine": outcome.engine.name, "output": text})
+        if not self.extras:
+            return
         self.where.extend(_where(problem, outcome, rows.failing(span, "reference"), scales, ref))
         if rows.failed(span, FAIL) and (outcome.trace is None or outcome.trace.projections is None):
             self.evidence.append(_evidence(problem, ref, outcome, scales))
         if outcome.status == FAIL:  # the course's number for scenarios the engine ran (or tried to)
             self.differences.append({"scenario": s.id, "engine": outcome.engine.name, "dtype": s.dtype,
                                      "difference": gradient_check_difference(ref, outcome.trace)})
-        text = outcome.engine.take_output(s.id)
-        if text:
-            self.printed.append({"scenario": s.id, "engine": outcome.engine.name, "output": text})
 
     def result(self) -> RunResult:
         return RunResult(self.rows.frame(), pd.DataFrame(self.differences, columns=DIFFERENCE_COLUMNS),
@@ -121,10 +125,12 @@ class _Collected:
                          pd.DataFrame(self.evidence, columns=EVIDENCE_COLUMNS))
 
 
-def run_all(items, engines, progress: bool | None = None) -> RunResult:
+def run_all(items, engines, progress: bool | None = None, extras: bool = True) -> RunResult:
     """Scenarios (or ready Problems) through engines: the observations and the differences.
 
-    ``progress``: a progress bar on stderr (None: only when stderr is a terminal).
+    ``progress``: a progress bar on stderr (None: only when stderr is a terminal);
+    ``extras``: False for the rows and printed output alone (where, evidence and differences
+    left empty: what mutation analysis needs, at a fraction of the time).
     """
     items = list(items)
     for engine in engines:
@@ -132,7 +138,7 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
             engine.prepare(items)
         except Exception:  # work ahead is only ahead: trace reports the engine's own errors
             pass
-    collected = _Collected()
+    collected = _Collected(extras=extras)
     for item in tqdm(items, desc="scenarios", unit="sc", disable=None if progress is None else not progress,
                      leave=False):
         problem = item if isinstance(item, Problem) else build_problem(item)
@@ -146,6 +152,6 @@ def run_all(items, engines, progress: bool | None = None) -> RunResult:
     return collected.result()
 
 
-def run(items, engines, progress: bool | None = None) -> pd.DataFrame:
+def run(items, engines, progress: bool | None = None, extras: bool = True) -> pd.DataFrame:
     """The observations of ``run_all``: one row per comparison, COLUMNS order."""
-    return run_all(items, engines, progress).observations
+    return run_all(items, engines, progress, extras).observations
