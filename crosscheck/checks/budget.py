@@ -43,16 +43,12 @@ def term_scales(problem, ref: Trace) -> dict:
     A value made by a sum can cancel to much less than its terms (db[L] = mean of a - y over
     the batch; dA[L] of an output close to a soft label), and its rounding error is that
     of the terms, not of the result.  Each reduction's terms are taken from the float64
-    reference's own inputs to it, or is the error of those inputs where a sum before them
-    cancelled, added as random errors add (root of the sum of squares; compounding |W|^T
-    through every layer would bound the worst case and hide every slip in the first layers of
-    a deep network): y/a + (1-y)/(1-a) for dA[L] (bce), |a| + |y| for dZ[L], dA[l]'s terms
-    times |g'(Z[l])| for dZ[l] (call them E[l]: dZ[l] carries dA[l]'s error; E[L] = |dZ[L]|),
-    the greater of |dZ[l]| |A[l-1]|^T / m and sqrt(E[l]^2 (A[l-1]^2)^T) / m for dW[l], of
-    sum |dZ[l]| / m and sqrt(sum E[l]^2) / m for db[l], of |W[l]|^T |dZ[l]| and
-    sqrt((W[l]^2)^T E[l]^2) for dA[l-1], |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l];
-    the scale of an array is the greatest of its elements' (never below max|expected|, which
-    it bounds).
+    reference's own inputs to it (not propagated through the layers, which would bound
+    the worst case and hide every slip in the first layers of a deep network): y/a +
+    (1-y)/(1-a) for dA[L] (bce), |a| + |y| for dZ[L], |W[l+1]|^T |dZ[l+1]| for dA[l],
+    |dA[l]| |g'(Z[l])| for dZ[l], |dZ[l]| |A[l-1]|^T / m for dW[l], sum |dZ[l]| / m for db[l],
+    |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l]; the scale of an array is the
+    greatest of its elements' (never below max|expected|, which it bounds).
     """
     from crosscheck import reference
 
@@ -69,19 +65,12 @@ def term_scales(problem, ref: Trace) -> dict:
                  else dA_terms * np.abs(out.g_prime(Z[L], A[L]))}
     for l in range(L, 0, -1):
         W, dZ_l = np.abs(p.parameters[f"W{l}"]), absolute(dZ[l])
-        error = dZ_l  # E[l]: the scale of dZ[l]'s rounding error, element by element
+        terms[("dW", l)] = dZ_l @ np.abs(A[l - 1]).T / m
+        terms[("db", l)] = dZ_l.sum(axis=1, keepdims=True) / m
+        terms[("dA", l - 1)] = W.T @ dZ_l
         if l < L:
-            g_prime = np.abs(reference.activation(s.activations[l - 1]).g_prime(Z[l], A[l]))
-            # dA[l]'s own terms (set at l + 1), not |dA[l]|: dZ[l] = dA[l] g'(Z[l]) carries dA[l]'s
-            # rounding error, which is that of its terms where the sum cancels (MLX's bfloat16
-            # leaky_relu-leaky_relu-sigmoid_2-4-8-1_m1 failed on |dA[l]|: crosscheck/findings/mlx_bfloat16_trace.py)
-            error = terms[("dZ", l)] = terms[("dA", l)] * g_prime
-        # each sum's own terms, or the errors of dZ[l] it sums, added as random errors add
-        # (root of the sum of squares: a batch of 1024 does not multiply them by 1024)
-        terms[("dW", l)] = np.maximum(dZ_l @ np.abs(A[l - 1]).T, np.sqrt((error * error) @ (A[l - 1] ** 2).T)) / m
-        terms[("db", l)] = np.maximum(dZ_l.sum(axis=1, keepdims=True),
-                                      np.sqrt((error * error).sum(axis=1, keepdims=True))) / m
-        terms[("dA", l - 1)] = np.maximum(W.T @ dZ_l, np.sqrt((W * W).T @ (error * error)))
+            g_prime = reference.activation(s.activations[l - 1]).g_prime(Z[l], A[l])
+            terms[("dZ", l)] = absolute(dA[l]) * np.abs(g_prime)
         terms[("Z", l)] = W @ np.abs(A[l - 1]) + np.abs(p.parameters[f"b{l}"])
         terms[("A", l)] = np.abs(A[l])
     result = {}

@@ -20,12 +20,20 @@ The network has one example and bfloat16 (8 significant bits).  What the trace s
    not the terms that made it (crosscheck/checks/budget.py: term_scales).  dW[1], db[1] and
    dA[0] are made from dZ[1].
 
-So the cause was the harness's tolerance (dZ[l]'s term scale did not carry the terms of
+So the cause is the harness's tolerance (dZ[l]'s term scale does not carry the terms of
 dA[l]) exposed by MLX's 1-ulp-off bfloat16 sigmoid; MLX's error is within what a bfloat16
 engine may do (the op survey: MLX's bfloat16 sigmoid is within 0.72 ulp everywhere).  With a
-correctly rounded sigmoid the scenario passed (as torch's does); the fix, in term_scales:
-dZ[l]'s terms are dA[l]'s terms times |g'(Z[l])|, and MLX's own result passes.  The trace
-keeps the old scale (max |dA[l]| |g'|) beside the new one, to show what it failed on.
+correctly rounded sigmoid the scenario passes (as torch's does, at 0.28 of its allowance);
+with dZ[l]'s terms taken as dA[l]'s terms times |g'(Z[l])|, MLX's own result passes too.
+
+Not fixed, on purpose.  Taking dZ[l]'s terms from dA[l]'s, and carrying that error on to
+dW[l], db[l] and dA[l-1] (as random errors add), made MLX's scenario pass, but a review found
+it let a halved, negated or zeroed dW[1] pass in bfloat16 networks of one example whose dA
+cancels 40 to 90-fold (tests/checks/test_vanishing_layers.py: CANCELLING).  There, MLX's
+error (0.00095 on a dZ[1] of 0.00122) is as large as the value itself: bfloat16 cannot tell
+a correct engine from a wrong one, and a tolerance wide enough for the first lets the second
+through.  A false alarm on one half-suite scenario is the lesser defect; it stays, documented
+(docs/checks.md), and this trace is its explanation.
 """
 from __future__ import annotations
 
@@ -79,7 +87,6 @@ def trace() -> dict:
     # dZ[1]'s terms as dA[1]'s (|W2|^T |dZ2|) times |g'(Z1)|: the scale dA[1] is judged at
     g_prime = activation(problem.scenario.activations[0]).g_prime(ref.Z[1], ref.A[1])
     dZ1_terms = float(np.max((np.abs(W2).T @ np.abs(ref.dZ[2])) * np.abs(g_prime)))
-    dZ1_result = max(float(np.max(np.abs(ref.dA[1]) * np.abs(g_prime))), float(np.max(np.abs(ref.dZ[1]))))
     return {
         "z3": z3, "sigmoid_exact": exact, "sigmoid_mlx": got,
         "sigmoid_rounded_once": float(np.float32(exact).astype(bf16).astype(np.float64)),
@@ -88,11 +95,10 @@ def trace() -> dict:
                                                         mlx.dA[1].astype(np.float64))),
         "dA1_unit3": (float(ref.dA[1][3, 0]), float(mlx.dA[1].astype(np.float64)[3, 0])),
         "dA1_unit3_terms": float((np.abs(W2).T @ np.abs(ref.dZ[2]))[3, 0]),
-        "dZ1_scale": scales[("dZ", 1)], "dZ1_terms": dZ1_terms, "dA1_scale": scales[("dA", 1)],
+        "dZ1_scale": scales[("dZ", 1)], "dA1_scale": scales[("dA", 1)],
         "excess": {name: {f"{q}[{l}]": excess(t, q, l) for q, l in (("dA", 1), ("dZ", 1), ("dW", 1), ("db", 1))}
                    for name, t in traces.items() if t is not None},
         "dZ1_excess_with_dA_terms": excess(mlx, "dZ", 1, terms=dZ1_terms),
-        "dZ1_excess_with_the_old_scale": excess(mlx, "dZ", 1, terms=dZ1_result),
     }
 
 
@@ -107,8 +113,7 @@ def main() -> int:
     print(f"term scales: dA[1] {e['dA1_scale']:.4f}, dZ[1] {e['dZ1_scale']:.4f}")
     for name, rows in e["excess"].items():
         print(f"{name:26s} " + ", ".join(f"{k} {v:.2f}" for k, v in rows.items()) + "  (|diff| / allowed; > 1 fails)")
-    print(f"mlx dZ[1] with dA[1]'s terms times |g'| as its scale (term_scales): {e['dZ1_excess_with_dA_terms']:.2f}; "
-          f"with the old scale, max |dA[1]| |g'|: {e['dZ1_excess_with_the_old_scale']:.2f}")
+    print(f"mlx dZ[1] with dA[1]'s terms times |g'| as its scale: {e['dZ1_excess_with_dA_terms']:.2f}")
     return 0
 
 

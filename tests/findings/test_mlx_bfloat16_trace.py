@@ -17,6 +17,5 @@ def test_the_trace_holds():
     assert e["matmul_correctly_rounded"]
     assert e["dA1_unit3_terms"] > 100 * abs(e["dA1_unit3"][0])  # a cancelling sum
     mlx, rounded = e["excess"]["mlx"], e["excess"]["mlx, sigmoid rounded once"]
-    assert all(v < 1 for v in (*mlx.values(), *rounded.values()))  # the harness's scales: it passes
-    assert e["dZ1_scale"] == pytest.approx(e["dZ1_terms"])  # term_scales takes dA[1]'s terms through g'
-    assert e["dZ1_excess_with_the_old_scale"] > 1  # what it failed on: the cancelled result's scale
+    assert mlx["dA[1]"] < 1 and rounded["dZ[1]"] < 1 and mlx["dZ[1]"] > 3 * rounded["dZ[1]"]
+    assert e["dZ1_excess_with_dA_terms"] < 1  # with dA[1]'s terms, MLX's own dZ[1] passes
