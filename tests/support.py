@@ -25,7 +25,9 @@ ALL_ENGINES = ENGINE_NAMES + ("fd",)
 def run_pytest(folder, *args):
     """pytest in ``folder`` (an empty one: only the plugin's items), as a user runs it:
     (exit code, stdout + stderr)."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+    # Hypothesis's own pytest plugin (an entry point) imports it whole: most of a second per run
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                           *args],
                           cwd=folder, capture_output=True, text=True, timeout=600)
     return done.returncode, done.stdout + done.stderr
 

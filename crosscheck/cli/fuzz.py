@@ -35,6 +35,8 @@ def add_parser(sub) -> None:
 
 def main(args) -> int:
     from crosscheck.analyses.fuzz import fuzz
+    from crosscheck.reporting.terminal import wrap_all
+    from crosscheck.running.verdict import counted
     from crosscheck.engines import EngineSpec
 
     if args.examples < 1:
@@ -47,8 +49,11 @@ def main(args) -> int:
     for name, reason in unavailable.items():
         print(f"crosscheck: skipping {name}: {reason}", file=sys.stderr)
     result = fuzz(engines, args.examples, args.seed, dtypes)
+    found = [f"{k} ({counted(rows, 'row')} in {counted(n, 'scenario')})" for k, (rows, n) in result.findings.items()]
     if result.failing is None:
         emit(f"{result.examples} scenarios, 0 failures ({', '.join(e.name for e in engines)}; seed {args.seed})")
+        for line in wrap_all([f"explained by findings (docs/findings.md): {', '.join(found)}"] if found else []):
+            emit(line)
         return EXIT_PASS
     sid = result.failing.id
     emit(f"FAIL after {result.examples} scenarios; smallest failing scenario: {sid}")

@@ -41,3 +41,15 @@ def test_a_planted_mutant_is_found_and_shrunk_to_at_most_three_layers(mutant_id,
 def test_bad_fuzz_usage_exits_2(args, capsys):
     assert main(args) == 2
     assert capsys.readouterr().err.startswith("crosscheck: error: ")
+
+
+def test_rows_the_ledger_explains_are_counted_and_do_not_fail(capsys):
+    pytest.importorskip("mlx")
+    engines, _ = resolve_engines(["numpy", "mlx"])
+    result = fuzz(engines, examples=20, seed=0, dtypes=("float64",))
+    assert result.failing is None
+    rows, scenarios_ = result.findings["mlx-exp-float64"]  # MLX's float64 exp: sigmoid output in every network
+    assert rows >= scenarios_ >= 1
+    assert main(["fuzz", "--examples", "20", "--engines", "numpy,mlx", "--dtypes", "float64"]) == 0
+    out = capsys.readouterr().out.replace("\n    ", " ")
+    assert "explained by findings (docs/findings.md): " in out and f"mlx-exp-float64 ({rows} rows in " in out
