@@ -39,6 +39,7 @@ def test_the_workflow_parses_and_has_shards_a_merge_the_cache_junit_and_the_base
     assert merge["needs"] == "shard" and merge["if"] == "always()"
     merged = steps(merge, "crosscheck merge")[0]["run"]
     assert all(f"out/shard{k}" in merged for k in shards) and "--junit-xml reports/junit.xml" in merged
+    assert "--strict-findings" in merged  # the ledger measured again on every merge
     compare = steps(merge, "crosscheck compare")[0]
     assert compare["if"] == "github.event_name == 'pull_request'"
     assert steps(merge, "junit-report")[0]["with"]["report_paths"] == "reports/junit.xml"
