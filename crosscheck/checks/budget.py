@@ -11,7 +11,7 @@ import numpy as np
 
 from crosscheck.reference.losses import OUTPUT_DA_TERMS
 from crosscheck.reference.trace import Trace
-from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF
+from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF
 
 
 def inner_dimension(s, quantity: str, layer: int) -> int:
@@ -41,14 +41,25 @@ def term_scales(problem, ref: Trace) -> dict:
     tolerance is a multiple of this (scenarios/tolerances.py).
 
     A value made by a sum can cancel to much less than its terms (db[L] = mean of a - y over
-    the batch; dA[L] of an output close to a soft label), and its rounding error is that
-    of the terms, not of the result.  Each reduction's terms are taken from the float64
-    reference's own inputs to it (not propagated through the layers, which would bound
-    the worst case and hide every slip in the first layers of a deep network): y/a +
+    the batch; dA[L] of an output close to a soft label; dA[L-1] below a softmax, whose dZ[L]
+    sums to 0), and its rounding error is that of the terms, not of the result.  Each
+    reduction's terms are taken from the float64 reference's own inputs to it: y/a +
     (1-y)/(1-a) for dA[L] (bce), |a| + |y| for dZ[L], |W[l+1]|^T |dZ[l+1]| for dA[l],
-    |dA[l]| |g'(Z[l])| for dZ[l], |dZ[l]| |A[l-1]|^T / m for dW[l], sum |dZ[l]| / m for db[l],
-    |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l]; the scale of an array is the
-    greatest of its elements' (never below max|expected|, which it bounds).
+    |W[l]| |A[l-1]| + |b[l]| for Z[l], |A[l]| for A[l].
+
+    In float32 and float64 the error a cancelled sum leaves is carried down: dZ[l] takes
+    dA[l]'s terms times |g'(Z[l])| (call them E[l]; E[L] = |dZ[L]|), and dW[l], db[l] and
+    dA[l-1] the greater of their own terms (|dZ[l]| |A[l-1]|^T / m, sum |dZ[l]| / m,
+    |W[l]|^T |dZ[l]|) and E[l] summed as random errors add (sqrt(E^2 (A^2)^T) / m,
+    sqrt(sum E^2) / m, sqrt((W^2)^T E^2)), never compounded as |W|^T of every layer.  There
+    the absolute term stays below a percent of the values (u is 2^-24 or less), so no slip hides
+    in it.  In float16 and bfloat16 (u = 2^-8 for bfloat16) it does not: carried, it let a
+    halved, negated or zeroed dW[1] pass in bfloat16 networks of one example whose dA cancels
+    40 to 90-fold (tests/checks/test_vanishing_layers.py: CANCELLING), so there each sum keeps
+    its own terms only (dZ[l]: |dA[l]| |g'(Z[l])|), and a correct engine can fail where the
+    dtype cannot tell it from a wrong one (crosscheck/findings/mlx_bfloat16_trace.py).  The
+    scale of an array is the greatest of its elements' (never below max|expected|, which it
+    bounds).
     """
     from crosscheck import reference
 
@@ -63,14 +74,25 @@ def term_scales(problem, ref: Trace) -> dict:
         terms = {("dA", L): dA_terms,  # dZ[L] = dA[L] g'(Z[L]) for a non-canonical pair: dA[L]'s terms through g'
                  ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) or not out.elementwise
                  else dA_terms * np.abs(out.g_prime(Z[L], A[L]))}
+    carry = s.dtype not in HALF
     for l in range(L, 0, -1):
         W, dZ_l = np.abs(p.parameters[f"W{l}"]), absolute(dZ[l])
-        terms[("dW", l)] = dZ_l @ np.abs(A[l - 1]).T / m
-        terms[("db", l)] = dZ_l.sum(axis=1, keepdims=True) / m
-        terms[("dA", l - 1)] = W.T @ dZ_l
+        error = dZ_l  # E[l]: the scale of dZ[l]'s rounding error, element by element
         if l < L:
-            g_prime = reference.activation(s.activations[l - 1]).g_prime(Z[l], A[l])
-            terms[("dZ", l)] = absolute(dA[l]) * np.abs(g_prime)
+            g_prime = np.abs(reference.activation(s.activations[l - 1]).g_prime(Z[l], A[l]))
+            # float32/float64: dA[l]'s own terms (set at l + 1), not |dA[l]|: dZ[l] = dA[l] g'(Z[l])
+            # carries dA[l]'s rounding error, which is that of its terms where the sum cancels
+            # (dA[L-1] below a softmax of two units: sigmoid-sigmoid-sigmoid-softmax_6-6-1-1-2_m8_
+            # float32_s172_cce failed torch and jax on dW[2] by 1.1x, a fuzz example)
+            error = terms[("dZ", l)] = terms[("dA", l)] * g_prime if carry else absolute(dA[l]) * g_prime
+        if not carry:  # half precision: each sum's own terms only (see the docstring)
+            error = dZ_l
+        # each sum's own terms, or the errors of dZ[l] it sums, added as random errors add
+        # (root of the sum of squares: a batch of 1024 does not multiply them by 1024)
+        terms[("dW", l)] = np.maximum(dZ_l @ np.abs(A[l - 1]).T, np.sqrt((error * error) @ (A[l - 1] ** 2).T)) / m
+        terms[("db", l)] = np.maximum(dZ_l.sum(axis=1, keepdims=True),
+                                      np.sqrt((error * error).sum(axis=1, keepdims=True))) / m
+        terms[("dA", l - 1)] = np.maximum(W.T @ dZ_l, np.sqrt((W * W).T @ (error * error)))
         terms[("Z", l)] = W @ np.abs(A[l - 1]) + np.abs(p.parameters[f"b{l}"])
         terms[("A", l)] = np.abs(A[l])
     result = {}

@@ -109,3 +109,23 @@ def test_a_slip_in_the_first_layer_below_a_cancelling_sum_fails(sid):
         df = run([scenario], [Slipped(slip, 1)], progress=False)
         row = df[(df["check"] == "reference") & (df["quantity"] == "dW") & (df["layer"] == 1)].iloc[0]
         assert not row["passed"], f"{slip} in dW[1] passed: {row['message']}"
+
+
+#: A fuzz example: dZ[L] of a softmax sums to 0, so dA[L-1] = W[L]^T dZ[L] cancels, and its
+#: error reaches dW[2]; before float32 carried it, torch and jax failed dW[2] by 1.0x and 1.1x.
+BELOW_A_SOFTMAX = "sigmoid-sigmoid-sigmoid-softmax_6-6-1-1-2_m8_float32_s172_cce"
+
+
+@pytest.mark.parametrize("sid", [BELOW_A_SOFTMAX, *(s.replace("bfloat16", "float32") for s in CANCELLING)])
+def test_float32_carries_a_cancelled_sums_error_and_still_fails_every_slip(sid):
+    from crosscheck.engines import EngineSpec
+    from crosscheck.scenarios import Scenario
+
+    scenario = Scenario.from_id(sid)
+    engines, _ = EngineSpec(("torch", "jax")).build()
+    assert run([scenario], [Slipped(), *engines], progress=False)["passed"].all()  # no false alarm
+    for layer in range(1, scenario.depth + 1):
+        for slip in ("sign", "zero", "half"):
+            df = run([scenario], [Slipped(slip, layer)], progress=False)
+            row = df[(df["check"] == "reference") & (df["quantity"] == "dW") & (df["layer"] == layer)].iloc[0]
+            assert not row["passed"], f"{slip} in dW[{layer}] passed: {row['message']}"
