@@ -37,7 +37,7 @@ def fuzz(engines, examples: int = 200, seed: int = 0, dtypes=None) -> FuzzResult
         scenarios_of.update(found.index)
         return not df["passed"].all()
 
-    def counted() -> dict:
+    def explained() -> dict:
         return {k: (rows[k], scenarios_of[k]) for k in sorted(rows)}
 
     strategy = scenarios(dtypes=dtypes) if dtypes else scenarios()
@@ -46,9 +46,9 @@ def fuzz(engines, examples: int = 200, seed: int = 0, dtypes=None) -> FuzzResult
     try:
         smallest = find(strategy, fails, settings=config, random=random.Random(seed))
     except NoSuchExample:
-        return FuzzResult(len(tried), None, findings=counted())
+        return FuzzResult(len(tried), None, findings=explained())
     df = run([smallest], engines, progress=False)
     row = df[~df["passed"]].iloc[0]
     return FuzzResult(len(tried), smallest,
                       f"{row['engine']} {row['check']} {row['quantity']}[{row['layer']}]: {row['message']}",
-                      counted())
+                      explained())

@@ -84,9 +84,9 @@ def term_scales(problem, ref: Trace) -> dict:
             # carries dA[l]'s rounding error, which is that of its terms where the sum cancels
             # (dA[L-1] below a softmax of two units: sigmoid-sigmoid-sigmoid-softmax_6-6-1-1-2_m8_
             # float32_s172_cce failed torch and jax on dW[2] by 1.1x, a fuzz example)
-            error = terms[("dZ", l)] = terms[("dA", l)] * g_prime if carry else absolute(dA[l]) * g_prime
-        if not carry:  # half precision: each sum's own terms only (see the docstring)
-            error = dZ_l
+            terms[("dZ", l)] = (terms[("dA", l)] if carry else absolute(dA[l])) * g_prime
+            if carry:  # half precision: each sum's own terms only (see the docstring)
+                error = terms[("dZ", l)]
         # each sum's own terms, or the errors of dZ[l] it sums, added as random errors add
         # (root of the sum of squares: a batch of 1024 does not multiply them by 1024)
         terms[("dW", l)] = np.maximum(dZ_l @ np.abs(A[l - 1]).T, np.sqrt((error * error) @ (A[l - 1] ** 2).T)) / m
