@@ -85,7 +85,7 @@ def term_scales(problem, ref: Trace) -> dict:
             # (dA[L-1] below a softmax of two units: sigmoid-sigmoid-sigmoid-softmax_6-6-1-1-2_m8_
             # float32_s172_cce failed torch and jax on dW[2] by 1.1x, a fuzz example)
             terms[("dZ", l)] = (terms[("dA", l)] if carry else absolute(dA[l])) * g_prime
-            if carry:  # half precision: each sum's own terms only (see the docstring)
+            if carry:  # E[l]: dZ[l]'s terms (half precision keeps |dZ[l]|: see the docstring)
                 error = terms[("dZ", l)]
         # each sum's own terms, or the errors of dZ[l] it sums, added as random errors add
         # (root of the sum of squares: a batch of 1024 does not multiply them by 1024)
