@@ -36,7 +36,7 @@ def budget_units(s, quantity: str, layer: int, expected, max_abs_err: float, sca
     return max_abs_err / (inner_dimension(s, quantity, layer) * UNIT_ROUNDOFF[s.dtype] * scale)
 
 
-def term_scales(problem, ref: Trace) -> dict:
+def term_scales(problem, ref: Trace, carry: bool | None = None) -> dict:
     """{(quantity, layer): the scale of the terms that made it}: the absolute term of the
     tolerance is a multiple of this (scenarios/tolerances.py).
 
@@ -56,10 +56,12 @@ def term_scales(problem, ref: Trace) -> dict:
     in it.  In float16 and bfloat16 (u = 2^-8 for bfloat16) it does not: carried, it let a
     halved, negated or zeroed dW[1] pass in bfloat16 networks of one example whose dA cancels
     40 to 90-fold (tests/checks/test_vanishing_layers.py: CANCELLING), so there each sum keeps
-    its own terms only (dZ[l]: |dA[l]| |g'(Z[l])|), and a correct engine can fail where the
-    dtype cannot tell it from a wrong one (crosscheck/findings/mlx_bfloat16_trace.py).  The
-    scale of an array is the greatest of its elements' (never below max|expected|, which it
-    bounds).
+    its own terms only (dZ[l]: |dA[l]| |g'(Z[l])|).  A half-precision row that fails by
+    those but passes by the carried scales (``carry=True``) is inconclusive, never a pass:
+    the dtype cannot tell a correct engine from a wrong one there (running/records.py:
+    CANCELLED; crosscheck/findings/mlx_bfloat16_trace.py).  ``carry``: None, by the dtype
+    as above.  The scale of an array is the greatest of its elements' (never below
+    max|expected|, which it bounds).
     """
     from crosscheck import reference
 
@@ -74,7 +76,7 @@ def term_scales(problem, ref: Trace) -> dict:
         terms = {("dA", L): dA_terms,  # dZ[L] = dA[L] g'(Z[L]) for a non-canonical pair: dA[L]'s terms through g'
                  ("dZ", L): a + Y if reference.is_canonical(s.loss, s.activations[-1]) or not out.elementwise
                  else dA_terms * np.abs(out.g_prime(Z[L], A[L]))}
-    carry = s.dtype not in HALF
+    carry = s.dtype not in HALF if carry is None else carry
     for l in range(L, 0, -1):
         W, dZ_l = np.abs(p.parameters[f"W{l}"]), absolute(dZ[l])
         error = dZ_l  # E[l]: the scale of dZ[l]'s rounding error, element by element

@@ -32,9 +32,9 @@ from crosscheck.running.statuses import (
     PASS,
     RUN,
 )
-from crosscheck.running.verdict import ALL_ZERO
+from crosscheck.running.verdict import ALL_ZERO, CANCELLED
 from crosscheck.scenarios import tolerance
-from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
+from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF, numpy_dtype
 
 #: The message of dA rows that pass once the function's dA keys are read in the older
 #: naming (crosscheck/checks/conventions.py: older_dA_naming).
@@ -158,6 +158,10 @@ def _special_rows(problem, ref, scales, outcome, tol, made: list[Observation], c
     if failing and outcome.trace is not None and outcome.trace.projections is None:
         _label_conventions(problem, outcome.engine.conventions, outcome.trace, failing, ref)
         _label_findings(problem, outcome.engine, outcome.trace, [r for r in failing if r["status"] == FAIL], scales)
+        if problem.scenario.dtype in HALF:
+            _label_cancelled(problem, ref, tol, [(made[i - span.start], row) for i, row in rows.items()
+                                                 if row["status"] == FAIL and made[i - span.start].holds
+                                                 and made[i - span.start].check == "reference"])
     for at, row in rows.items():
         for name in ("shape", "passed", "status", "message"):
             columns[name][at] = row[name]
@@ -255,3 +259,26 @@ def _label_findings(problem, engine, trace, failing_rows: list[dict], scales: di
         if found:
             row.update(passed=True, status=FINDING,
                        message="; ".join(f"finding ({f.id}): {f.explanation()}" for f in found))
+
+
+def _label_cancelled(problem, ref, tol, failing: list) -> None:
+    """Relabel, in place, the failing half-precision rows (``failing``: (Observation, row)
+    pairs) that pass once the error of a cancelled sum above them is carried down
+    (budget.term_scales with carry=True): inconclusive, not pass, since within that error
+    a halved or negated value passes too (tests/checks/test_vanishing_layers.py: CANCELLING).
+    A run whose every row of some dW[l] or db[l] is so is not a PASS (verdict.idle_engines)."""
+    from crosscheck.checks.budget import term_scales
+
+    if not failing:
+        return
+    s = problem.scenario
+    carried = term_scales(problem, ref, carry=True)
+    again = compare_columns([(obs.expected, obs.actual) for obs, _ in failing], s.dtype, tol.rtol, tol.atol,
+                            tol.scale, [carried.get((obs.quantity, obs.layer)) for obs, _ in failing])
+    for k, (obs, row) in enumerate(failing):
+        if again.passed[k]:
+            row.update(passed=True, status=INCONCLUSIVE, message=(
+                f"{CANCELLED} in this network: {obs.quantity}[{obs.layer}] fails by its own terms' rounding error "
+                f"(atol {row['atol']:.3g}) but not by the error carried down from that sum's terms (atol "
+                f"{again.atol[k]:.3g}), and within that {s.dtype} cannot tell it from a slip (a halved or negated "
+                "value can pass too): not a check at this precision (a run that checks no other value of it is no PASS)"))

@@ -34,26 +34,34 @@ NOTHING = "checked no scenario: "
 #: The start of the message of an inconclusive row whose expected values are all exactly 0
 #: (crosscheck/running/runner.py).
 ALL_ZERO = "inconclusive: every expected value is exactly 0"
+#: The start of the message of a half-precision row that only the error carried down from a
+#: cancelled sum lets pass, where the dtype cannot tell a slip (running/records.py).
+CANCELLED = "inconclusive: below a sum that cancels"
 
 
 def idle_engines(df: pd.DataFrame, asked=()) -> dict[str, str]:
     """{engine: what it left unchecked, a sentence that follows its name} for the engines in
     ``asked`` that checked no scenario ("checked no scenario: every scenario was 20 not
     applicable; ..."), or no value of a parameter's gradient in the whole run: a dW[l] or
-    db[l] whose every row expected exactly zero (a network whose weights all start at 0),
-    where no slip could show.  (Rows that only the dtype's absolute term covers, bfloat16's
-    db, are inconclusive without this: the same layer is checked in another dtype.)"""
+    db[l] whose every row expected exactly zero (a network whose weights all start at 0) or
+    lies below a sum that cancels in half precision (CANCELLED), where no slip could show.
+    (Rows that only the dtype's absolute term covers, bfloat16's db, are inconclusive without
+    this: the same layer is checked in another dtype.)"""
     idle = {}
     counts = engine_counts(df).set_index("engine")
     for name in asked:
         if name in counts.index and counts.loc[name, "checked"] > 0:
             rows = df[(df["engine"] == name) & (df["check"] == "reference") & df["quantity"].isin(["dW", "db"])]
-            zero = (rows["status"] == INCONCLUSIVE) & rows["message"].str.startswith(ALL_ZERO)
-            blind = zero.groupby([rows["quantity"], rows["layer"]], sort=True).all()
+            inconclusive = rows["status"] == INCONCLUSIVE
+            zero = inconclusive & rows["message"].str.startswith(ALL_ZERO)
+            blind = (zero | inconclusive & rows["message"].str.startswith(CANCELLED)).groupby(
+                [rows["quantity"], rows["layer"]], sort=True).all()
             if blind.any():
                 names = ", ".join(f"{q}[{l}]" for q, l in blind[blind].index)
-                idle[name] = (f"checked no value of {names}: every value of them expected exactly zero (every row "
-                              "inconclusive), where no slip could show")
+                why = ("every value of them expected exactly zero" if zero.groupby(
+                    [rows["quantity"], rows["layer"]], sort=True).all()[blind].all() else
+                       "every value of them expected exactly zero or lay below a sum that cancels in half precision")
+                idle[name] = f"checked no value of {names}: {why} (every row inconclusive), where no slip could show"
             continue
         runs = df[(df["engine"] == name) & (df["check"] == RUN)]
         if not len(runs):

@@ -109,7 +109,7 @@ def test_the_counts_in_the_suites_docstring_and_checks_md_are_the_suites():
     text = " ".join((DOCS / "checks.md").read_text().split())
     half = re.findall(r"half suite \((\d+) float16 and bfloat16 scenarios\)", text)
     assert half and {int(n) for n in half} == {len(suite("half"))}
-    full = re.search(r"The full suite on all seven\*\* .*?: ([\d,]+) scenarios x 7 engines", text)
+    full = re.search(r"The full suite on all six\*\* .*?: ([\d,]+) scenarios x 6 engines", text)
     assert full and _numbers(full.group(1)) == [len(suite("full"))]
 
 
