@@ -35,6 +35,10 @@ VARIANTS = {
     "numpy-chain": "crosscheck.adapters.convention_engines:NumpyChain",
     "torch-bceloss": "crosscheck.adapters.convention_engines:TorchBCELoss",
     "jax-no-x64": "crosscheck.adapters.convention_engines:JaxNoX64",
+    "opacus": "crosscheck.adapters.opacus_samples:OpacusHooks",
+    "opacus-sum": "crosscheck.adapters.opacus_samples:OpacusHooksSum",
+    "opacus-functorch": "crosscheck.adapters.opacus_samples:OpacusFunctorch",
+    "opacus-functorch-sum": "crosscheck.adapters.opacus_samples:OpacusFunctorchSum",
 }
 
 DEVICES = ("cpu", "cuda")

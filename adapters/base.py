@@ -15,7 +15,7 @@ from crosscheck.reference.trace import QUANTITIES, Trace
 
 
 #: The frameworks this project has an extra for (pyproject.toml: pip install '.[NAME]').
-EXTRAS = ("torch", "jax", "tensorflow", "autograd", "mlx")
+EXTRAS = ("torch", "jax", "tensorflow", "autograd", "mlx", "opacus")
 
 
 class EngineUnavailable(RuntimeError):
@@ -69,6 +69,9 @@ class Engine:
     #: scenarios are ``unsupported`` with that reason; any other activation of
     #: reference.ACTIVATIONS it must compute (tests/adapters/test_every_activation.py).
     skips: dict = {}
+    #: Whether ``trace`` gives per-example gradients (Trace.dW_i, db_i; crosscheck/checks/
+    #: per_example.py): a per-example mutant can be planted only in such an engine.
+    per_example_gradients = False
 
     def __init__(self, device: str = "cpu"):
         self._framework = None

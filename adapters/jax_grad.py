@@ -1,4 +1,5 @@
-"""``jax.grad`` of J with respect to the parameters and to zero arrays added to X, Z[l], A[l].
+"""``jax.grad`` of J with respect to the parameters and to zero arrays added to X, Z[l], A[l];
+per-example gradients from ``jax.vmap(jax.grad(...))`` of one example's loss, in the same program.
 
 The gradient function is ``jax.jit``-compiled, as people train with it; the activation
 of each layer is chosen inside it by a traced index (``jnp.where`` over the candidates),
@@ -22,6 +23,7 @@ import numpy as np
 from crosscheck.adapters import jax_programs
 from crosscheck.adapters.activation_tables import MissingActivation, layer_functions
 from crosscheck.adapters.base import Engine, Trace, Unsupported, per_example, written_cost
+from crosscheck.checks.per_example import examples_given
 from crosscheck.scenarios.dtypes import DTYPES, numpy_dtype
 from crosscheck.scenarios.problem import Problem
 
@@ -87,13 +89,29 @@ def _gradient_function(jax, g: dict, where: bool):
             A.append(chosen(g_index[l - 1], Z[l - 1]) + eA[l])
         return written_cost(jnp, loss, A[L], Y, m), (A, Z)
 
-    return jax.jit(jax.grad(cost, argnums=(0, 1, 2), has_aux=True), static_argnames=("loss",)), tuple(g)
+    def one(P, x, y, g_index, loss):  # one example's loss: x (n_0,), y (n_L,) as a batch of one
+        a = x[:, None]
+        for l in range(1, len(P) // 2 + 1):
+            a = chosen(g_index[l - 1], P[f"W{l}"] @ a + P[f"b{l}"])
+        return written_cost(jnp, loss, a, y[:, None], 1)
+
+    def gradients(P, eZ, eA, X, Y, g_index, loss):
+        """grad(J) as above, and the per-example gradients of the first k examples
+        (checks/per_example.py) from jax.vmap(jax.grad(one example's loss))."""
+        sizes = [X.shape[0]] + [z.shape[0] for z in eZ]
+        k = examples_given(sizes, X.shape[1])
+        each = jax.vmap(jax.grad(lambda P, x, y: one(P, x, y, g_index, loss)), in_axes=(None, 1, 1))(
+            P, X[:, :k], Y[:, :k])
+        return jax.grad(cost, argnums=(0, 1, 2), has_aux=True)(P, eZ, eA, X, Y, g_index, loss) + (each,)
+
+    return jax.jit(gradients, static_argnames=("loss",)), tuple(g)
 
 
 class JaxGrad(Engine):
     """Forward pass in ``jax.numpy`` on JAX's default device (the CPU here)."""
 
     name = "jax"
+    per_example_gradients = True
     conventions = ("JAX without x64",)
     module = "jax"
     devices = ("cpu", "cuda")
@@ -227,15 +245,15 @@ class JaxGrad(Engine):
         grad, names, args = self._arguments(s, problem.X, problem.Y, problem.parameters)
         compiled = self._ahead.take(self._key(args, s.loss, names)) if self._ahead is not None else None
         if compiled is not None:
-            (dP, deZ, deA), (A, Z) = compiled(*args)
+            (dP, deZ, deA), (A, Z), each = compiled(*args)
         else:
             self._count_signature(problem)
             if self.device != "cpu":  # committed inputs: the compiled program runs on that device
                 args = self.load().device_put(args, self._device)
             if self._exported is not None:
-                (dP, deZ, deA), (A, Z) = self._exported(grad, args, s.loss, names)
+                (dP, deZ, deA), (A, Z), each = self._exported(grad, args, s.loss, names)
             else:
-                (dP, deZ, deA), (A, Z) = grad(*args, loss=s.loss)
+                (dP, deZ, deA), (A, Z), each = grad(*args, loss=s.loss)
         layers = range(1, L + 1)
         return Trace(
             A={l: np.asarray(a) for l, a in enumerate(A)},
@@ -244,4 +262,6 @@ class JaxGrad(Engine):
             dZ={l: per_example(np.asarray(d), m) for l, d in zip(layers, deZ)},
             dW={l: np.asarray(dP[f"W{l}"]) for l in layers},
             db={l: np.asarray(dP[f"b{l}"]) for l in layers},
+            dW_i={l: np.asarray(each[f"W{l}"]) for l in layers},
+            db_i={l: np.asarray(each[f"b{l}"]) for l in layers},
         )

@@ -1,11 +1,15 @@
-"""PyTorch autograd: ``torch.autograd.grad`` of J with respect to parameters, X, Z[l], A[l]."""
+"""PyTorch autograd: ``torch.autograd.grad`` of J with respect to parameters, X, Z[l], A[l];
+per-example gradients from ``torch.func`` (``vmap(grad(...))`` of one example's loss)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from crosscheck.adapters.activation_tables import layer_functions
 from crosscheck.adapters.base import Engine, Trace, written_cost
 from crosscheck.adapters.gradients_layout import gradient_inputs, trace_of
+from crosscheck.checks.per_example import per_example_count
 from crosscheck.scenarios.dtypes import DTYPES
 
 
@@ -47,6 +51,7 @@ class TorchAutograd(Engine):
     """Forward pass in torch ops on the CPU (or a CUDA device); every derivative from one autograd call."""
 
     name = "torch"
+    per_example_gradients = True
     module = "torch"
     devices = ("cpu", "cuda")
     dtypes = DTYPES
@@ -80,4 +85,25 @@ class TorchAutograd(Engine):
             A[l] = g[l - 1](Z[l])
         J = self.cost(torch, s.loss, A[L], Y, m)
         grads = torch.autograd.grad(J, gradient_inputs(A, Z, P))
-        return trace_of(A, Z, grads, m, lambda t: to_numpy(t, dtype))
+        trace = trace_of(A, Z, grads, m, lambda t: to_numpy(t, dtype))
+        dW_i, db_i = self.per_example(torch, problem, g, {k: v.detach() for k, v in P.items()})
+        return replace(trace, dW_i=dW_i, db_i=db_i)
+
+    def per_example(self, torch, problem, g, P) -> tuple[dict, dict]:
+        """dW_i, db_i of the first per_example_count examples: ``torch.func.vmap`` of
+        ``torch.func.grad`` of one example's loss (the cost of a batch of one)."""
+        from torch.func import grad, vmap
+
+        s, dev, dtype = problem.scenario, self.device, problem.X.dtype
+        k = per_example_count(s)
+        X, Y = to_torch(torch, problem.X[:, :k], dev), to_torch(torch, problem.Y[:, :k], dev)
+
+        def loss(P, x, y):  # one example: x (n_0,), y (n_L,), as columns of a batch of one
+            a = x[:, None]
+            for l in range(1, s.depth + 1):
+                a = g[l - 1](P[f"W{l}"] @ a + P[f"b{l}"])
+            return self.cost(torch, s.loss, a, y[:, None], 1)
+
+        each = vmap(grad(loss), in_dims=(None, 1, 1))(P, X, Y)
+        layers = range(1, s.depth + 1)
+        return ({l: to_numpy(each[f"W{l}"], dtype) for l in layers}, {l: to_numpy(each[f"b{l}"], dtype) for l in layers})

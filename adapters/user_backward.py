@@ -14,6 +14,9 @@ Two shapes of function are taken as they are written:
 ``grads`` must have "dW{l}" and "db{l}" for every layer; "dA{l}" and "dZ{l}" are compared
 for every layer returned (per example; "dA0" is with respect to X); a key of that shape that
 names no layer of the network, or a layer another key names too ("dW1" and "dW01"), fails.
+Per-example gradients, where the function gives them, are compared too (x(a-y) per
+example, crosscheck/checks/per_example.py): "dW{l}_per_example" of shape (m, n_l, n_{l-1})
+and "db{l}_per_example" of shape (m, n_l, 1), each example's own gradient (no 1/m).
 
 What a function computes is declared, never inferred from an exception (as scikit-learn's
 checks read an estimator's tags): ``--activations``, ``--losses`` and ``--depths`` (the CLI,
@@ -55,6 +58,8 @@ DEFAULT_TIMEOUT = 10.0
 DECOY_SEED = 1_000_003
 #: A key of the contract's shape: a quantity and a layer number.
 _KEY = re.compile(r"^(dW|db|dZ|dA)([0-9]+)$")  # ASCII digits: "dW١" is no key of the contract
+#: A per-example key: "dW1_per_example", "db2_per_example" (Trace.dW_i, db_i).
+_PER_EXAMPLE_KEY = re.compile(r"^(dW|db)([0-9]+)_per_example$")
 #: The layers each quantity may name in an L-layer network (dA{L} and dA0 in either dA naming).
 #: The first layer each quantity may name ("dA0": with respect to X); the last is L.
 _FIRST = {"dW": 1, "db": 1, "dZ": 1, "dA": 0}
@@ -64,10 +69,21 @@ def grads_by_layer(grads: dict, L: int) -> dict:
     """{quantity: {layer: value}} of the contract's keys; UserCodeError when a key names no
     layer of the L-layer network ("dW4" of three layers, "dZ0") or a layer another key names
     too ("dW1" and "dW01": one would silently replace the other)."""
-    out = {q: {} for q in ("dA", "dZ", "dW", "db")}
+    out = {q: {} for q in ("dA", "dZ", "dW", "db", "dW_i", "db_i")}
     seen = {}
     for key in grads:
         match = _KEY.match(key)
+        each = _PER_EXAMPLE_KEY.match(key) if not match else None
+        if each:
+            quantity, layer = f"{each[1]}_i", int(each[2])
+            if not 1 <= layer <= L:
+                raise UserCodeError(f"returned {key!r}, which names no layer of this {L}-layer network "
+                                    f"({each[1]}1_per_example..{each[1]}{L}_per_example)")
+            if (quantity, layer) in seen:
+                raise UserCodeError(f"returned both {seen[quantity, layer]!r} and {key!r}: one key per layer")
+            seen[quantity, layer] = key
+            out[quantity][layer] = grads[key]
+            continue
         if not match:
             continue
         quantity, layer = match[1], int(match[2])
@@ -446,6 +462,8 @@ class UserBackward(Engine):
         except UserCodeError as exc:
             raise UserCodeError(f"{self.name} {exc}") from None
         given |= {(q, l) for q, layers in quantities.items() for l in layers}
+        for q in ("dW_i", "db_i"):  # per-example gradients: None when the function gives none
+            quantities[q] = quantities[q] or None
         return Trace(A=A, Z=Z, **quantities, given=frozenset(given))
 
     def take_output(self, scenario_id: str) -> str:

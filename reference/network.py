@@ -97,11 +97,24 @@ def backward(parameters, A, Z, Y, activations, derivation=None, formulas: Formul
     return dA, dZ, dWs, dbs
 
 
-def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce"):
-    """Forward and backward: a Trace (A, Z, dA, dZ, dW, db, each keyed by layer)."""
+def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce",
+          per_example: int | None = None):
+    """Forward and backward: a Trace (A, Z, dA, dZ, dW, db, each keyed by layer); with
+    ``per_example`` k, also the per-example dW_i, db_i of the first k examples."""
     A, Z = forward(parameters, X, activations)
     dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas, loss)
-    return Trace(A=A, Z=Z, dA=dA, dZ=dZ, dW=dWs, db=dbs)
+    dW_i = db_i = None
+    if per_example is not None:
+        dW_i, db_i = per_example_gradients(A, dZ, per_example, formulas)
+    return Trace(A=A, Z=Z, dA=dA, dZ=dZ, dW=dWs, db=dbs, dW_i=dW_i, db_i=db_i)
+
+
+def per_example_gradients(A: dict, dZ: dict, k: int, formulas: Formulas = FORMULAS) -> tuple[dict, dict]:
+    """({layer: dW_i[l]}, {layer: db_i[l]}) of the first ``k`` examples, from a backward
+    pass's A and dZ (per example, so no 1/m: x(a - y) itself)."""
+    layers = sorted(dZ)
+    return ({l: formulas.dW_per_example(dZ[l], A[l - 1], k) for l in layers},
+            {l: formulas.db_per_example(dZ[l], k) for l in layers})
 
 
 def gradients(parameters, X, Y, activations, loss="bce"):

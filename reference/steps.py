@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from crosscheck.reference.activations import activation
-from crosscheck.reference.gradients import dA_prev, db, dW, dZ_prev
+from crosscheck.reference.gradients import dA_prev, db, db_per_example, dW, dW_per_example, dZ_prev
 from crosscheck.reference.losses import dL_dz
 from crosscheck.reference.losses import output_dA as loss_dA
 
@@ -85,6 +85,10 @@ class Formulas:
     dA_prev: Callable = layer_dA_prev
     g_prime_prev: Callable = layer_g_prime_prev
     dZ_prev: Callable = layer_dZ_prev
+    #: Per-example gradients of the first k examples, from dZ[l] and A[l-1] of the whole
+    #: batch: (dZ, A_prev, k) -> dW_i[l] and (dZ, k) -> db_i[l] (reference/gradients.py).
+    dW_per_example: Callable = dW_per_example
+    db_per_example: Callable = db_per_example
 
 
 FORMULAS = Formulas()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
+#: The per-example gradients a trace may hold besides (crosscheck/checks/per_example.py).
+PER_EXAMPLE = ("dW_i", "db_i")
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,21 @@ class Trace:
     #: Directional derivatives instead of arrays (fd's projection mode, beyond its full
     #: sizes): (quantity, layer, expected <dQ, V> per direction V, the engine's); None: arrays.
     projections: tuple | None = None
+    #: Per-example gradients, {layer: array} (the article's x(a - y) itself, no 1/m):
+    #: dW_i[l] of shape (k, n_l, n_{l-1}) and db_i[l] of shape (k, n_l, 1), for the first k
+    #: examples of the batch (crosscheck/checks/per_example.py); None: the engine has none.
+    dW_i: dict | None = None
+    db_i: dict | None = None
 
     def get(self, quantity: str, layer: int):
         """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
         return self.layers(quantity).get(layer)
 
     def layers(self, quantity: str) -> dict:
-        """{layer: array} of ``quantity`` (one of QUANTITIES)."""
+        """{layer: array} of ``quantity`` (one of QUANTITIES, or PER_EXAMPLE: {} when the
+        engine gave none)."""
+        if quantity in PER_EXAMPLE:
+            return getattr(self, quantity) or {}
         if quantity not in QUANTITIES:
-            raise KeyError(f"no quantity {quantity!r}; a trace holds {', '.join(QUANTITIES)}")
+            raise KeyError(f"no quantity {quantity!r}; a trace holds {', '.join(QUANTITIES + PER_EXAMPLE)}")
         return getattr(self, quantity)

@@ -37,8 +37,9 @@ from crosscheck import reference
 from crosscheck.analyses.mutants import CATALOGUE, Mutant, mutant
 from crosscheck.checks.arrays import agrees
 from crosscheck.checks.localise import backprop_order, conform
+from crosscheck.checks.per_example import CHECK as PER_EXAMPLE_CHECK
 from crosscheck.reference.steps import FORMULAS, Formulas
-from crosscheck.reference.trace import QUANTITIES, Trace
+from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, Trace
 from crosscheck.scenarios.dtypes import UNIT_ROUNDOFF, numpy_dtype
 from crosscheck.scenarios.tolerances import tolerance
 
@@ -730,6 +731,23 @@ def _raised_finding(engine: str, raised: list[str], bad: pd.DataFrame, total: in
     return "; ".join(parts)
 
 
+def _per_example_text(rows: pd.DataFrame, n: int, failing: int) -> str:
+    """What the failing per-example rows of ``n`` scenarios (whose batch values agree) show:
+    a factor of m or 1/m where every worst element shows it, else the commonest message."""
+    share = _scenarios(n) if n == failing else f"{n} of its {failing} failing scenarios"
+    with np.errstate(all="ignore"):
+        ratio = (rows["actual_at_worst"].astype(float) / rows["expected_at_worst"].astype(float)).to_numpy()
+    m = rows["m"].astype(float).to_numpy()
+    said = f"in {share} its batch gradients agree with the reference's but its per-example gradients do not"
+    if len(rows) and np.allclose(ratio, 1 / m, rtol=1e-3) and (m > 1).any():
+        return said + (": each is 1/m of the example's own gradient x(a - y) (the example's share of the batch "
+                       "mean: a mean-reduced loss's 1/m left in)")
+    if len(rows) and np.allclose(ratio, m, rtol=1e-3) and (m > 1).any():
+        return said + ": each is m times the example's own gradient x(a - y) (a sum's scaling applied to a mean's)"
+    top = rows["message"].astype(str).value_counts()
+    return said + f" (the commonest failing row says: {top.index[0]})"
+
+
 def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataFrame, rerun: str = "crosscheck run",
              network: str | None = None) -> pd.DataFrame:
     """One or more rows per failing engine (DIAGNOSIS_COLUMNS), those that explain the most
@@ -769,6 +787,13 @@ def diagnose(observations: pd.DataFrame, evidence: pd.DataFrame, where: pd.DataF
         traced = traced[traced["accurate"] == ""]
         tried = traced["scenario"].tolist()
         judged = _judged_note(traced)
+        each = bad[(bad["check"] == PER_EXAMPLE_CHECK) & bad["quantity"].isin(PER_EXAMPLE)]
+        if len(same) and len(each):  # the batch values agree; the per-example ones do not
+            ids = set(same["scenario"]) & set(each["scenario"])
+            found_rows.append({**smallest_of(ids), "kind": "per example", "held": len(ids), "not_held": 0,
+                               "where_not": "", "finding": _per_example_text(each[each["scenario"].isin(ids)],
+                                                                             len(ids), len(failing))})
+            same = same[~same["scenario"].isin(ids)]
         if len(same):
             top = bad.loc[bad["scenario"].isin(set(same["scenario"])), "message"].astype(str).value_counts()
             share = _scenarios(len(same)) if len(same) == len(failing) else \

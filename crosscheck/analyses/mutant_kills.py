@@ -22,6 +22,14 @@ def network_size(s: Scenario) -> tuple:
 CHUNK = 64
 
 
+def plantable(catalogue, host=None) -> tuple:
+    """The mutants of ``catalogue`` that can be planted in ``host`` (None: the reference's
+    code, every one): a per-example mutant only in an engine that gives per-example gradients."""
+    if host is None or host.per_example_gradients:
+        return tuple(catalogue)
+    return tuple(m for m in catalogue if m.tag != "per-example")
+
+
 def mutation_table(scenarios, catalogue=None, progress: bool | None = None, host=None) -> pd.DataFrame:
     """One row per mutant: killed?, by how many scenarios, the smallest one, its first failing row.
 
@@ -30,7 +38,7 @@ def mutation_table(scenarios, catalogue=None, progress: bool | None = None, host
     mutant (not once per mutant), and only the failing rows are kept."""
     from crosscheck.analyses.planted import HostTraces, PlantedMutant
 
-    catalogue = mutants.CATALOGUE if catalogue is None else catalogue
+    catalogue = plantable(mutants.CATALOGUE if catalogue is None else catalogue, host)
     scenarios = list(scenarios)
     by_id = {s.id: s for s in scenarios}
     traces = HostTraces(host) if host is not None else None
@@ -73,7 +81,8 @@ def mutants_markdown(table: pd.DataFrame, title: str) -> str:
         f"# backprop-crosscheck: mutants, {title}", "",
         f"{int(real['killed'].sum())} of {len(real)} mutants killed "
         f"({int((real['tag'] == 'article').sum())} from the article's printed formulas, "
-        f"{int((real['tag'] == 'common').sum())} common slips); {len(alive)} survived; "
+        f"{int((real['tag'] == 'common').sum())} common slips, "
+        f"{int((real['tag'] == 'per-example').sum())} of per-example code); {len(alive)} survived; "
         f"{len(table) - len(real)} equivalent.", "",
         "## Mutants", "",
         real[["id", "tag", "description", "killed", "killing_scenarios", "smallest_killing_scenario"]]

@@ -1,7 +1,9 @@
 """The catalogue of formula mutants: each replaces exactly one formula of the reference.
 
 ``article`` mutants are the backprop formulas the article prints wrongly, taken
-literally; ``common`` ones are the slips people make deriving by hand.  A mutant runs as
+literally; ``common`` ones are the slips people make deriving by hand; ``per-example``
+ones the slips of code that computes each example's gradient (Opacus' and BackPACK's
+hand-written outer products, their mean/sum scaling).  A mutant runs as
 an engine (the reference's code with the one formula changed, in the scenario's dtype)
 and is killed when at least one check fails.  ``equivalent`` mutants cannot change any
 result; tests/analyses/test_mutants.py proves each one bit for bit.
@@ -14,6 +16,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine, Trace
+from crosscheck.checks.per_example import per_example_count
 from crosscheck.reference.activations import activation
 from crosscheck.reference.steps import FORMULAS, Formulas, Step
 
@@ -21,7 +24,7 @@ from crosscheck.reference.steps import FORMULAS, Formulas, Step
 @dataclass(frozen=True)
 class Mutant:
     id: str
-    tag: str  # "article" or "common"
+    tag: str  # "article", "common" or "per-example"
     equation: str  # the article equation it perturbs
     description: str
     formulas: Formulas
@@ -109,6 +112,22 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("leaky_relu'-slope-1", "common", "recursion: g'",
            "leaky_relu'(z) = 1 everywhere (the slope 0.01 for z < 0 forgotten)",
            _m(g_prime_prev=_g_prime_from({"leaky_relu": lambda Z, A: np.ones_like(Z)}))),
+    # --- per-example gradients (x(a - y) of each example: Opacus, BackPACK, torch.func) ------
+    Mutant("per-example-is-batch-dW", "per-example", "[5] dW per example",
+           "dW_i[l] = dW[l] for every example i: the batch gradient broadcast, not each example's x(a - y)",
+           _m(dW_per_example=lambda dZ, A, k: np.repeat(reference.dW(dZ, A)[None], k, axis=0))),
+    Mutant("per-example-dW-times-m", "per-example", "[5] dW per example",
+           "dW_i[l] = m dZ_i[l] A_i[l-1]^T: a sum-reduced loss's scaling applied to a mean's",
+           _m(dW_per_example=lambda dZ, A, k: reference.dW_per_example(dZ, A, k) * dZ.shape[1])),
+    Mutant("per-example-dW-over-m", "per-example", "[5] dW per example",
+           "dW_i[l] = (1/m) dZ_i[l] A_i[l-1]^T: each example's share of the mean, not its own gradient",
+           _m(dW_per_example=lambda dZ, A, k: reference.dW_per_example(dZ, A, k) / dZ.shape[1])),
+    Mutant("per-example-outer-transposed", "per-example", "[5] dW per example",
+           "dW_i[l] = A_i[l-1] dZ_i[l]^T: the outer product the wrong way round",
+           _m(dW_per_example=lambda dZ, A, k: np.einsum("ni,ji->ijn", dZ[:, :k], A[:, :k]))),
+    Mutant("per-example-db-summed", "per-example", "[6] db per example",
+           "db_i[l] = sum of dZ[l] over the batch for every example i, not dZ_i[l]",
+           _m(db_per_example=lambda dZ, k: np.repeat(np.sum(dZ, axis=1, keepdims=True)[None], k, axis=0))),
     # --- equivalent: cannot change any result ----------------------------------------
     Mutant("relu'-from-A", "common", "recursion: g'", "relu'(z) taken as (A > 0) instead of (Z > 0)",
            _m(g_prime_prev=_g_prime_from({"relu": lambda Z, A: (A > 0).astype(Z.dtype)})),
@@ -146,4 +165,4 @@ class MutantEngine(Engine):
         s = problem.scenario
         with np.errstate(all="ignore"):
             return reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
-                                   formulas=self.mutant.formulas, loss=s.loss)
+                                   formulas=self.mutant.formulas, loss=s.loss, per_example=per_example_count(s))

@@ -14,7 +14,8 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine
-from crosscheck.reference.trace import QUANTITIES, Trace
+from crosscheck.checks.per_example import per_example_count
+from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, Trace
 
 
 class HostTraces:
@@ -30,7 +31,8 @@ class HostTraces:
         if key not in self._right:
             s, p = problem.scenario, problem.astype(np.float64)
             with np.errstate(all="ignore"):
-                self._right[key] = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss)
+                self._right[key] = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss,
+                                                   per_example=per_example_count(s))
         return self._right[key]
 
     def trace(self, problem) -> Trace:
@@ -61,11 +63,16 @@ class PlantedMutant(Engine):
         own, right = self.host.trace(problem), self.host.reference(problem)
         s, p = problem.scenario, problem.astype(np.float64)
         with np.errstate(all="ignore"):
-            wrong = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, formulas=self.mutant.formulas)
+            wrong = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, formulas=self.mutant.formulas,
+                                    per_example=per_example_count(s))
             planted = {}
-            for q in QUANTITIES:
+            for q in QUANTITIES + PER_EXAMPLE:  # a host's per-example values get the mutant's change too
+                mine = getattr(own, q)
+                if mine is None:  # a host without per-example gradients: none planted
+                    planted[q] = None
+                    continue
                 planted[q] = {}
-                for l, value in own.layers(q).items():
+                for l, value in mine.items():
                     value, bad, good = np.asarray(value), wrong.get(q, l), right.get(q, l)
                     if np.shape(bad) != np.shape(good):  # a slip of shape (db without keepdims): the slip's own array
                         planted[q][l] = np.asarray(bad).astype(value.dtype)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from crosscheck.reference.losses import OUTPUT_DA_TERMS
-from crosscheck.reference.trace import Trace
+from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, Trace
 from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF
 
 
 def inner_dimension(s, quantity: str, layer: int) -> int:
     """k of the reduction that produced ``quantity[layer]`` (see COLUMNS)."""
+    if quantity in PER_EXAMPLE:  # one example's product: no reduction
+        return 1
     if quantity in ("dW", "db"):
         return s.m
     if quantity in ("A", "Z"):
@@ -95,11 +97,15 @@ def term_scales(problem, ref: Trace, carry: bool | None = None) -> dict:
         terms[("db", l)] = np.maximum(dZ_l.sum(axis=1, keepdims=True),
                                       np.sqrt((error * error).sum(axis=1, keepdims=True))) / m
         terms[("dA", l - 1)] = np.maximum(W.T @ dZ_l, np.sqrt((W * W).T @ (error * error)))
+        # per example (no sum): dZ_i[l]'s error (or its value) times |A_i[l-1]|, example by example
+        worst = np.maximum(dZ_l, error).max(axis=0)
+        terms[("dW_i", l)] = np.array([float((worst * np.abs(A[l - 1]).max(axis=0)).max())])
+        terms[("db_i", l)] = np.array([float(worst.max())])
         terms[("Z", l)] = W @ np.abs(A[l - 1]) + np.abs(p.parameters[f"b{l}"])
         terms[("A", l)] = np.abs(A[l])
     result = {}
     for (q, l), values in terms.items():
-        expected = ref.get(q, l)
+        expected = ref.get(q, l) if q in QUANTITIES else None  # dW_i, db_i: their terms bound them
         biggest = float(absolute(values).max()) if np.size(values) else 0.0
         if expected is not None and np.size(expected):
             biggest = max(biggest, float(absolute(expected).max()))

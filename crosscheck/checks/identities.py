@@ -10,6 +10,8 @@ float64, so they test the engine's internal consistency with the article:
 - ``x(a-y)``    dW[l] = (1/m) dZ[l] A[l-1]^T, with A[0] = X
 - ``db``        db[l] = (1/m) sum(dZ[l], axis=1, keepdims=True)
 - ``recursion`` dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])
+- ``x(a-y) per example``  dW_i[l] = dZ_i[l] A_i[l-1]^T, db_i[l] = dZ_i[l] against the
+                reference, and their mean is dW[l], db[l] (crosscheck/checks/per_example.py)
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ IDENTITY_TEXT = {
     "x(a-y)": "dW[l] = (1/m) dZ[l] A[l-1]^T",
     "db": "db[l] = mean of dZ[l] over the batch",
     "recursion": "dZ[l-1] = W[l]^T dZ[l] * g'[l-1](Z[l-1])",
+    # its rows: crosscheck/checks/per_example.py (engines that give per-example gradients)
+    "x(a-y) per example": "dW_i[l] = dZ_i[l] A_i[l-1]^T and db_i[l] = dZ_i[l] for each example i (no 1/m), "
+                          "and their mean over the batch is dW[l], db[l]",
 }
 IDENTITIES = tuple(IDENTITY_TEXT)
 CHECKS = ("reference", *IDENTITIES)

@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
-    from crosscheck.analyses.mutant_kills import mutants_markdown, mutation_table, survivors
+    from crosscheck.analyses.mutant_kills import mutants_markdown, mutation_table, plantable, survivors
+    from crosscheck.analyses.mutants import CATALOGUE
     from crosscheck.reporting.files import write_files
 
     chosen = scenarios(args)
@@ -52,6 +53,9 @@ def main(args) -> int:
          f"{len(table) - len(real)} equivalent")
     for row in alive.itertuples():
         emit(f"SURVIVED {row.id}: {row.description}")
+    left = len(CATALOGUE) - len(plantable(CATALOGUE, host))
+    if left:
+        emit(f"{left} per-example mutants not planted: {host.name} gives no per-example gradients")
     emit(f"reports: {out / 'mutants.csv'}, {out / 'summary.md'}")
     return EXIT_FAIL if len(alive) else EXIT_PASS
 

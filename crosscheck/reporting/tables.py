@@ -13,6 +13,7 @@ import pandas as pd
 
 from crosscheck.checks.gradient_check import COURSE_THRESHOLD
 from crosscheck.checks.identities import IDENTITIES
+from crosscheck.checks.per_example import CHECK as PER_EXAMPLE_CHECK
 from crosscheck.running.statuses import (
     INCONCLUSIVE,
     CONVENTION,
@@ -108,6 +109,7 @@ _MISSING = {
     "dZ[L]": ("- (no dZ[L] returned)", "no dZ[L]"),
     "depth": ("- (no such layer: depth 1 only)", "depth 1"),
     "other": ("- (not returned: the values it needs)", "not given"),
+    "per example": ("- (no per-example gradients)", "none"),
 }
 
 
@@ -116,6 +118,8 @@ def _missing_identity(part: pd.DataFrame, check: str, short: bool = False) -> st
     ref = part[part["check"] == "reference"]
     if not len(ref):
         why = "nothing"
+    elif check == PER_EXAMPLE_CHECK:
+        why = "per example"
     elif "dZ" not in set(ref["quantity"]) and check != "reference":
         why = "dZ"
     elif check == "chain":

@@ -4,6 +4,7 @@ indented by INDENT; a table whose cells wrap inside their column when the table 
 wider than WIDTH.  Nothing is cut: what does not fit goes on the next line."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 #: The widest line ``crosscheck run`` prints.
@@ -101,6 +102,10 @@ def text_table(headers: list[str], rows: list[list[str]], width: int = WIDTH) ->
     return out
 
 
+#: Column names the terminal's table shortens (to fit 100 columns; summary.md has them whole).
+SHORT_HEADERS = {"x(a-y) per example": "per example"}
+
+
 def check_lines(df, width: int = WIDTH) -> list[str]:
     """The table ``crosscheck run`` prints (tables.check_grid): a title, engines x checks in
     short cells with each engine's worst error as a share of its tolerance, then the rows
@@ -110,7 +115,13 @@ def check_lines(df, width: int = WIDTH) -> list[str]:
     grid, notes = check_grid(df)
     lines = wrap_all(["Rows that hold or fail, per engine and check; worst: the greatest error as a share of its "
                       "tolerance"], width)
-    lines += text_table(list(grid.columns), grid.astype(str).values.tolist(), width)
+    headers = [SHORT_HEADERS.get(name, name) for name in grid.columns]
+    cells = grid.astype(str).values.tolist()
+    table = text_table(headers, cells, width)
+    if len(table) > len(cells) + 1:  # a cell would wrap: "FAILS 9" without "of 26" (summary.md has it)
+        table = text_table(headers, [[re.sub(r"^FAILS (\d+) of \d+", r"FAILS \1", c) for c in row] for row in cells],
+                           width)
+    lines += table
     if notes:
         lines.append(f"{APART} rows shown apart, not passes or failures (summary.md says what each one is):")
         lines += wrap_all([f"  {note}" for note in notes], width)

@@ -20,6 +20,7 @@ from crosscheck.checks.arrays import compare_columns
 from crosscheck.checks.budget import inner_dimension
 from crosscheck.checks.controls import indistinguishable, negative_control
 from crosscheck.checks.identities import Observation, identity_observations, reference_observations
+from crosscheck.checks.per_example import observations as per_example_observations
 from crosscheck.reference.trace import QUANTITIES, Trace
 from crosscheck.running.columns import Rows
 from crosscheck.running.statuses import (
@@ -76,7 +77,7 @@ def observations(problem, ref: Trace, outcome) -> list[Observation]:
     compares = engine.compares
     made = [o for o in reference_observations(ref, trace) if o.quantity in compares and (
         trace.given is None or (o.quantity, o.layer) in trace.given or o.quantity in REQUIRED)]
-    return made + list(identity_observations(problem, trace))
+    return made + list(identity_observations(problem, trace)) + per_example_observations(problem, ref, trace)
 
 
 def scenario_rows(problem, ref: Trace, scales: dict, outcomes: list) -> tuple[Rows, list[slice]]:

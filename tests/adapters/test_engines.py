@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from crosscheck.adapters import QUANTITIES
+from crosscheck.reference.trace import PER_EXAMPLE
 from crosscheck.running.runner import reference_trace, run
 from crosscheck.scenarios import Scenario, build_problem, suite
 from crosscheck.scenarios.suites import MORE_ACTIVATIONS
@@ -13,12 +14,15 @@ from tests.support import ENGINE_NAMES, assert_declined, declined
 SMOKE = suite("smoke")
 
 
-def expected_rows(s: Scenario) -> set:
-    """(check, quantity, layer) that a complete report has for one engine on ``s``."""
+def expected_rows(s: Scenario, per_example: bool = False) -> set:
+    """(check, quantity, layer) that a complete report has for one engine on ``s``; with
+    ``per_example``, an engine that gives per-example gradients (checks/per_example.py)."""
     L = s.depth
     rows = {("reference", q, l) for q in QUANTITIES for l in range(1, L + 1)} | {("reference", "dA", 0)}
     rows |= {("A-Y", "dZ", L), ("chain", "dZ", L)} | {("x(a-y)", "dW", l) for l in range(1, L + 1)}
     rows |= {("db", "db", l) for l in range(1, L + 1)} | {("recursion", "dZ", l) for l in range(1, L)}
+    if per_example:
+        rows |= {("x(a-y) per example", q, l) for q in (*PER_EXAMPLE, "dW", "db") for l in range(1, L + 1)}
     return rows
 
 
@@ -31,7 +35,7 @@ def test_engine_passes_every_check(engine, scenario):
     failed = df[~df["passed"]]
     assert failed.empty, "\n" + failed[["check", "quantity", "layer", "message"]].to_string()
     got = set(zip(df["check"], df["quantity"], df["layer"]))
-    assert got == expected_rows(scenario)
+    assert got == expected_rows(scenario, engine.per_example_gradients)
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES, indirect=True)

@@ -23,7 +23,7 @@ EQUIVALENT = [m for m in CATALOGUE if m.equivalent]
 
 def test_catalogue_shape():
     assert len(REAL) >= 15 and len({m.id for m in CATALOGUE}) == len(CATALOGUE)
-    assert {m.tag for m in CATALOGUE} == {"article", "common"}
+    assert {m.tag for m in CATALOGUE} == {"article", "common", "per-example"}
     for m in CATALOGUE:
         assert m.description and m.equation
         if m.tag == "article":

@@ -48,7 +48,7 @@ def test_every_line_it_prints_fits_100_columns(case, args, code, tmp_path):
     lines = out.splitlines()
     assert lines[0].endswith("-> PASS" if code == 0 else "-> FAIL")
     header = next(line for line in lines if line.startswith("engine "))
-    assert header.split()[:7] == ["engine", "reference", "A-Y", "chain", "x(a-y)", "db", "recursion"]
+    assert header.split()[:9] == ["engine", "reference", "A-Y", "chain", "x(a-y)", "db", "recursion", "per", "example"]
     assert unwrapped(out).splitlines()[-1].startswith("reports: summary.md (start here), ")
     if code:
         fails = [line for line in lines if line.startswith("FAIL ")]
@@ -63,8 +63,12 @@ def test_every_line_it_prints_fits_100_columns(case, args, code, tmp_path):
 
 def test_the_table_says_holds_and_fails_in_short_cells(tmp_path):
     code, out = _crosscheck("--suite", "smoke", "--mutant", "dW-transposed", "--out", str(tmp_path))
-    row = next(line for line in out.splitlines() if line.startswith("mutant:dW-transposed "))
-    assert "FAILS 52 of 332" in row and "holds 20" in row and row.split()[-1].endswith("x")  # beyond its tolerance
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("mutant:dW-transposed "))
+    row = lines[at]
+    assert "FAILS 52" in row and "holds 20" in row and row.split()[-1].endswith("x")  # beyond its tolerance
+    # three failing columns do not fit "FAILS 52 of 332" in 100 columns: no cell wraps, "of N" goes
+    assert lines[at + 1].startswith("Failing scenarios") and "FAILS 52 of" not in row
 
 
 @pytest.mark.parametrize("line", [

@@ -9,7 +9,7 @@ compiled, and swapped into the function object's ``__code__``, so that every imp
 it; restored afterwards), and the reference trace of small networks that reach every
 branch (bce/sigmoid with every element-wise activation as a hidden layer, cce/softmax,
 mse with its canonical identity output and with a non-canonical tanh output, each by
-both derivations of dZ[L]) must change.  The cost's formulas (the trace holds no J) must
+both derivations of dZ[L]), per-example gradients included, must change.  The cost's formulas (the trace holds no J) must
 change ``reference.cost`` instead.  A formula whose edit changes nothing fails, by name.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 from crosscheck import reference
 from crosscheck.reference.activations import ACTIVATIONS
 from crosscheck.reference.steps import FORMULAS
-from crosscheck.reference.trace import QUANTITIES
+from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES
 
 #: The modules of reference/ that hold a formula of the article.  Not listed: trace.py
 #: (the Trace container), derivations.py (the article's printed steps in SymPy, audited
@@ -51,6 +51,7 @@ LEFT_OUT = {
     "network.forward": "composes linear and g[l] into the dictionaries A, Z",
     "network.backward": "composes the steps into the dictionaries dA, dZ, dW, db",
     "network.trace": "wraps forward and backward into a Trace",
+    "network.per_example_gradients": "composes the per-example formulas into the dictionaries dW_i, db_i",
     "network.gradients": "renames the trace's arrays to the course's keys",
     "activations.activation": "looks an activation up by name",
     "activations.Activation.elementwise": "a property: whether g' is element-wise",
@@ -89,7 +90,8 @@ def _traces(formulas=FORMULAS):
             for derivation in ("direct", "chain"):
                 if derivation == "direct" and not reference.is_canonical(loss, acts[-1]):
                     continue
-                out.append(reference.trace(P, X, Y, acts, derivation=derivation, loss=loss, formulas=formulas))
+                out.append(reference.trace(P, X, Y, acts, derivation=derivation, loss=loss, formulas=formulas,
+                                           per_example=X.shape[1]))
     return out
 
 
@@ -99,7 +101,7 @@ def _costs():
 
 
 def _arrays(traces):
-    return [np.asarray(v) for t in traces for q in QUANTITIES for _, v in sorted(t.layers(q).items())]
+    return [np.asarray(v) for t in traces for q in QUANTITIES + PER_EXAMPLE for _, v in sorted(t.layers(q).items())]
 
 
 def _same(before, after) -> bool:
@@ -221,7 +223,8 @@ def test_the_networks_reach_every_branch():
 
 
 #: The formulas that the identities and localisation (crosscheck/checks/identities.py, whose
-#: formulas localise.py calls) evaluate on an engine's own values: the same functions.
+#: formulas localise.py calls) and the per-example check (checks/per_example.py) evaluate:
+#: the same functions.
 def _identity_formula(name: str) -> bool:
     short, _, func = name.partition(".")
     return (short == "gradients" or (short == "losses" and func in ("dL_da", "cce_dL_da", "mse_dL_da", "dL_dz",
@@ -233,14 +236,14 @@ def _identity_values(traces):
     """Every formula of identities.py on the reference's own traces, as the checks evaluate them."""
     from types import SimpleNamespace
 
-    from crosscheck.checks import identities
+    from crosscheck.checks import identities, per_example
 
     values, traces = [], iter(traces)
     with np.errstate(all="ignore"):
         for P, X, Y, acts, loss in NETWORKS:
             L = len(acts)
-            problem = SimpleNamespace(scenario=SimpleNamespace(activations=tuple(acts), depth=L, loss=loss),
-                                      X=X, Y=Y, parameters=P)
+            problem = SimpleNamespace(scenario=SimpleNamespace(activations=tuple(acts), depth=L, loss=loss,
+                                                               m=X.shape[1]), X=X, Y=Y, parameters=P)
             for derivation in ("direct", "chain"):
                 if derivation == "direct" and not reference.is_canonical(loss, acts[-1]):
                     continue
@@ -254,6 +257,7 @@ def _identity_values(traces):
                         formulas += [identities.recursion(problem, t, l), identities.dA_below(problem, t, l),
                                      identities.dZ_from_dA(problem, t, l)]
                 values += [np.asarray(value) for value, _ in formulas]
+                values += [o.expected for o in per_example.observations(problem, t, t)]  # x(a-y) per example
     return values
 
 

@@ -58,7 +58,9 @@ def test_the_grid_has_engines_as_rows_short_cells_and_says_what_is_shown_apart()
     rows += [_row("mine", quantity="dW"), _row("mine", quantity="db")]  # a user's function: no dZ returned
     df = pd.DataFrame(rows)
     grid, notes = check_grid(df)
-    assert list(grid.columns) == ["engine", "reference", "A-Y", "chain", "x(a-y)", "db", "recursion", "worst"]
+    assert list(grid.columns) == ["engine", "reference", "A-Y", "chain", "x(a-y)", "db", "recursion",
+                                  "x(a-y) per example", "worst"]
+    assert set(grid["x(a-y) per example"]) == {"none"}  # no engine here gave per-example gradients
     cells = grid.set_index("engine")
     assert cells.loc["numpy"].tolist()[:6] == ["holds 2", "holds 1*", "holds 1", "holds 1", "holds 1", "holds 1"]
     assert cells.loc["torch", "recursion"] == "FAILS 1 of 2" and cells.loc["torch", "reference"] == "holds 2*"

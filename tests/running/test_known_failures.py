@@ -86,7 +86,7 @@ def listed(planted, tmp_path_factory):
 
 def test_the_planted_mutant_fails_and_the_listed_rows_turn_it_green(planted, listed, capsys):
     code, plain, failing = planted
-    assert code == 1 and len(failing) == 50 and {r[1] for r in failing} == {MUTANT}
+    assert code == 1 and len(failing) == 75 and {r[1] for r in failing} == {MUTANT}
     path, code, out = listed
     assert code == 0
     assert rows(out, "known") == failing and not rows(out, "fail")
@@ -97,18 +97,18 @@ def test_the_planted_mutant_fails_and_the_listed_rows_turn_it_green(planted, lis
     # every other row is the plain run's, byte for byte
     assert after[after["status"] != "known"].equals(before[before["status"] != "fail"])
     summary = (out / "summary.md").read_text()
-    assert "508 checks, 0 failed, 50 known failures -> PASS" in summary
+    assert "716 checks, 0 failed, 75 known failures -> PASS" in summary
     section = summary.split("## Known failures", 1)[1].split("\n## ", 1)[0]
     for scenario in {r[0] for r in failing}:
         assert f"| {scenario} " in section
-    assert section.count(REASON) == 2 * 50  # each entry, and each row it labels
+    assert section.count(REASON) == 75 + 50  # each entry, and each row it labels (the section lists 50)
     assert "| known: 1 failing row in 1 scenario x engine pair " in section
     assert "## Diagnosis" not in summary  # nothing left to diagnose
     page = (out / "report.html").read_text()
     assert "<h2>Known failures</h2>" in page and REASON in page
     meta = json.loads((out / "run.json").read_text())["known_failures"]
     assert meta["path"] == str(path) and meta["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert len(meta["entries"]) == 50 and not meta["strict"]
+    assert len(meta["entries"]) == 75 and not meta["strict"]
 
 
 def test_workers_give_the_single_process_labels(listed, tmp_path):
@@ -237,7 +237,7 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
     capsys.readouterr()
     assert main(["run", *ARGS, "--known-failures", str(path), "--out", str(tmp_path / "a"), "-q"]) == 0
     out = unwrapped(capsys.readouterr().out)
-    fixed = (f"known failure fixed: entry 51 ({path}:{len(path.read_text().splitlines()) - 6}), 'stale: fixed long "
+    fixed = (f"known failure fixed: entry 76 ({path}:{len(path.read_text().splitlines()) - 6}), 'stale: fixed long "
              f"ago': the row it matches passes; remove it from {path}")
     assert fixed in out.splitlines()
     summary = (tmp_path / "a" / "summary.md").read_text()
@@ -246,7 +246,7 @@ def test_a_listed_row_that_passes_is_fixed_and_fails_under_strict(with_fixed, tm
     assert main(["run", *ARGS, "--known-failures", str(path), "--strict-known", "--out", str(tmp_path / "b"),
                  "-q"]) == 1
     out = unwrapped(capsys.readouterr().out)
-    assert "0 failed, 50 known failures -> FAIL" in out and f"{fixed} (strict: this fails the run)" in out
+    assert "0 failed, 75 known failures -> FAIL" in out and f"{fixed} (strict: this fails the run)" in out
     assert not check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
                      known_failures=path, strict_known=True).passed
     assert check(f"{COURSE_BACKWARD}:L_model_backward", suite="smoke", dtypes="float64", engines=f"numpy,{MUTANT}",
@@ -262,7 +262,7 @@ def test_fixed_is_judged_at_merge_on_the_whole_run(with_fixed, planted, tmp_path
     assert "known failure fixed" not in capsys.readouterr().out
     shards = [str(tmp_path / "s1"), str(tmp_path / "s2")]
     assert main(["merge", *shards, "--out", str(tmp_path / "m")]) == 1  # strict, as the shards ran
-    assert "known failure fixed: entry 51" in capsys.readouterr().out
+    assert "known failure fixed: entry 76" in capsys.readouterr().out
     # an entry whose rows pass in one shard and fail in the other is not fixed: the whole run says
     span = {"scenario": "sigmoid_4-1_m1*", "engine": MUTANT, "quantity": "dW", "reason": "m=1 hides it"}
     spanning = write_toml(tmp_path / "span.toml", entries_for(planted[2]) + [span])
@@ -290,10 +290,10 @@ def test_the_plugin_reports_a_fixed_item_as_xpass_strict(with_fixed, tmp_path):
     code, out = _pytest(tmp_path, *PLUGIN, f"--crosscheck-known-failures={path}", "-rX")
     assert code == 0 and "10 passed, 9 xfailed, 1 xpassed" in out, out
     assert "XPASS crosscheck[smoke]::numpy::sigmoid_4-1_m1_float64_s0" in out
-    assert "crosscheck: known failure fixed: entry 51" in out
+    assert "crosscheck: known failure fixed: entry 76" in out
     code, out = _pytest(tmp_path, *PLUGIN, f"--crosscheck-known-failures={path}", "--crosscheck-strict-known")
     assert code == 1 and "1 failed, 10 passed, 9 xfailed" in out, out
-    assert "[XPASS(strict)] known failure entry 51" in out
+    assert "[XPASS(strict)] known failure entry 76" in out
 
 
 @pytest.mark.slow  # pytest runs of their own
@@ -312,7 +312,7 @@ def test_an_entry_that_matches_no_row_warns_and_fails_under_strict(planted, tmp_
     capsys.readouterr()
     assert main(["run", *ARGS, "--known-failures", str(path), "--out", str(tmp_path / "a"), "-q"]) == 0
     captured = capsys.readouterr()
-    warning = (f"crosscheck: warning: known failure entry 51 ({path}:{len(path.read_text().splitlines()) - 3}), "
+    warning = (f"crosscheck: warning: known failure entry 76 ({path}:{len(path.read_text().splitlines()) - 3}), "
                "'a typo', matches no checked row of this run: a typo, or scenarios this run does not include")
     assert captured.err.splitlines() == [warning] and "matches no" not in captured.out
     assert "| matches no row of this run " in (tmp_path / "a" / "summary.md").read_text()
@@ -320,7 +320,7 @@ def test_an_entry_that_matches_no_row_warns_and_fails_under_strict(planted, tmp_
                  "-q"]) == 1
     assert "-> FAIL" in capsys.readouterr().out
     code, out = _pytest(tmp_path, *PLUGIN, f"--crosscheck-known-failures={path}", "--crosscheck-strict-known")
-    assert code == 1 and "11 passed, 9 xfailed" in out and "entry 51" in out, out
+    assert code == 1 and "11 passed, 9 xfailed" in out and "entry 76" in out, out
 
 
 def test_toml_and_csv_give_the_same_report(planted, tmp_path):
@@ -359,7 +359,7 @@ BAD = [
     ("top.toml", "[[failures]]\nscenario = \"*\"\n", "top.toml: unknown key 'failures'; the file holds [[known]]"),
     ("layer.csv", "scenario,layer,reason\n*,one,why\n", "layer.csv:2: layer 'one' is not an integer"),
     ("check.toml", "[[known]]\nscenario = \"*\"\ncheck = \"xa-y\"\nreason = \"why\"\n",
-     "check.toml:1: unknown check 'xa-y'; accepted: reference, A-Y, chain, x(a-y), db, recursion, run"),
+     "check.toml:1: unknown check 'xa-y'; accepted: reference, A-Y, chain, x(a-y), db, recursion, x(a-y) per example, run"),
     ("quantity.csv", "scenario,quantity,reason\n*,dw,why\n", "quantity.csv:2: unknown quantity 'dw'"),
     ("cells.csv", "scenario,reason\n*,why,more\n", "cells.csv:2: 3 cells, but the header has 2 columns"),
     ("empty.csv", "", "empty.csv: no header row"),

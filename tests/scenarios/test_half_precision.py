@@ -6,6 +6,7 @@ import pytest
 
 from crosscheck.adapters.base import Trace
 from crosscheck.analyses.mutants import CATALOGUE, MutantEngine
+from crosscheck.reference.trace import PER_EXAMPLE
 from crosscheck.running.runner import run
 from crosscheck.running.statuses import INCONCLUSIVE_CONTROL
 from crosscheck.scenarios import Scenario, build_problem, suite, tolerance
@@ -25,7 +26,7 @@ class HalfMutant(MutantEngine):
         dtype = problem.X.dtype
         t = super().trace(problem.astype(np.float32))
         return Trace(**{q: {l: v.astype(dtype) for l, v in t.layers(q).items()}
-                        for q in ("A", "Z", "dA", "dZ", "dW", "db")})
+                        for q in ("A", "Z", "dA", "dZ", "dW", "db", *PER_EXAMPLE)})
 
 
 def test_the_tolerances_are_multiples_of_the_unit_roundoff():
@@ -47,7 +48,8 @@ def test_torch_and_jax_pass_the_whole_half_suite(engine):
 @pytest.mark.parametrize("dtype", HALF)
 def test_half_engines_return_the_half_dtype(engine, dtype):
     trace = engine.trace(build_problem(Scenario((3, 4, 1), ("tanh", "sigmoid"), 5, dtype)))
-    for q in ("A", "Z", "dA", "dZ", "dW", "db"):
+    for q in ("A", "Z", "dA", "dZ", "dW", "db", *PER_EXAMPLE):
+        assert trace.layers(q), q
         for value in trace.layers(q).values():
             assert value.dtype == numpy_dtype(dtype), q
 

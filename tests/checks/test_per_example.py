@@ -1,0 +1,148 @@
+"""x(a-y) per example (crosscheck/checks/per_example.py): every engine that gives per-example
+gradients (numpy, torch's torch.func, jax's vmap, Opacus in each mode and reduction) passes
+with per-example rows for every layer; each per-example mutant is killed planted in each of
+them; the reference's per-example gradient of one layer is x(a - y) itself; above the cap
+the first k examples are compared and said so; workers give the single process's rows."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crosscheck import reference
+from crosscheck.analyses.mutant_kills import mutation_table
+from crosscheck.analyses.mutants import CATALOGUE
+from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example_count
+from crosscheck.cli import main
+from crosscheck.engines import EngineSpec
+from crosscheck.reference.trace import PER_EXAMPLE
+from crosscheck.running.runner import TIMING_COLUMNS, run
+from crosscheck.scenarios import Scenario, suite
+
+PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum")
+SMOKE = suite("smoke")
+PER_EXAMPLE_MUTANTS = [m for m in CATALOGUE if m.tag == "per-example"]
+
+
+@pytest.fixture(scope="module")
+def per_example_engines():
+    """name -> a loaded engine, or why it is unavailable."""
+    ready, unavailable = EngineSpec(PER_EXAMPLE_ENGINES).build()
+    return {**{e.name: e for e in ready}, **unavailable}
+
+
+def _engine(engines, name):
+    found = engines[name]
+    if isinstance(found, str):
+        pytest.skip(f"engine {name} unavailable: {found}")
+    return found
+
+
+@pytest.mark.parametrize("name", PER_EXAMPLE_ENGINES)
+def test_each_engine_passes_with_per_example_rows_for_every_layer(per_example_engines, name):
+    engine = _engine(per_example_engines, name)
+    assert engine.per_example_gradients
+    df = run(SMOKE, [engine], progress=False)
+    assert df["passed"].all(), df[~df["passed"]][["scenario", "check", "quantity", "message"]].head().to_string()
+    rows = df[df["check"] == CHECK]
+    for s in SMOKE:
+        got = set(zip(*rows[rows["scenario"] == s.id][["quantity", "layer"]].values.T))
+        assert got == {(q, l) for q in (*PER_EXAMPLE, "dW", "db") for l in range(1, s.depth + 1)}, s.id
+    assert (rows["status"] == "pass").all()
+
+
+@pytest.mark.parametrize("name", PER_EXAMPLE_ENGINES)
+def test_every_per_example_mutant_is_killed_planted_in_each_engine(per_example_engines, name):
+    host = None if name == "numpy" else _engine(per_example_engines, name)
+    table = mutation_table(SMOKE[:6], catalogue=PER_EXAMPLE_MUTANTS, progress=False, host=host)
+    assert len(table) == 5 and table["killed"].all(), table[~table["killed"]]["id"].tolist()
+    # killed by the per-example rows, not by anything else
+    assert table["first_failure"].str.startswith(CHECK).all()
+
+
+def test_an_engine_without_per_example_gradients_hosts_none_of_them():
+    from crosscheck.analyses.mutant_kills import plantable
+    from crosscheck.adapters import get_engine
+
+    assert len(plantable(CATALOGUE, get_engine("tensorflow"))) == len(CATALOGUE) - len(PER_EXAMPLE_MUTANTS)
+    assert plantable(CATALOGUE, get_engine("opacus")) == tuple(CATALOGUE)
+
+
+def test_one_layer_per_example_gradient_is_x_times_a_minus_y():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 5)), (rng.random((1, 5)) < 0.5) * 1.0
+    P = {"W1": rng.standard_normal((1, 3)), "b1": rng.standard_normal((1, 1))}
+    t = reference.trace(P, X, Y, ["sigmoid"], per_example=5)
+    a = t.A[1]
+    for i in range(5):
+        np.testing.assert_allclose(t.dW_i[1][i], (a[:, i] - Y[:, i])[:, None] * X[:, i][None, :], rtol=1e-15)
+        np.testing.assert_allclose(t.db_i[1][i], (a[:, i] - Y[:, i])[:, None], rtol=1e-15)
+    np.testing.assert_allclose(t.dW_i[1].mean(axis=0), t.dW[1], rtol=1e-13)
+
+
+#: Above the cap: 128-64-1, m = 4096, 8,385 values an example, so the first 500 examples.
+BIG = Scenario((128, 64, 1), ("tanh", "sigmoid"), 4096, "float32")
+
+
+@pytest.mark.parametrize("name", ["torch", "opacus"])
+def test_above_the_cap_the_first_k_examples_are_compared_and_the_rows_say_how_many(per_example_engines, name):
+    k = per_example_count(BIG)
+    assert k == PER_EXAMPLE_VALUES // (128 * 64 + 64 + 64 + 1) < BIG.m
+    df = run([BIG], [_engine(per_example_engines, name)], progress=False)
+    assert df["passed"].all()
+    rows = df[df["check"] == CHECK]
+    assert set(rows["quantity"]) == set(PER_EXAMPLE)  # the mean needs every example: not made
+    assert rows.loc[rows["quantity"] == "dW_i", "shape"].tolist() == [f"{k}x64x128", f"{k}x1x64"]
+
+
+def test_workers_give_the_single_process_per_example_rows(tmp_path):
+    args = ["run", "--suite", "smoke", "--engines", "numpy,opacus", "--dtypes", "float64", "-q"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+
+    def rows(folder):
+        df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
+        return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+
+    one = rows(tmp_path / "one")
+    assert (one["check"] == CHECK).sum() > 0 and one.equals(rows(tmp_path / "two"))
+
+
+#: A learner's backward that also returns each example's gradients ("dW1_per_example", ...).
+LEARNER = '''
+import numpy as np
+
+def backward(parameters, X, Y, activations):
+    L, m = len(activations), X.shape[1]
+    A, Z = {0: X}, {}
+    for l in range(1, L + 1):
+        Z[l] = parameters[f"W{l}"] @ A[l - 1] + parameters[f"b{l}"]
+        A[l] = 1 / (1 + np.exp(-Z[l])) if activations[l - 1] == "sigmoid" else np.maximum(Z[l], 0)
+    grads, dZ = {}, A[L] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ A[l - 1].T / m
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+        grads[f"dW{l}_per_example"] = np.einsum("im,jm->mij", dZ, A[l - 1]) SCALE
+        if BIAS:
+            grads[f"db{l}_per_example"] = dZ.T[:, :, None]
+        if l > 1:
+            g = A[l - 1] * (1 - A[l - 1]) if activations[l - 2] == "sigmoid" else (Z[l - 1] > 0)
+            dZ = (parameters[f"W{l}"].T @ dZ) * g
+    return grads
+backward.crosscheck_activations = ("sigmoid", "relu")
+'''
+
+
+@pytest.mark.parametrize("scale, bias, verdict", [("", True, 0), ("", False, 0), ("/ m", True, 1), ("* m", False, 1)])
+def test_a_users_per_example_keys_are_compared_and_a_slip_in_them_fails(tmp_path, capsys, scale, bias, verdict):
+    (tmp_path / "learner.py").write_text(LEARNER.replace("SCALE", scale).replace("BIAS", str(bias)))
+    code = main(["run", "--suite", "smoke", "--backward", f"{tmp_path / 'learner.py'}:backward",
+                 "--out", str(tmp_path / "out"), "--no-progress"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == verdict, out
+    df = pd.read_csv(tmp_path / "out" / "discrepancies.csv")
+    mine = df[(df["engine"] == "backward") & (df["check"] == CHECK)]
+    assert set(mine["quantity"]) == ({"dW_i", "db_i", "dW", "db"} if bias else {"dW_i", "dW"})  # what it returned
+    if verdict:
+        assert "its batch gradients agree with the reference's but its per-example gradients do not" in out
+        assert ("1/m of the example's own gradient" if scale == "/ m" else "m times the example's own") in out
