@@ -39,6 +39,7 @@ VARIANTS = {
     "opacus-sum": "crosscheck.adapters.opacus_samples:OpacusHooksSum",
     "opacus-functorch": "crosscheck.adapters.opacus_samples:OpacusFunctorch",
     "opacus-functorch-sum": "crosscheck.adapters.opacus_samples:OpacusFunctorchSum",
+    "backpack": "crosscheck.adapters.backpack_batchgrad:BackpackBatchGrad",
 }
 
 DEVICES = ("cpu", "cuda")

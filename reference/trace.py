@@ -7,6 +7,10 @@ from dataclasses import dataclass
 QUANTITIES = ("A", "Z", "dA", "dZ", "dW", "db")
 #: The per-example gradients a trace may hold besides (crosscheck/checks/per_example.py).
 PER_EXAMPLE = ("dW_i", "db_i")
+#: Statistics of the per-example gradients over the batch a trace may hold (BackPACK's
+#: SumGradSquared and Variance): sum_i dW_i^2 and the variance mean_i dW_i^2 - (mean_i dW_i)^2,
+#: element by element, and the same of db_i.
+STATISTICS = ("dW_sq", "db_sq", "dW_var", "db_var")
 
 
 @dataclass(frozen=True)
@@ -34,16 +38,21 @@ class Trace:
     #: examples of the batch (crosscheck/checks/per_example.py); None: the engine has none.
     dW_i: dict | None = None
     db_i: dict | None = None
+    #: {name: {layer: array}} of STATISTICS the engine gives (None: none).
+    statistics: dict | None = None
 
     def get(self, quantity: str, layer: int):
         """The array of ``quantity`` at ``layer``, or None when the engine gave none."""
         return self.layers(quantity).get(layer)
 
     def layers(self, quantity: str) -> dict:
-        """{layer: array} of ``quantity`` (one of QUANTITIES, or PER_EXAMPLE: {} when the
-        engine gave none)."""
+        """{layer: array} of ``quantity`` (one of QUANTITIES, or of PER_EXAMPLE and STATISTICS:
+        {} when the engine gave none)."""
         if quantity in PER_EXAMPLE:
             return getattr(self, quantity) or {}
+        if quantity in STATISTICS:
+            return (self.statistics or {}).get(quantity, {})
         if quantity not in QUANTITIES:
-            raise KeyError(f"no quantity {quantity!r}; a trace holds {', '.join(QUANTITIES + PER_EXAMPLE)}")
+            raise KeyError(f"no quantity {quantity!r}; a trace holds "
+                           f"{', '.join(QUANTITIES + PER_EXAMPLE + STATISTICS)}")
         return getattr(self, quantity)

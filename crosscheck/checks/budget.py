@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from crosscheck.reference.losses import OUTPUT_DA_TERMS
-from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, Trace
+from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, STATISTICS, Trace
 from crosscheck.scenarios.dtypes import HALF, UNIT_ROUNDOFF
 
 
@@ -18,6 +18,8 @@ def inner_dimension(s, quantity: str, layer: int) -> int:
     """k of the reduction that produced ``quantity[layer]`` (see COLUMNS)."""
     if quantity in PER_EXAMPLE:  # one example's product: no reduction
         return 1
+    if quantity in STATISTICS:  # a sum over the batch
+        return s.m
     if quantity in ("dW", "db"):
         return s.m
     if quantity in ("A", "Z"):
@@ -101,6 +103,9 @@ def term_scales(problem, ref: Trace, carry: bool | None = None) -> dict:
         worst = np.maximum(dZ_l, error).max(axis=0)
         terms[("dW_i", l)] = np.array([float((worst * np.abs(A[l - 1]).max(axis=0)).max())])
         terms[("db_i", l)] = np.array([float(worst.max())])
+        # statistics over the batch of squares: 2 |Q_i| err_i summed (the sum), or averaged (the variance)
+        for q, T in (("dW", terms[("dW_i", l)][0]), ("db", terms[("db_i", l)][0])):
+            terms[(f"{q}_sq", l)], terms[(f"{q}_var", l)] = np.array([2 * m * T * T]), np.array([2 * T * T])
         terms[("Z", l)] = W @ np.abs(A[l - 1]) + np.abs(p.parameters[f"b{l}"])
         terms[("A", l)] = np.abs(A[l])
     result = {}

@@ -8,7 +8,11 @@ jax.vmap, Opacus, a user's ``dW1_per_example``), two comparisons per layer:
   dW_i[l] = dZ_i[l] A_i[l-1]^T and db_i[l] = dZ_i[l] (reference/gradients.py), example by
   example;
 - ``dW``, ``db``: the identity that their mean over the batch, evaluated in float64, is the
-  engine's own batch gradient.
+  engine's own batch gradient;
+- ``dW_sq``, ``db_sq``, ``dW_var``, ``db_var`` where the engine gives statistics of them over
+  the batch (BackPACK's SumGradSquared and Variance): sum_i dW_i^2 and mean_i dW_i^2 -
+  (mean_i dW_i)^2 of the reference's per-example values (no variance row for a batch of one,
+  whose variance is 0 whatever the gradients).
 
 Per-example arrays are m times the size of dW (m = 4096 with 128 x 128 layers is 512 MiB in
 float64), so engines give them for the first ``per_example_count`` examples, at most
@@ -22,6 +26,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.identities import Observation
+from crosscheck.reference.trace import STATISTICS
 
 #: The check's name in reports.
 CHECK = "x(a-y) per example"
@@ -65,7 +70,20 @@ def observations(problem, ref, trace) -> list[Observation]:
         for q in ("dW", "db"):  # the mean of the per-example values is the engine's own batch gradient
             if q in mean and trace.get(q, l) is not None:
                 made.append(Observation(CHECK, q, l, mean[q], trace.get(q, l)))
+        for q in STATISTICS:  # statistics over the batch (BackPACK): the reference's per-example ones
+            if trace.get(q, l) is not None and not (q.endswith("_var") and s.m == 1):  # one example: 0 by definition
+                made.append(Observation(CHECK, q, l, _statistic(q, ref, l), trace.get(q, l)))
     return made
+
+
+def _statistic(name: str, ref, l: int) -> np.ndarray:
+    """sum_i Q_i^2 (``*_sq``) or mean_i Q_i^2 - (mean_i Q_i)^2 (``*_var``) of the reference's
+    per-example dW_i or db_i of layer l over the whole batch, element by element."""
+    each = (reference.dW_per_example(ref.dZ[l], ref.A[l - 1]) if name.startswith("dW")
+            else reference.db_per_example(ref.dZ[l]))
+    if name.endswith("_sq"):
+        return (each * each).sum(axis=0)
+    return (each * each).mean(axis=0) - each.mean(axis=0) ** 2
 
 
 def given_count(trace) -> int | None:

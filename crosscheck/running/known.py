@@ -351,7 +351,7 @@ def _csv(text: str, path: str) -> list[tuple[str, dict]]:
 
 def _entry(number: int, where: str, raw: dict) -> Entry:
     from crosscheck.checks.identities import CHECKS
-    from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES
+    from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, STATISTICS
     from crosscheck.running.statuses import RUN
 
     for key in raw:
@@ -368,7 +368,7 @@ def _entry(number: int, where: str, raw: dict) -> Entry:
                       ("reason", "why the rows are known to fail")):
         if fields[key] is None:
             raise KnownFailuresError(f"{where}: no {key}; every entry needs one: {what}")
-    accepted = {"check": (*CHECKS, RUN), "quantity": (*QUANTITIES, *PER_EXAMPLE, "-")}
+    accepted = {"check": (*CHECKS, RUN), "quantity": (*QUANTITIES, *PER_EXAMPLE, *STATISTICS, "-")}
     for key, values in accepted.items():
         if fields[key] is not None and fields[key] not in values:
             raise KnownFailuresError(f"{where}: unknown {key} {fields[key]!r}; accepted: {', '.join(values)}")

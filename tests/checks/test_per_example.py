@@ -15,11 +15,12 @@ from crosscheck.analyses.mutants import CATALOGUE
 from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example_count
 from crosscheck.cli import main
 from crosscheck.engines import EngineSpec
-from crosscheck.reference.trace import PER_EXAMPLE
+from crosscheck.reference.trace import PER_EXAMPLE, STATISTICS
 from crosscheck.running.runner import TIMING_COLUMNS, run
 from crosscheck.scenarios import Scenario, suite
 
-PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum")
+PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum",
+                       "backpack")
 SMOKE = suite("smoke")
 PER_EXAMPLE_MUTANTS = [m for m in CATALOGUE if m.tag == "per-example"]
 
@@ -47,7 +48,9 @@ def test_each_engine_passes_with_per_example_rows_for_every_layer(per_example_en
     rows = df[df["check"] == CHECK]
     for s in SMOKE:
         got = set(zip(*rows[rows["scenario"] == s.id][["quantity", "layer"]].values.T))
-        assert got == {(q, l) for q in (*PER_EXAMPLE, "dW", "db") for l in range(1, s.depth + 1)}, s.id
+        statistics = [q for q in STATISTICS if s.m > 1 or q.endswith("_sq")]  # no variance of one example
+        quantities = (*PER_EXAMPLE, "dW", "db", *(statistics if name == "backpack" else ()))
+        assert got == {(q, l) for q in quantities for l in range(1, s.depth + 1)}, s.id
     assert (rows["status"] == "pass").all()
 
 
@@ -84,7 +87,29 @@ def test_one_layer_per_example_gradient_is_x_times_a_minus_y():
 BIG = Scenario((128, 64, 1), ("tanh", "sigmoid"), 4096, "float32")
 
 
-@pytest.mark.parametrize("name", ["torch", "opacus"])
+@pytest.mark.parametrize("statistic", STATISTICS)
+def test_backpacks_statistics_as_backpack_gives_them_fail(per_example_engines, statistic):
+    """BackPACK's sum_grad_squared and variance are of the mean cost (each 1/m^2 of the
+    article's per-example statistics): read as they come, without the adapter's m^2, they fail."""
+    from dataclasses import replace
+
+    engine = _engine(per_example_engines, "backpack")
+
+    class Unscaled(type(engine)):
+        name = f"backpack-unscaled-{statistic}"
+
+        def trace(self, problem):
+            t = super().trace(problem)
+            m = problem.X.dtype.type(problem.scenario.m)
+            stats = {**t.statistics, statistic: {l: v / (m * m) for l, v in t.statistics[statistic].items()}}
+            return replace(t, statistics=stats)
+
+    df = run(SMOKE[:4], [Unscaled()], progress=False)
+    failed = df[~df["passed"]]
+    assert len(failed) and set(failed["quantity"]) == {statistic} and set(failed["check"]) == {CHECK}
+
+
+@pytest.mark.parametrize("name", ["torch", "opacus", "backpack"])
 def test_above_the_cap_the_first_k_examples_are_compared_and_the_rows_say_how_many(per_example_engines, name):
     k = per_example_count(BIG)
     assert k == PER_EXAMPLE_VALUES // (128 * 64 + 64 + 64 + 1) < BIG.m
