@@ -40,6 +40,9 @@ VARIANTS = {
     "opacus-functorch": "crosscheck.adapters.opacus_samples:OpacusFunctorch",
     "opacus-functorch-sum": "crosscheck.adapters.opacus_samples:OpacusFunctorchSum",
     "backpack": "crosscheck.adapters.backpack_batchgrad:BackpackBatchGrad",
+    "torch-nn": "crosscheck.adapters.torch_losses:TorchNnLoss",
+    "torch-nn-sum": "crosscheck.adapters.torch_losses:TorchNnLossSum",
+    "torch-nn-smoothing": "crosscheck.adapters.torch_losses:TorchNnLabelSmoothing",
 }
 
 DEVICES = ("cpu", "cuda")

@@ -25,6 +25,16 @@ from crosscheck.scenarios.tolerances import Tolerance, tolerance
 
 #: BCELoss's floor for a(1 - a) in its gradient (torch's EPSILON in binary_cross_entropy_backward).
 BCELOSS_EPS = 1e-12
+#: The label smoothing of the torch-nn-smoothing engine (nn.CrossEntropyLoss(label_smoothing=...)).
+LABEL_SMOOTHING = 0.1
+
+
+def _smoothed(problem, trace, ref) -> dict:
+    """The float64 reference trained on CrossEntropyLoss's smoothed target (1 - e) y + e / K."""
+    p, s = problem.astype(np.float64), problem.scenario
+    K = p.Y.shape[0]
+    return reference.trace(p.parameters, p.X, (1 - LABEL_SMOOTHING) * p.Y + LABEL_SMOOTHING / K, s.activations,
+                           loss=s.loss)
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,14 @@ def _float32_slope(problem, trace, ref) -> dict:
 
 
 CONVENTIONS = (
+    Convention(
+        "label smoothing",
+        f"nn.CrossEntropyLoss(label_smoothing={LABEL_SMOOTHING}) trains on the target (1 - e) y + e/K (torch's "
+        "documented definition), so its dZ[L] is A - ((1 - e) Y + e/K), not A - Y, and every gradient below "
+        "follows from that target",
+        lambda p, claims, t: "label smoothing" in claims and p.scenario.loss == "cce",
+        _smoothed,
+    ),
     _slope_one_at_zero("leaky_relu", "jax.nn.leaky_relu's jnp.where(z >= 0, ...), MLX's mx.maximum(0.01 z, z)",
                        "like torch, takes 0.01"),
     _slope_one_at_zero("relu", "z >= 0", "like torch and jax.nn.relu, takes 0"),
