@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 		&& $(PYTHON) -m virtualenv --quiet $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt setuptools
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
-		-c constraints.txt -e ".[torch,jax,tensorflow,autograd,mlx,opacus,backpack,test,bench]"
+		-c constraints.txt -e ".[torch,jax,tensorflow,autograd,mlx,opacus,backpack,optax,test,bench]"
 	touch $@
 
 report: setup

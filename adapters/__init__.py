@@ -43,6 +43,7 @@ VARIANTS = {
     "torch-nn": "crosscheck.adapters.torch_losses:TorchNnLoss",
     "torch-nn-sum": "crosscheck.adapters.torch_losses:TorchNnLossSum",
     "torch-nn-smoothing": "crosscheck.adapters.torch_losses:TorchNnLabelSmoothing",
+    "jax-optax": "crosscheck.adapters.optax_losses:OptaxLoss",
 }
 
 DEVICES = ("cpu", "cuda")

@@ -15,7 +15,7 @@ from crosscheck.reference.trace import QUANTITIES, Trace
 
 
 #: The frameworks this project has an extra for (pyproject.toml: pip install '.[NAME]').
-EXTRAS = ("torch", "jax", "tensorflow", "autograd", "mlx", "opacus", "backpack")
+EXTRAS = ("torch", "jax", "tensorflow", "autograd", "mlx", "opacus", "backpack", "optax")
 
 
 class EngineUnavailable(RuntimeError):

@@ -1,5 +1,7 @@
-"""torch.nn's loss modules (adapters/torch_losses.py): the fused kernels BCEWithLogitsLoss and
-CrossEntropyLoss reproduce A - Y, MSELoss and BCELoss the chain rule, in both reductions;
+"""torch.nn's loss modules (adapters/torch_losses.py) and optax's (adapters/optax_losses.py):
+the fused kernels BCEWithLogitsLoss, CrossEntropyLoss, sigmoid_binary_cross_entropy and
+softmax_cross_entropy reproduce A - Y, MSELoss, BCELoss and l2_loss the chain rule, in both
+torch reductions;
 label smoothing is a named convention that explains its rows value by value and nothing
 else; planted slips fail in each."""
 from __future__ import annotations
@@ -13,7 +15,7 @@ from crosscheck.running.runner import run
 from crosscheck.running.statuses import CONVENTION
 from crosscheck.scenarios import suite
 
-LOSS_ENGINES = ("torch-nn", "torch-nn-sum", "torch-nn-smoothing")
+LOSS_ENGINES = ("torch-nn", "torch-nn-sum", "torch-nn-smoothing", "jax-optax")
 #: Every loss and output of the losses suite, small (a few of each pair), and bce's from smoke.
 LOSSES = [s for s in suite("losses") if s.m <= 16 and s.depth <= 3][::7] + list(suite("smoke"))[::4]
 
@@ -37,7 +39,7 @@ def test_the_sample_covers_every_loss_and_output():
     assert len({(s.loss, s.activations[-1]) for s in LOSSES}) > 3  # and non-canonical pairs
 
 
-@pytest.mark.parametrize("name", ["torch-nn", "torch-nn-sum"])
+@pytest.mark.parametrize("name", ["torch-nn", "torch-nn-sum", "jax-optax"])
 def test_the_library_losses_pass_and_a_minus_y_holds_on_the_fused_kernels(loss_engines, name):
     df = run(LOSSES, [_engine(loss_engines, name)], progress=False)
     assert df["passed"].all(), df[~df["passed"]][["scenario", "check", "quantity", "message"]].head().to_string()
