@@ -44,6 +44,9 @@ VARIANTS = {
     "torch-nn-sum": "crosscheck.adapters.torch_losses:TorchNnLossSum",
     "torch-nn-smoothing": "crosscheck.adapters.torch_losses:TorchNnLabelSmoothing",
     "jax-optax": "crosscheck.adapters.optax_losses:OptaxLoss",
+    "keras": "crosscheck.adapters.keras_losses:KerasLoss",
+    "keras-sum": "crosscheck.adapters.keras_losses:KerasSum",
+    "keras-probabilities": "crosscheck.adapters.keras_losses:KerasProbabilities",
 }
 
 DEVICES = ("cpu", "cuda")

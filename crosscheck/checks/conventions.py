@@ -1,7 +1,8 @@
 """Convention differences: where an engine legitimately differs from the reference.
 
 A ``Convention`` names a choice (relu'(0), the chain rule at a saturated output, BCELoss's
-clamping, JAX without x64, autograd's np.maximum at a tie, TensorFlow's float32 leaky slope), says when it can apply, and computes what the reference
+clamping, JAX without x64, autograd's np.maximum at a tie, TensorFlow's float32 leaky slope, Keras' clip and
+normalisation of probabilities), says when it can apply, and computes what the reference
 would give *under that choice* (``alternative``: quantity -> layer -> array).  A failing
 row is labelled ``convention`` only when the engine's value agrees with that alternative
 (finite values within the tolerance, inf and NaN at the same places): the explanation is
@@ -27,6 +28,9 @@ from crosscheck.scenarios.tolerances import Tolerance, tolerance
 BCELOSS_EPS = 1e-12
 #: The label smoothing of the torch-nn-smoothing engine (nn.CrossEntropyLoss(label_smoothing=...)).
 LABEL_SMOOTHING = 0.1
+#: Keras' fuzz factor, keras.config.epsilon(): its cross-entropies on probabilities clip them to
+#: [eps, 1 - eps] (keras/src/backend/tensorflow/nn.py: binary_ and categorical_crossentropy).
+KERAS_EPSILON = 1e-7
 
 
 def _smoothed(problem, trace, ref) -> dict:
@@ -153,6 +157,61 @@ def _float32_slope(problem, trace, ref) -> dict:
     return reference.trace(p.parameters, p.X, p.Y, activations, loss=s.loss)
 
 
+def _keras_clip_input(problem, trace):
+    """(what Keras' cross-entropy clips, in the engine's dtype, from the engine's own A[L]: A[L]
+    itself for bce, A[L] divided by its sum over the classes for cce; that sum, or None)."""
+    s = problem.scenario
+    a = np.asarray(trace.get("A", s.depth))
+    if s.loss == "cce":
+        total = a.sum(axis=0, keepdims=True)
+        return a / total, total
+    return a, None
+
+
+def _keras_clipped(problem, trace) -> np.ndarray:
+    """The output entries Keras' clip changes (bce, cce): below eps or above 1 - eps, both
+    rounded to the engine's dtype as ``tf.clip_by_value`` takes them; there its gradient is 0."""
+    s = problem.scenario
+    if s.loss not in ("bce", "cce") or trace.get("A", s.depth) is None:
+        return np.zeros(0, bool)
+    q, _ = _keras_clip_input(problem, trace)
+    if q.dtype.kind != "f":
+        return np.zeros(0, bool)
+    return (q < q.dtype.type(KERAS_EPSILON)) | (q > q.dtype.type(1.0 - KERAS_EPSILON))
+
+
+def _keras_probabilities(clip: bool):
+    """The float64 reference below Keras' cross-entropy on probabilities, as
+    keras/src/backend/tensorflow/nn.py computes it on the engine's own (rounded) A[L]:
+    bce -[y log(c) + (1 - y) log(1 - c)], cce -sum y log(c) of q = A[L] / sum(A[L]), with
+    c = clip(q, eps, 1 - eps) when ``clip`` (no gradient where the clip bites: 0 there) and c = q
+    otherwise.  dA[L] is that loss's gradient; dZ[L] its vjp through a sigmoid or softmax output
+    at the engine's A[L] (TensorFlow's SigmoidGrad and SoftmaxGrad use the output), or the
+    reference's chain rule for another output; the recursion below is the reference's."""
+    def alternative(problem, trace, ref) -> dict:
+        p, s = problem.astype(np.float64), problem.scenario
+        L, out = s.depth, s.activations[-1]
+        q, total = _keras_clip_input(problem, trace)
+        kept = ~_keras_clipped(problem, trace) if clip else np.ones(q.shape, bool)
+        a, q, Y = np.asarray(trace.get("A", L), np.float64), q.astype(np.float64), p.Y
+        with np.errstate(all="ignore"):
+            if s.loss == "bce":
+                dA_L = np.where(kept, -Y / a + (1 - Y) / (1 - a), 0.0)
+            else:  # through q = a / S: (g - sum(g q)) / S, g = dL/dq
+                g = np.where(kept, -Y / q, 0.0)
+                dA_L = (g - (g * q).sum(axis=0, keepdims=True)) / total.astype(np.float64)
+            if out == "sigmoid":
+                dZ_L = dA_L * a * (1 - a)
+            elif out == "softmax":
+                dZ_L = a * (dA_L - (dA_L * a).sum(axis=0, keepdims=True))
+        canonical = reference.is_canonical(s.loss, out)
+        formulas = replace(FORMULAS, output_dA=lambda step: dA_L,
+                           **({"output_dZ": lambda step: dZ_L} if canonical else {}))
+        return reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss,
+                               derivation="direct" if canonical else "chain", formulas=formulas)
+    return alternative
+
+
 CONVENTIONS = (
     Convention(
         "label smoothing",
@@ -218,6 +277,22 @@ CONVENTIONS = (
         lambda p, claims, t: "JAX without x64" in claims and _float32_values(p, t),  # JAX's own setting
         _reference,
         lambda p: tolerance("float32"),
+    ),
+    Convention(
+        "Keras epsilon clip",
+        f"Keras' binary_crossentropy and categorical_crossentropy on probabilities (from_logits=False) clip them "
+        f"to [eps, 1 - eps], eps = keras.config.epsilon() = {KERAS_EPSILON:g}: where an output is within eps of 0 "
+        "or 1 the loss is constant, its gradient 0 (dZ[L] = 0, not a - y), and every gradient below follows",
+        lambda p, claims, t: "Keras epsilon clip" in claims and _keras_clipped(p, t).any(),
+        _keras_probabilities(clip=True),
+    ),
+    Convention(
+        "Keras cce normalisation",
+        "Keras' categorical_crossentropy on probabilities (from_logits=False) first divides them by their sum over "
+        "the classes: on a softmax output the loss is unchanged (the sum is 1), but its dA[L] is -y/a + sum(y)/sum(a) "
+        "= -y/a + 1, not -y/a; dZ[L] and everything below are unchanged (the softmax's vjp drops a constant)",
+        lambda p, claims, t: "Keras cce normalisation" in claims and p.scenario.loss == "cce",
+        _keras_probabilities(clip=False),
     ),
 )
 
