@@ -109,7 +109,22 @@ def test_a_planted_mutant_is_the_engine_s_values_plus_the_mutant_s_change(engine
 def test_the_default_suite_kills_every_real_mutant_planted_in_the_newer_engines(engine, tmp_path, capsys):
     assert main(["mutants", "--suite", "default", "--planted-in", engine.name, "--out", str(tmp_path),
                  "--no-progress"]) == 0
-    assert f"22 of 22 mutants killed in {engine.name}, 0 survived" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"22 of 22 mutants killed in {engine.name}, 0 survived" in out
+    assert f"5 per-example mutants not planted: {engine.name} gives no per-example gradients" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["opacus", "backpack"])
+def test_the_default_suite_kills_every_mutant_planted_in_the_per_example_libraries(name, tmp_path, capsys):
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} is not installed")
+    assert main(["mutants", "--suite", "default", "--planted-in", name, "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"27 of 27 mutants killed in {name}, 0 survived" in out and "not planted" not in out
 
 
 @pytest.mark.parametrize("value, message", [
