@@ -144,6 +144,16 @@ def written_cost(xp, loss: str, A, Y, m: int):
     return 0.5 * xp.sum((A - Y) ** 2) / m
 
 
+def without_output_dA(trace: Trace) -> Trace:
+    """``trace`` of a loss that takes the logits (a fused sigmoid or softmax output: torch.nn,
+    optax, Keras): every quantity given but dA[L], which the fused loss never forms."""
+    from dataclasses import replace
+
+    L = max(trace.Z)
+    given = {(q, l) for q in ("A", "Z", "dZ", "dW", "db") for l in range(1, L + 1)} | {("dA", l) for l in range(L)}
+    return replace(trace, given=frozenset(given))
+
+
 def per_example(gradient: np.ndarray, m: int) -> np.ndarray:
     """m * dJ/dQ: the per-example derivative dQ of the article from an engine's dJ/dQ."""
     return gradient * gradient.dtype.type(m)

@@ -35,12 +35,11 @@ gradient, made per example by ``per_example``.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 import numpy as np
 
 from crosscheck.adapters.activation_tables import layer_functions
-from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example
+from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example, without_output_dA
 from crosscheck.adapters.tensorflow_tape import TensorflowTape, _activations, _start_up_notices_dropped
 
 
@@ -155,10 +154,7 @@ class KerasLoss(Engine):
                       dA={l: per_example(d.T, m) for l, d in zip(dA_layers, dA_)},
                       dZ={l: per_example(d.T, m) for l, d in zip(layers, dZ_)},
                       dW={l: d.T for l, d in zip(layers, dW_)}, db={l: d[:, None] for l, d in zip(layers, db_)})
-        if not fused:
-            return trace
-        given = {(q, l) for q in ("A", "Z", "dZ", "dW", "db") for l in layers} | {("dA", l) for l in range(L)}
-        return replace(trace, given=frozenset(given))  # no dA[L]: the fused loss never forms it
+        return without_output_dA(trace) if fused else trace
 
 
 class KerasSum(KerasLoss):

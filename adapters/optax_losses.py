@@ -14,12 +14,11 @@ has no cross-entropy on probabilities, so bce or cce with another output is not 
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
 from crosscheck.adapters.activation_tables import layer_functions
-from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example
+from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example, without_output_dA
 from crosscheck.adapters.jax_grad import _activations
 from crosscheck.scenarios.dtypes import DTYPES
 
@@ -86,7 +85,4 @@ class OptaxLoss(Engine):
                       dA={l: per_example(np.asarray(d), m) for l, d in enumerate(deA) if not (fused and l == L)},
                       dZ={l: per_example(np.asarray(d), m) for l, d in zip(layers, deZ)},
                       dW={l: np.asarray(dP[f"W{l}"]) for l in layers}, db={l: np.asarray(dP[f"b{l}"]) for l in layers})
-        if not fused:
-            return trace
-        given = {(q, l) for q in ("A", "Z", "dZ", "dW", "db") for l in layers} | {("dA", l) for l in range(L)}
-        return replace(trace, given=frozenset(given))  # no dA[L]: the loss takes the logits
+        return without_output_dA(trace) if fused else trace

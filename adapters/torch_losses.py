@@ -18,7 +18,7 @@ scaled to the per-example dZ, so the kernel's own gradient is what is compared.
 from __future__ import annotations
 
 from crosscheck.adapters import torch_modules
-from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example
+from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example, without_output_dA
 from crosscheck.adapters.torch_autograd import to_numpy, to_torch
 from crosscheck.checks.conventions import LABEL_SMOOTHING
 from crosscheck.scenarios.dtypes import DTYPES
@@ -82,12 +82,7 @@ class TorchNnLoss(Engine):
                       dZ={l: per_example(rows(Z[l].grad), m) for l in layers},
                       dW={l: to_numpy(model[2 * l - 2].weight.grad, dtype) for l in layers},
                       db={l: to_numpy(model[2 * l - 2].bias.grad, dtype)[:, None] for l in layers})
-        if not self.fused(s):
-            return trace
-        from dataclasses import replace
-
-        given = {(q, l) for q in ("A", "Z", "dZ", "dW", "db") for l in layers} | {("dA", l) for l in range(L)}
-        return replace(trace, given=frozenset(given))  # no dA[L]: the fused loss never forms it
+        return without_output_dA(trace) if self.fused(s) else trace
 
 
 class TorchNnLossSum(TorchNnLoss):

@@ -18,6 +18,25 @@ COURSE_BACKWARD = BYO / "course_backward.py"
 
 #: The built-in engines of autodiff (adapters.ENGINES without fd), imported, not copied.
 ENGINE_NAMES = tuple(name for name in ENGINES if name != "fd")
+
+
+def named_engines(names) -> dict:
+    """name -> the loaded engine, or why it is unavailable (a str): for a module fixture of
+    variants the session's loaded_engines does not hold."""
+    from crosscheck.engines import EngineSpec
+
+    ready, unavailable = EngineSpec(tuple(names)).build()
+    return {**{e.name: e for e in ready}, **unavailable}
+
+
+def engine_or_skip(engines: dict, name: str):
+    """``engines[name]`` (named_engines), or the test skipped with the reason it is unavailable."""
+    import pytest
+
+    found = engines[name]
+    if isinstance(found, str):
+        pytest.skip(f"engine {name} unavailable: {found}")
+    return found
 #: Every engine the session fixture loads (fd: the finite-difference oracle).
 ALL_ENGINES = ENGINE_NAMES + ("fd",)
 

@@ -11,10 +11,10 @@ import pytest
 from crosscheck.analyses.mutant_kills import mutation_table
 from crosscheck.analyses.mutants import CATALOGUE
 from crosscheck.checks.conventions import KERAS_EPSILON
-from crosscheck.engines import EngineSpec
 from crosscheck.running.runner import run
 from crosscheck.running.statuses import CONVENTION
 from crosscheck.scenarios import build_problem, suite
+from tests.support import engine_or_skip, named_engines
 
 KERAS_ENGINES = ("keras", "keras-sum", "keras-probabilities")
 #: Every loss and output of the losses suite, small (a few of each pair), and bce's from smoke.
@@ -26,15 +26,7 @@ SATURATED = [s for s in suite("conventions") if s.regime == "saturated"]
 
 @pytest.fixture(scope="module")
 def keras_engines():
-    ready, unavailable = EngineSpec(KERAS_ENGINES).build()
-    return {**{e.name: e for e in ready}, **unavailable}
-
-
-def _engine(engines, name):
-    found = engines[name]
-    if isinstance(found, str):
-        pytest.skip(f"engine {name} unavailable: {found}")
-    return found
+    return named_engines(KERAS_ENGINES)
 
 
 def _labels(df) -> set:
@@ -56,7 +48,7 @@ def test_the_sample_covers_every_loss_and_output():
 
 @pytest.mark.parametrize("name", KERAS_ENGINES)
 def test_the_keras_losses_pass_and_a_minus_y_holds_on_the_fused_kernels(keras_engines, name):
-    engine = _engine(keras_engines, name)
+    engine = engine_or_skip(keras_engines, name)
     df = run(LOSSES, [engine], progress=False)
     assert df["passed"].all(), df[~df["passed"]][["scenario", "check", "quantity", "message"]].head().to_string()
     for s in LOSSES:
@@ -76,7 +68,7 @@ def test_the_keras_losses_pass_and_a_minus_y_holds_on_the_fused_kernels(keras_en
 
 
 def test_cce_on_probabilities_is_normalised_a_convention_of_da_l_only(keras_engines):
-    engine = _engine(keras_engines, "keras-probabilities")
+    engine = engine_or_skip(keras_engines, "keras-probabilities")
     cce = [s for s in LOSSES if s.loss == "cce" and "leaky_relu" not in s.activations]
     df = run(cce, [engine], progress=False)
     assert df["passed"].all() and _labels(df) == {"convention (Keras cce normalisation)"}
@@ -92,7 +84,7 @@ def test_cce_on_probabilities_is_normalised_a_convention_of_da_l_only(keras_engi
 
 
 def test_the_epsilon_clip_is_a_convention_and_only_where_it_bites(keras_engines):
-    engine = _engine(keras_engines, "keras-probabilities")
+    engine = engine_or_skip(keras_engines, "keras-probabilities")
     clipped = {s.id: _clipped(engine, s) for s in SATURATED}
     assert all(c.any() for c in clipped.values())
     df = run(SATURATED, [engine], progress=False)
@@ -127,14 +119,14 @@ def test_the_epsilon_clip_is_a_convention_and_only_where_it_bites(keras_engines)
 
 
 def test_the_fused_engines_need_no_clip_where_the_output_rounds_to_one(keras_engines):
-    engine = _engine(keras_engines, "keras")  # sigmoid_cross_entropy_with_logits: A - Y at a = 1 as well
+    engine = engine_or_skip(keras_engines, "keras")  # sigmoid_cross_entropy_with_logits: A - Y at a = 1 as well
     df = run(SATURATED, [engine], progress=False)
     assert df["passed"].all() and (df["status"] != CONVENTION).all()
 
 
 @pytest.mark.parametrize("name", KERAS_ENGINES)
 def test_every_mutant_planted_in_a_keras_loss_is_killed(keras_engines, name):
-    host = _engine(keras_engines, name)
+    host = engine_or_skip(keras_engines, name)
     table = mutation_table(LOSSES, progress=False, host=host)
     real = table[table["equivalent"] == ""]
     assert len(real) == len([m for m in CATALOGUE if not m.equivalent and m.tag != "per-example"])

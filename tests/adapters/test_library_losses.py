@@ -10,10 +10,10 @@ import pytest
 
 from crosscheck.analyses.mutant_kills import mutation_table
 from crosscheck.analyses.mutants import CATALOGUE
-from crosscheck.engines import EngineSpec
 from crosscheck.running.runner import run
 from crosscheck.running.statuses import CONVENTION
 from crosscheck.scenarios import suite
+from tests.support import engine_or_skip, named_engines
 
 LOSS_ENGINES = ("torch-nn", "torch-nn-sum", "torch-nn-smoothing", "jax-optax")
 #: Every loss and output of the losses suite, small (a few of each pair), and bce's from smoke.
@@ -22,15 +22,7 @@ LOSSES = [s for s in suite("losses") if s.m <= 16 and s.depth <= 3][::7] + list(
 
 @pytest.fixture(scope="module")
 def loss_engines():
-    ready, unavailable = EngineSpec(LOSS_ENGINES).build()
-    return {**{e.name: e for e in ready}, **unavailable}
-
-
-def _engine(engines, name):
-    found = engines[name]
-    if isinstance(found, str):
-        pytest.skip(f"engine {name} unavailable: {found}")
-    return found
+    return named_engines(LOSS_ENGINES)
 
 
 def test_the_sample_covers_every_loss_and_output():
@@ -41,7 +33,7 @@ def test_the_sample_covers_every_loss_and_output():
 
 @pytest.mark.parametrize("name", ["torch-nn", "torch-nn-sum", "jax-optax"])
 def test_the_library_losses_pass_and_a_minus_y_holds_on_the_fused_kernels(loss_engines, name):
-    df = run(LOSSES, [_engine(loss_engines, name)], progress=False)
+    df = run(LOSSES, [engine_or_skip(loss_engines, name)], progress=False)
     assert df["passed"].all(), df[~df["passed"]][["scenario", "check", "quantity", "message"]].head().to_string()
     for s in LOSSES:
         rows = df[df["scenario"] == s.id]
@@ -54,7 +46,7 @@ def test_the_library_losses_pass_and_a_minus_y_holds_on_the_fused_kernels(loss_e
 
 
 def test_label_smoothing_is_a_convention_and_only_its_target(loss_engines):
-    engine = _engine(loss_engines, "torch-nn-smoothing")
+    engine = engine_or_skip(loss_engines, "torch-nn-smoothing")
     cce = [s for s in LOSSES if s.loss == "cce"]
     df = run(cce, [engine], progress=False)
     assert df["passed"].all() and (df["status"] == CONVENTION).any()
@@ -69,7 +61,7 @@ def test_label_smoothing_is_a_convention_and_only_its_target(loss_engines):
 
 @pytest.mark.parametrize("name", LOSS_ENGINES)
 def test_every_mutant_planted_in_a_library_loss_is_killed(loss_engines, name):
-    host = _engine(loss_engines, name)
+    host = engine_or_skip(loss_engines, name)
     scenarios = [s for s in LOSSES if s.loss == "cce"] if name == "torch-nn-smoothing" else LOSSES
     table = mutation_table(scenarios, progress=False, host=host)
     real = table[table["equivalent"] == ""]

@@ -14,10 +14,10 @@ from crosscheck.analyses.mutant_kills import mutation_table
 from crosscheck.analyses.mutants import CATALOGUE
 from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example_count
 from crosscheck.cli import main
-from crosscheck.engines import EngineSpec
 from crosscheck.reference.trace import PER_EXAMPLE, STATISTICS
 from crosscheck.running.runner import TIMING_COLUMNS, run
 from crosscheck.scenarios import Scenario, suite
+from tests.support import engine_or_skip, named_engines
 
 PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum",
                        "backpack")
@@ -27,21 +27,12 @@ PER_EXAMPLE_MUTANTS = [m for m in CATALOGUE if m.tag == "per-example"]
 
 @pytest.fixture(scope="module")
 def per_example_engines():
-    """name -> a loaded engine, or why it is unavailable."""
-    ready, unavailable = EngineSpec(PER_EXAMPLE_ENGINES).build()
-    return {**{e.name: e for e in ready}, **unavailable}
-
-
-def _engine(engines, name):
-    found = engines[name]
-    if isinstance(found, str):
-        pytest.skip(f"engine {name} unavailable: {found}")
-    return found
+    return named_engines(PER_EXAMPLE_ENGINES)
 
 
 @pytest.mark.parametrize("name", PER_EXAMPLE_ENGINES)
 def test_each_engine_passes_with_per_example_rows_for_every_layer(per_example_engines, name):
-    engine = _engine(per_example_engines, name)
+    engine = engine_or_skip(per_example_engines, name)
     assert engine.per_example_gradients
     df = run(SMOKE, [engine], progress=False)
     assert df["passed"].all(), df[~df["passed"]][["scenario", "check", "quantity", "message"]].head().to_string()
@@ -56,7 +47,7 @@ def test_each_engine_passes_with_per_example_rows_for_every_layer(per_example_en
 
 @pytest.mark.parametrize("name", PER_EXAMPLE_ENGINES)
 def test_every_per_example_mutant_is_killed_planted_in_each_engine(per_example_engines, name):
-    host = None if name == "numpy" else _engine(per_example_engines, name)
+    host = None if name == "numpy" else engine_or_skip(per_example_engines, name)
     table = mutation_table(SMOKE[:6], catalogue=PER_EXAMPLE_MUTANTS, progress=False, host=host)
     assert len(table) == 5 and table["killed"].all(), table[~table["killed"]]["id"].tolist()
     # killed by the per-example rows, not by anything else
@@ -93,7 +84,7 @@ def test_backpacks_statistics_as_backpack_gives_them_fail(per_example_engines, s
     article's per-example statistics): read as they come, without the adapter's m^2, they fail."""
     from dataclasses import replace
 
-    engine = _engine(per_example_engines, "backpack")
+    engine = engine_or_skip(per_example_engines, "backpack")
 
     class Unscaled(type(engine)):
         name = f"backpack-unscaled-{statistic}"
@@ -113,7 +104,7 @@ def test_backpacks_statistics_as_backpack_gives_them_fail(per_example_engines, s
 def test_above_the_cap_the_first_k_examples_are_compared_and_the_rows_say_how_many(per_example_engines, name):
     k = per_example_count(BIG)
     assert k == PER_EXAMPLE_VALUES // (128 * 64 + 64 + 64 + 1) < BIG.m
-    df = run([BIG], [_engine(per_example_engines, name)], progress=False)
+    df = run([BIG], [engine_or_skip(per_example_engines, name)], progress=False)
     assert df["passed"].all()
     rows = df[df["check"] == CHECK]
     assert set(rows["quantity"]) == set(PER_EXAMPLE)  # the mean needs every example: not made
