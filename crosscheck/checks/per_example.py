@@ -18,7 +18,7 @@ Per-example arrays are m times the size of dW (m = 4096 with 128 x 128 layers is
 float64), so engines give them for the first ``per_example_count`` examples, at most
 PER_EXAMPLE_VALUES values per scenario; the mean identity needs every example and is made
 only where all of them were given (every scenario of the default suite; in the full suite
-the 480 largest keep their first examples, and their rows' shape says how many).
+the 600 largest keep their first examples, and their rows' shape says how many).
 """
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ from crosscheck.reference.trace import STATISTICS
 
 #: The check's name in reports.
 CHECK = "x(a-y) per example"
-#: At most this many per-example values (dW_i and db_i of every layer) per scenario: 32 MiB
-#: in float64; the examples beyond are not given (per_example_count).
-PER_EXAMPLE_VALUES = 2 ** 22
+#: At most this many per-example values (dW_i and db_i of every layer) per scenario: 8 MiB
+#: in float64, a chunk of compare_columns (checks/arrays.py: CHUNK_ELEMENTS), so that the
+#: comparison's temporaries stay as bounded as for any other row (2^22 doubled the numpy
+#: engine's peak RSS on the full suite's largest network); the examples beyond are not given.
+PER_EXAMPLE_VALUES = 2 ** 20
 
 
 def per_example_count(s) -> int:

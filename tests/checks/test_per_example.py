@@ -74,7 +74,7 @@ def test_one_layer_per_example_gradient_is_x_times_a_minus_y():
     np.testing.assert_allclose(t.dW_i[1].mean(axis=0), t.dW[1], rtol=1e-13)
 
 
-#: Above the cap: 128-64-1, m = 4096, 8,385 values an example, so the first 500 examples.
+#: Above the cap: 128-64-1, m = 4096, 8,385 values an example, so the first 125 examples.
 BIG = Scenario((128, 64, 1), ("tanh", "sigmoid"), 4096, "float32")
 
 
