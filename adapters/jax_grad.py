@@ -148,9 +148,10 @@ class JaxGrad(Engine):
     #: Compiled programs kept in memory before the jit caches are cleared: every one holds
     #: mapped code, and thousands of shapes (``crosscheck fuzz``) exhaust the process's maps
     #: ("LLVM compilation error: Cannot allocate memory", then a segfault: seen with 200
-    #: on the full suite once it had half precision and three losses). The persistent
-    #: cache stays.
-    MAX_PROGRAMS = 100
+    #: on the full suite once it had half precision and three losses; with the per-example
+    #: gradients in each program, each holds about twice the maps, and 100 crashed the full
+    #: suite within a minute: 65,530 maps, vm.max_map_count). The persistent cache stays.
+    MAX_PROGRAMS = 50
 
     def _count_signature(self, problem) -> None:
         s = problem.scenario
@@ -158,6 +159,8 @@ class JaxGrad(Engine):
         if len(self._signatures) > self.MAX_PROGRAMS:
             self.load().clear_caches()
             self._signatures.clear()
+            if self._exported is not None:  # the jitted calls it keeps hold their executables (and maps) too
+                self._exported.clear()
 
     def program(self, activations):
         """(the compiled gradient, its activation names): the small one when it will do."""

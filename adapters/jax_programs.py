@@ -86,6 +86,11 @@ class ExportedPrograms:
                 self._calls[k] = call
         return call
 
+    def clear(self) -> None:
+        """Drop the jitted calls kept (their compiled executables with them); the exported
+        files stay."""
+        self._calls.clear()
+
     def __call__(self, grad, args, loss: str, names: tuple):
         return self.function(grad, args, loss, names)(*args)
 
