@@ -179,7 +179,7 @@ def test_the_plugin_failure_message_starts_with_the_diagnosis(planted_function, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("m", REAL, ids=lambda m: m.id)
+@pytest.mark.parametrize("m", [m for m in REAL if m.tag != "per-example"], ids=lambda m: m.id)
 def test_every_real_mutant_planted_as_a_users_function_is_diagnosed_as_itself(m):
     mid = m.id
 
@@ -192,6 +192,31 @@ def test_every_real_mutant_planted_as_a_users_function_is_diagnosed_as_itself(m)
 
     found = check(backward, suite="default").diagnosis
     assert slip_of(found) == mid, found["finding"].tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m", [m for m in REAL if m.tag == "per-example"], ids=lambda m: m.id)
+def test_every_per_example_mutant_planted_as_a_users_function_is_diagnosed_in_its_per_example_values(m):
+    """A per-example slip changes no batch value: the diagnosis says the batch gradients agree
+    and the per-example ones do not, and names a factor of m or 1/m where it is one."""
+    mid = m.id
+
+    def backward(parameters, X, Y, activations, loss):
+        from crosscheck import reference
+        from crosscheck.analyses.mutants import mutant
+
+        t = reference.trace(parameters, X, Y, activations, loss=loss, formulas=mutant(mid).formulas,
+                            per_example=X.shape[1])
+        grads = {f"{q}{l}": v for q in ("dW", "db", "dZ", "dA") for l, v in t.layers(q).items()}
+        return grads | {f"{q[:2]}{l}_per_example": v for q in ("dW_i", "db_i") for l, v in t.layers(q).items()}
+
+    result = check(backward, suite="smoke")
+    found = result.diagnosis
+    assert not result.passed and list(found["kind"]) == ["per example"], found["finding"].tolist()
+    said = found["finding"].iloc[0]
+    assert "its batch gradients agree with the reference's but its per-example gradients do not" in said
+    if mid in ("per-example-dW-times-m", "per-example-dW-over-m"):
+        assert ("m times" if mid.endswith("times-m") else "1/m of") in said, said
 
 
 def test_values_that_are_the_references_are_matched_to_no_slip():
