@@ -18,23 +18,18 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from crosscheck.adapters import torch_modules
-from crosscheck.adapters.base import Engine, Trace
+from crosscheck.adapters.base import Trace
 from crosscheck.adapters.torch_autograd import to_numpy
 from crosscheck.checks.per_example import per_example_count
 
 
-class BackpackBatchGrad(Engine):
+class BackpackBatchGrad(torch_modules.ModulesEngine):
     """BackPACK's BatchGrad, SumGradSquared and Variance on the batch-mean cost."""
 
     name = "backpack"
     module = "backpack"
     per_example_gradients = True
 
-    def activations(self, backpack) -> dict:
-        """Activation name -> a function that makes the torch.nn module the engine runs for it."""
-        import torch
-
-        return torch_modules.activation_modules(torch)
 
     def trace(self, problem) -> Trace:
         backpack = self.load()

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from crosscheck.adapters import torch_modules
-from crosscheck.adapters.base import Engine, Trace
+from crosscheck.adapters.base import Trace
 from crosscheck.adapters.torch_autograd import to_numpy
 from crosscheck.checks.per_example import per_example_count
 
 
-class OpacusHooks(Engine):
+class OpacusHooks(torch_modules.ModulesEngine):
     """Opacus' GradSampleModule, hooks mode, ``loss_reduction="mean"``."""
 
     name = "opacus"
@@ -31,11 +31,6 @@ class OpacusHooks(Engine):
     reduction = "mean"
     force_functorch = False
 
-    def activations(self, opacus) -> dict:
-        """Activation name -> a function that makes the torch.nn module the engine runs for it."""
-        import torch
-
-        return torch_modules.activation_modules(torch)
 
     def trace(self, problem) -> Trace:
         opacus = self.load()

@@ -18,13 +18,13 @@ scaled to the per-example dZ, so the kernel's own gradient is what is compared.
 from __future__ import annotations
 
 from crosscheck.adapters import torch_modules
-from crosscheck.adapters.base import Engine, NotApplicable, Trace, per_example, without_output_dA
+from crosscheck.adapters.base import NotApplicable, Trace, per_example, without_output_dA
 from crosscheck.adapters.torch_autograd import to_numpy, to_torch
 from crosscheck.checks.conventions import LABEL_SMOOTHING
 from crosscheck.scenarios.dtypes import DTYPES
 
 
-class TorchNnLoss(Engine):
+class TorchNnLoss(torch_modules.ModulesEngine):
     """The torch.nn network and torch.nn's loss module, ``reduction="mean"``."""
 
     name = "torch-nn"
@@ -33,9 +33,6 @@ class TorchNnLoss(Engine):
     reduction = "mean"
     label_smoothing = 0.0
 
-    def activations(self, torch) -> dict:
-        """Activation name -> a function that makes the torch.nn module the engine runs for it."""
-        return torch_modules.activation_modules(torch)
 
     def fused(self, s) -> bool:
         """Whether the output activation is fused into the loss (the loss takes the logits)."""

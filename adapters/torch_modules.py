@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from crosscheck.adapters.activation_tables import layer_functions
-from crosscheck.adapters.base import Trace, per_example, written_cost
+from crosscheck.adapters.base import Engine, Trace, per_example, written_cost
 from crosscheck.adapters.torch_autograd import to_numpy, to_torch
 
 
@@ -24,6 +24,16 @@ def activation_modules(torch) -> dict:
         "gelu": lambda: nn.GELU(approximate="none"), "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
         "softmax": lambda: nn.Softmax(dim=1),  # over the units of each example (a row here)
     }
+
+
+class ModulesEngine(Engine):
+    """An engine that runs the network of torch.nn modules (Opacus, BackPACK, torch.nn's losses)."""
+
+    def activations(self, framework) -> dict:
+        """Activation name -> a function that makes the torch.nn module the engine runs for it."""
+        import torch
+
+        return activation_modules(torch)
 
 
 def network(engine, torch, problem, table: dict):
