@@ -30,7 +30,6 @@ class BackpackBatchGrad(torch_modules.ModulesEngine):
     module = "backpack"
     per_example_gradients = True
 
-
     def trace(self, problem) -> Trace:
         backpack = self.load()
         import torch

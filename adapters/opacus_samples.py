@@ -31,7 +31,6 @@ class OpacusHooks(torch_modules.ModulesEngine):
     reduction = "mean"
     force_functorch = False
 
-
     def trace(self, problem) -> Trace:
         opacus = self.load()
         import torch

@@ -33,7 +33,6 @@ class TorchNnLoss(torch_modules.ModulesEngine):
     reduction = "mean"
     label_smoothing = 0.0
 
-
     def fused(self, s) -> bool:
         """Whether the output activation is fused into the loss (the loss takes the logits)."""
         return (s.loss, s.activations[-1]) in (("bce", "sigmoid"), ("cce", "softmax"))
