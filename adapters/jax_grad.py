@@ -23,7 +23,7 @@ import numpy as np
 from crosscheck.adapters import jax_programs
 from crosscheck.adapters.activation_tables import MissingActivation, layer_functions
 from crosscheck.adapters.base import Engine, Trace, Unsupported, per_example, written_cost
-from crosscheck.checks.per_example import examples_given
+from crosscheck.checks.per_example import chunk_examples, per_example_layers
 from crosscheck.scenarios.dtypes import DTYPES, numpy_dtype
 from crosscheck.scenarios.problem import Problem
 
@@ -95,16 +95,19 @@ def _gradient_function(jax, g: dict, where: bool):
             a = chosen(g_index[l - 1], P[f"W{l}"] @ a + P[f"b{l}"])
         return written_cost(jnp, loss, a, y[:, None], 1)
 
+    def examples(P, X, Y, g_index, loss):  # the per-example gradients of the columns of X, Y
+        return jax.vmap(jax.grad(lambda P, x, y: one(P, x, y, g_index, loss)), in_axes=(None, 1, 1))(P, X, Y)
+
     def gradients(P, eZ, eA, X, Y, g_index, loss):
-        """grad(J) as above, and the per-example gradients of the first k examples
-        (checks/per_example.py) from jax.vmap(jax.grad(one example's loss))."""
+        """grad(J) as above, and the per-example gradients of the first chunk of examples
+        (checks/per_example.py: all of them where they fit in one) from
+        jax.vmap(jax.grad(one example's loss))."""
         sizes = [X.shape[0]] + [z.shape[0] for z in eZ]
-        k = examples_given(sizes, X.shape[1])
-        each = jax.vmap(jax.grad(lambda P, x, y: one(P, x, y, g_index, loss)), in_axes=(None, 1, 1))(
-            P, X[:, :k], Y[:, :k])
+        k = chunk_examples(sizes, X.shape[1])
+        each = examples(P, X[:, :k], Y[:, :k], g_index, loss)
         return jax.grad(cost, argnums=(0, 1, 2), has_aux=True)(P, eZ, eA, X, Y, g_index, loss) + (each,)
 
-    return jax.jit(gradients, static_argnames=("loss",)), tuple(g)
+    return jax.jit(gradients, static_argnames=("loss",)), tuple(g), jax.jit(examples, static_argnames=("loss",))
 
 
 class JaxGrad(Engine):
@@ -137,9 +140,12 @@ class JaxGrad(Engine):
             jax.config.update("jax_compilation_cache_dir", directory)
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
         g = self._table = self.activations(jax)
-        self._programs = [_gradient_function(jax, {n: g[n] for n in names}, where=True)
-                          for names in (CLASSIC, CLASSIC_SOFTMAX)]
-        self._programs.append(_gradient_function(jax, g, where=False))
+        made = [_gradient_function(jax, {n: g[n] for n in names}, where=True) for names in (CLASSIC, CLASSIC_SOFTMAX)]
+        made.append(_gradient_function(jax, g, where=False))
+        self._programs = [(grad, names) for grad, names, _ in made]
+        #: {activation names: jit of the per-example gradients of a chunk of examples} (the
+        #: chunks after the first, where a batch's do not fit in one: checks/per_example.py)
+        self._chunk_programs = {names: chunk for _, names, chunk in made}
         self._signatures = set()
         self._exported = self._ahead = None
         if directory and self.device == "cpu" and jax_programs.exportable():
@@ -153,9 +159,9 @@ class JaxGrad(Engine):
     #: suite within a minute: 65,530 maps, vm.max_map_count). The persistent cache stays.
     MAX_PROGRAMS = 50
 
-    def _count_signature(self, problem) -> None:
+    def _count_signature(self, problem, chunk: bool = False) -> None:
         s = problem.scenario
-        self._signatures.add((s.layer_sizes, s.m, s.dtype, s.loss, self.program(s.activations)[1]))
+        self._signatures.add((s.layer_sizes, s.m, s.dtype, s.loss, self.program(s.activations)[1], chunk))
         if len(self._signatures) > self.MAX_PROGRAMS:
             self.load().clear_caches()
             self._signatures.clear()
@@ -258,6 +264,7 @@ class JaxGrad(Engine):
             else:
                 (dP, deZ, deA), (A, Z), each = grad(*args, loss=s.loss)
         layers = range(1, L + 1)
+        values = self._per_example(problem, args, names, each)
         return Trace(
             A={l: np.asarray(a) for l, a in enumerate(A)},
             Z={l: np.asarray(z) for l, z in zip(layers, Z)},
@@ -265,6 +272,31 @@ class JaxGrad(Engine):
             dZ={l: per_example(np.asarray(d), m) for l, d in zip(layers, deZ)},
             dW={l: np.asarray(dP[f"W{l}"]) for l in layers},
             db={l: np.asarray(dP[f"b{l}"]) for l in layers},
-            dW_i={l: np.asarray(each[f"W{l}"]) for l in layers},
-            db_i={l: np.asarray(each[f"b{l}"]) for l in layers},
+            dW_i={l: values[("dW_i", l)] for l in layers},
+            db_i={l: values[("db_i", l)] for l in layers},
         )
+
+    def _per_example(self, problem, args, names, first) -> dict:
+        """{("dW_i" or "db_i", layer): every example's}: the gradient program's ``first`` chunk,
+        and where the batch has more, the others from the chunk program (every chunk where an
+        exported program, made under another chunk size, gives fewer), each made when the
+        comparison reads it (the last chunk padded to the chunk's size with copies of its last
+        example, so that one compilation serves every chunk)."""
+        s, (P, _, _, X, Y, g_index) = problem.scenario, args
+        k = chunk_examples(s.layer_sizes, s.m)
+        if k < s.m:  # a compiled chunk program of its own
+            self._count_signature(problem, chunk=True)
+
+        def values(each) -> dict:
+            return {**{("dW_i", l): np.asarray(each[f"W{l}"]) for l in range(1, s.depth + 1)},
+                    **{("db_i", l): np.asarray(each[f"b{l}"]) for l in range(1, s.depth + 1)}}
+
+        def made(start: int, stop: int) -> dict:
+            given = values(first)
+            if start == 0 and all(len(v) >= stop for v in given.values()):  # the gradient program's chunk
+                return {key: value[:stop] for key, value in given.items()}  # (an exported one may hold more)
+            columns = np.minimum(np.arange(start, start + k), stop - 1)  # the last chunk: edge-padded
+            each = self._chunk_programs[names](P, X[:, columns], Y[:, columns], g_index, loss=s.loss)
+            return {key: value[:stop - start] for key, value in values(each).items()}
+
+        return per_example_layers(made, s)

@@ -5,7 +5,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine, Trace
-from crosscheck.checks.per_example import per_example_count
+from crosscheck.checks.per_example import per_example_chunk
 
 
 class NumpyReference(Engine):
@@ -19,4 +19,4 @@ class NumpyReference(Engine):
         s = problem.scenario
         with np.errstate(all="ignore"):  # a saturated float32 output gives inf in [1]: reported, not warned
             return reference.trace(problem.parameters, problem.X, problem.Y, s.activations, loss=s.loss,
-                                   per_example=per_example_count(s))
+                                   per_example=per_example_chunk(s))

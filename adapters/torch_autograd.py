@@ -9,7 +9,7 @@ import numpy as np
 from crosscheck.adapters.activation_tables import layer_functions
 from crosscheck.adapters.base import Engine, Trace, written_cost
 from crosscheck.adapters.gradients_layout import gradient_inputs, trace_of
-from crosscheck.checks.per_example import per_example_count
+from crosscheck.checks.per_example import per_example_layers
 from crosscheck.scenarios.dtypes import DTYPES
 
 
@@ -90,13 +90,12 @@ class TorchAutograd(Engine):
         return replace(trace, dW_i=dW_i, db_i=db_i)
 
     def per_example(self, torch, problem, g, P) -> tuple[dict, dict]:
-        """dW_i, db_i of the first per_example_count examples: ``torch.func.vmap`` of
-        ``torch.func.grad`` of one example's loss (the cost of a batch of one)."""
+        """dW_i, db_i of every example: ``torch.func.vmap`` of ``torch.func.grad`` of one
+        example's loss (the cost of a batch of one), over chunks of per_example_chunk
+        examples where they do not fit in one (reference/examples.py)."""
         from torch.func import grad, vmap
 
         s, dev, dtype = problem.scenario, self.device, problem.X.dtype
-        k = per_example_count(s)
-        X, Y = to_torch(torch, problem.X[:, :k], dev), to_torch(torch, problem.Y[:, :k], dev)
 
         def loss(P, x, y):  # one example: x (n_0,), y (n_L,), as columns of a batch of one
             a = x[:, None]
@@ -104,6 +103,13 @@ class TorchAutograd(Engine):
                 a = g[l - 1](P[f"W{l}"] @ a + P[f"b{l}"])
             return self.cost(torch, s.loss, a, y[:, None], 1)
 
-        each = vmap(grad(loss), in_dims=(None, 1, 1))(P, X, Y)
         layers = range(1, s.depth + 1)
-        return ({l: to_numpy(each[f"W{l}"], dtype) for l in layers}, {l: to_numpy(each[f"b{l}"], dtype) for l in layers})
+
+        def made(start: int, stop: int) -> dict:
+            X, Y = (to_torch(torch, np.ascontiguousarray(v[:, start:stop]), dev) for v in (problem.X, problem.Y))
+            each = vmap(grad(loss), in_dims=(None, 1, 1))(P, X, Y)
+            return {**{("dW_i", l): to_numpy(each[f"W{l}"], dtype) for l in layers},
+                    **{("db_i", l): to_numpy(each[f"b{l}"], dtype) for l in layers}}
+
+        values = per_example_layers(made, s)
+        return {l: values[("dW_i", l)] for l in layers}, {l: values[("db_i", l)] for l in layers}

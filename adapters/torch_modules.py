@@ -53,14 +53,14 @@ def network(engine, torch, problem, table: dict):
     return nn.Sequential(*layers)
 
 
-def forward_backward(torch, model, problem, device: str, examples: int | None = None, reduction: str = "mean"):
-    """(A, Z: {layer: tensor} in the column convention, X) after J.backward() on the first
-    ``examples`` examples (None: all).  J is the batch mean of the loss (``reduction``
-    "mean") or its sum ("sum"); A and Z hold their gradients (retain_grad)."""
+def forward_backward(torch, model, problem, device: str, examples: slice = slice(None), reduction: str = "mean"):
+    """(A, Z: {layer: tensor} in the column convention, X) after J.backward() on the
+    ``examples`` of the batch (a slice; all by default).  J is the mean of their loss
+    (``reduction`` "mean") or its sum ("sum"); A and Z hold their gradients (retain_grad)."""
     s = problem.scenario
-    k = s.m if examples is None else examples
-    X = to_torch(torch, np.ascontiguousarray(problem.X[:, :k].T), device, requires_grad=True)
-    Y = to_torch(torch, problem.Y[:, :k], device)
+    X = to_torch(torch, np.ascontiguousarray(problem.X[:, examples].T), device, requires_grad=True)
+    Y = to_torch(torch, np.ascontiguousarray(problem.Y[:, examples]), device)
+    k = X.shape[0]
     A, Z, a = {0: X}, {}, X
     for l in range(1, s.depth + 1):
         Z[l] = model[2 * l - 2](a)

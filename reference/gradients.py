@@ -31,19 +31,19 @@ def db(dZ):
     return np.sum(dZ, axis=1, keepdims=True) / m
 
 
-def dW_per_example(dZ, A_prev, k=None):
-    """dW_i[l] = dZ_i[l] A_i[l-1]^T for each example i of the first ``k`` (all: None), shape
-    (k, n_l, n_{l-1}): [5] dL/dw = x(a - y) itself, the gradient of example i's loss (no 1/m).
-    Their mean over the batch is dW[l]."""
-    k = dZ.shape[1] if k is None else k
-    return np.einsum("ji,ni->ijn", dZ[:, :k], dz_dw(A_prev)[:, :k])
+def dW_per_example(dZ, A_prev, examples=None):
+    """dW_i[l] = dZ_i[l] A_i[l-1]^T for each example i of ``examples`` (a slice of the batch;
+    None: all), shape (k, n_l, n_{l-1}): [5] dL/dw = x(a - y) itself, the gradient of example
+    i's loss (no 1/m).  Their mean over the batch is dW[l]."""
+    span = slice(None) if examples is None else examples
+    return np.einsum("ji,ni->ijn", dZ[:, span], dz_dw(A_prev)[:, span])
 
 
-def db_per_example(dZ, k=None):
-    """db_i[l] = dZ_i[l] for each example i of the first ``k``, shape (k, n_l, 1): [6] dL/db =
-    a - y, one example's.  Their mean over the batch is db[l]."""
-    k = dZ.shape[1] if k is None else k
-    return np.ascontiguousarray(dZ[:, :k].T)[:, :, None]
+def db_per_example(dZ, examples=None):
+    """db_i[l] = dZ_i[l] for each example i of ``examples`` (a slice; None: all), shape
+    (k, n_l, 1): [6] dL/db = a - y, one example's.  Their mean over the batch is db[l]."""
+    span = slice(None) if examples is None else examples
+    return np.ascontiguousarray(dZ[:, span].T)[:, :, None]
 
 
 def dA_prev(W, dZ):

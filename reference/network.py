@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from crosscheck.reference.activations import activation
+from crosscheck.reference.examples import Examples
 from crosscheck.reference.losses import CANONICAL, batch_cost, is_canonical
 from crosscheck.reference.steps import FORMULAS, Formulas, Step
 from crosscheck.reference.trace import Trace
@@ -100,7 +101,8 @@ def backward(parameters, A, Z, Y, activations, derivation=None, formulas: Formul
 def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = FORMULAS, loss="bce",
           per_example: int | None = None):
     """Forward and backward: a Trace (A, Z, dA, dZ, dW, db, each keyed by layer); with
-    ``per_example`` k, also the per-example dW_i, db_i of the first k examples."""
+    ``per_example`` (a chunk, in examples), also the per-example dW_i, db_i of every example
+    (per_example_gradients)."""
     A, Z = forward(parameters, X, activations)
     dA, dZ, dWs, dbs = backward(parameters, A, Z, Y, activations, derivation, formulas, loss)
     dW_i = db_i = None
@@ -109,12 +111,23 @@ def trace(parameters, X, Y, activations, derivation=None, formulas: Formulas = F
     return Trace(A=A, Z=Z, dA=dA, dZ=dZ, dW=dWs, db=dbs, dW_i=dW_i, db_i=db_i)
 
 
-def per_example_gradients(A: dict, dZ: dict, k: int, formulas: Formulas = FORMULAS) -> tuple[dict, dict]:
-    """({layer: dW_i[l]}, {layer: db_i[l]}) of the first ``k`` examples, from a backward
-    pass's A and dZ (per example, so no 1/m: x(a - y) itself)."""
+def per_example_gradients(A: dict, dZ: dict, chunk: int, formulas: Formulas = FORMULAS) -> tuple[dict, dict]:
+    """({layer: dW_i[l]}, {layer: db_i[l]}) of every example, from a backward pass's A and dZ
+    (per example, so no 1/m: x(a - y) itself): arrays when the batch fits in one ``chunk``
+    of examples, else Examples (reference/examples.py) made ``chunk`` examples at a time."""
     layers = sorted(dZ)
-    return ({l: formulas.dW_per_example(dZ[l], A[l - 1], k) for l in layers},
-            {l: formulas.db_per_example(dZ[l], k) for l in layers})
+
+    def made(span: slice) -> dict:
+        with np.errstate(all="ignore"):  # made when compared, outside the trace's own errstate
+            return {**{("dW_i", l): formulas.dW_per_example(dZ[l], A[l - 1], span) for l in layers},
+                    **{("db_i", l): formulas.db_per_example(dZ[l], span) for l in layers}}
+
+    m = dZ[layers[0]].shape[1] if layers else 0
+    if m <= chunk:
+        values = made(slice(None))
+    else:
+        values = Examples.layers(lambda a, b: made(slice(a, b)), m, chunk)
+    return ({l: values[("dW_i", l)] for l in layers}, {l: values[("db_i", l)] for l in layers})
 
 
 def gradients(parameters, X, Y, activations, loss="bce"):

@@ -85,8 +85,8 @@ class Formulas:
     dA_prev: Callable = layer_dA_prev
     g_prime_prev: Callable = layer_g_prime_prev
     dZ_prev: Callable = layer_dZ_prev
-    #: Per-example gradients of the first k examples, from dZ[l] and A[l-1] of the whole
-    #: batch: (dZ, A_prev, k) -> dW_i[l] and (dZ, k) -> db_i[l] (reference/gradients.py).
+    #: Per-example gradients of a span of examples (a slice), from dZ[l] and A[l-1] of the
+    #: whole batch: (dZ, A_prev, span) -> dW_i[l] and (dZ, span) -> db_i[l] (reference/gradients.py).
     dW_per_example: Callable = dW_per_example
     db_per_example: Callable = db_per_example
 

@@ -34,8 +34,9 @@ class Trace:
     #: sizes): (quantity, layer, expected <dQ, V> per direction V, the engine's); None: arrays.
     projections: tuple | None = None
     #: Per-example gradients, {layer: array} (the article's x(a - y) itself, no 1/m):
-    #: dW_i[l] of shape (k, n_l, n_{l-1}) and db_i[l] of shape (k, n_l, 1), for the first k
-    #: examples of the batch (crosscheck/checks/per_example.py); None: the engine has none.
+    #: dW_i[l] of shape (m, n_l, n_{l-1}) and db_i[l] of shape (m, n_l, 1), arrays or, where
+    #: they do not fit in one chunk of examples, Examples (reference/examples.py) made a chunk
+    #: at a time (crosscheck/checks/per_example.py); None: the engine has none.
     dW_i: dict | None = None
     db_i: dict | None = None
     #: {name: {layer: array}} of STATISTICS the engine gives (None: none).

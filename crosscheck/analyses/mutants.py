@@ -16,7 +16,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine, Trace
-from crosscheck.checks.per_example import per_example_count
+from crosscheck.checks.per_example import per_example_chunk
 from crosscheck.reference.activations import activation
 from crosscheck.reference.steps import FORMULAS, Formulas, Step
 
@@ -44,6 +44,11 @@ def _g_prime_from(rewrite: dict):
             return rewrite[name](s.Z[s.l - 1], s.A[s.l - 1])
         return FORMULAS.g_prime_prev(s)
     return g_prime
+
+
+def _count(dZ, span: slice) -> int:
+    """How many examples ``span`` (a slice of the batch) holds."""
+    return len(range(*span.indices(dZ.shape[1])))
 
 
 def _m(**changes) -> Formulas:
@@ -115,19 +120,20 @@ CATALOGUE: tuple[Mutant, ...] = (
     # --- per-example gradients (x(a - y) of each example: Opacus, BackPACK, torch.func) ------
     Mutant("per-example-is-batch-dW", "per-example", "[5] dW per example",
            "dW_i[l] = dW[l] for every example i: the batch gradient broadcast, not each example's x(a - y)",
-           _m(dW_per_example=lambda dZ, A, k: np.repeat(reference.dW(dZ, A)[None], k, axis=0))),
+           _m(dW_per_example=lambda dZ, A, span: np.repeat(reference.dW(dZ, A)[None], _count(dZ, span), axis=0))),
     Mutant("per-example-dW-times-m", "per-example", "[5] dW per example",
            "dW_i[l] = m dZ_i[l] A_i[l-1]^T: a sum-reduced loss's scaling applied to a mean's",
-           _m(dW_per_example=lambda dZ, A, k: reference.dW_per_example(dZ, A, k) * dZ.shape[1])),
+           _m(dW_per_example=lambda dZ, A, span: reference.dW_per_example(dZ, A, span) * dZ.shape[1])),
     Mutant("per-example-dW-over-m", "per-example", "[5] dW per example",
            "dW_i[l] = (1/m) dZ_i[l] A_i[l-1]^T: each example's share of the mean, not its own gradient",
-           _m(dW_per_example=lambda dZ, A, k: reference.dW_per_example(dZ, A, k) / dZ.shape[1])),
+           _m(dW_per_example=lambda dZ, A, span: reference.dW_per_example(dZ, A, span) / dZ.shape[1])),
     Mutant("per-example-outer-transposed", "per-example", "[5] dW per example",
            "dW_i[l] = A_i[l-1] dZ_i[l]^T: the outer product the wrong way round",
-           _m(dW_per_example=lambda dZ, A, k: np.einsum("ni,ji->ijn", dZ[:, :k], A[:, :k]))),
+           _m(dW_per_example=lambda dZ, A, span: np.einsum("ni,ji->ijn", dZ[:, span], A[:, span]))),
     Mutant("per-example-db-summed", "per-example", "[6] db per example",
            "db_i[l] = sum of dZ[l] over the batch for every example i, not dZ_i[l]",
-           _m(db_per_example=lambda dZ, k: np.repeat(np.sum(dZ, axis=1, keepdims=True)[None], k, axis=0))),
+           _m(db_per_example=lambda dZ, span: np.repeat(np.sum(dZ, axis=1, keepdims=True)[None], _count(dZ, span),
+                                                         axis=0))),
     # --- equivalent: cannot change any result ----------------------------------------
     Mutant("relu'-from-A", "common", "recursion: g'", "relu'(z) taken as (A > 0) instead of (Z > 0)",
            _m(g_prime_prev=_g_prime_from({"relu": lambda Z, A: (A > 0).astype(Z.dtype)})),
@@ -165,4 +171,4 @@ class MutantEngine(Engine):
         s = problem.scenario
         with np.errstate(all="ignore"):
             return reference.trace(problem.parameters, problem.X, problem.Y, s.activations,
-                                   formulas=self.mutant.formulas, loss=s.loss, per_example=per_example_count(s))
+                                   formulas=self.mutant.formulas, loss=s.loss, per_example=per_example_chunk(s))

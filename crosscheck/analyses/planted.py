@@ -14,7 +14,8 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.adapters.base import Engine
-from crosscheck.checks.per_example import per_example_count
+from crosscheck.checks.per_example import per_example_chunk
+from crosscheck.reference.examples import Examples
 from crosscheck.reference.trace import PER_EXAMPLE, QUANTITIES, Trace
 
 
@@ -32,7 +33,7 @@ class HostTraces:
             s, p = problem.scenario, problem.astype(np.float64)
             with np.errstate(all="ignore"):
                 self._right[key] = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss,
-                                                   per_example=per_example_count(s))
+                                                   per_example=per_example_chunk(s))
         return self._right[key]
 
     def trace(self, problem) -> Trace:
@@ -64,7 +65,7 @@ class PlantedMutant(Engine):
         s, p = problem.scenario, problem.astype(np.float64)
         with np.errstate(all="ignore"):
             wrong = reference.trace(p.parameters, p.X, p.Y, s.activations, loss=s.loss, formulas=self.mutant.formulas,
-                                    per_example=per_example_count(s))
+                                    per_example=per_example_chunk(s))
             planted = {}
             for q in QUANTITIES + PER_EXAMPLE:  # a host's per-example values get the mutant's change too
                 mine = getattr(own, q)
@@ -73,10 +74,24 @@ class PlantedMutant(Engine):
                     continue
                 planted[q] = {}
                 for l, value in mine.items():
-                    value, bad, good = np.asarray(value), wrong.get(q, l), right.get(q, l)
+                    bad, good = wrong.get(q, l), right.get(q, l)
+                    if isinstance(value, Examples):  # made a chunk at a time: the change too
+                        planted[q][l] = _planted_examples(value, bad, good)
+                        continue
+                    value = np.asarray(value)
                     if np.shape(bad) != np.shape(good):  # a slip of shape (db without keepdims): the slip's own array
                         planted[q][l] = np.asarray(bad).astype(value.dtype)
                         continue
                     change = np.asarray(bad, np.float64) - np.asarray(good, np.float64)
                     planted[q][l] = (value.astype(np.float64) + change.reshape(value.shape)).astype(value.dtype)
         return Trace(**planted)
+
+
+def _planted_examples(value: Examples, bad, good) -> Examples:
+    """``value`` (an engine's per-example values, made by chunks) plus the mutant's change
+    ``bad - good``, chunk by chunk; the mutant's own values where it changes their shape."""
+    if bad.shape != good.shape:
+        return bad.map(lambda chunk, a, b: chunk.astype(value.dtype), value.dtype)
+    return value.map(lambda chunk, a, b: (chunk.astype(np.float64) + (np.asarray(bad[a:b], np.float64)
+                                                                      - np.asarray(good[a:b], np.float64))
+                                          ).astype(value.dtype))

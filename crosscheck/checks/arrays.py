@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from crosscheck.checks.chunked import agrees_by_chunks, chunked, compare_by_chunks, whole
+from crosscheck.reference.examples import Examples
 from crosscheck.scenarios.dtypes import numpy_dtype
 
 
@@ -74,9 +76,9 @@ def _precheck(expected, actual, dtype):
     not compared: missing, or a shape of another size.  A dtype mismatch, or a shape of the
     same size (a scalar db of a one-unit layer), fails, but its values are still compared
     (the note says so)."""
-    expected = np.asarray(expected, dtype=np.float64)
     if actual is None:
         return None, "", "missing: the engine gave no value"
+    expected = np.asarray(expected, dtype=np.float64)
     actual = np.asarray(actual)
     if actual.shape == expected.shape and actual.dtype == dtype:  # the common case
         return expected, actual, ""
@@ -159,9 +161,16 @@ def compare_columns(pairs, dtype, rtol, atol, scale=0.0, terms=None) -> Compared
                    expected_max=nan.copy(), expected_finite_max=nan.copy())
     given = np.array([np.nan if t is None else t for t in terms], np.float64) if terms is not None else nan
     scales = _per_pair(scale, n)
-    prepared = [_precheck(e, a, dtype) for e, a in pairs]
+    by_chunks = [i for i, (e, a) in enumerate(pairs) if chunked(e, a)]
+    if by_chunks:  # per-example values made by chunks of examples (checks/chunked.py)
+        compare_by_chunks(by_chunks, pairs, dtype, out, scales, given, compare_columns, _precheck, _message, _fmt_shape)
+    skip = set(by_chunks)
+    prepared = [(None, None, None) if i in skip else _precheck(whole(e), whole(a), dtype)
+                for i, (e, a) in enumerate(pairs)]
     chunk, size = [], 0
     for i, (expected, actual, note) in enumerate(prepared):
+        if i in skip:
+            continue
         if expected is None:  # not compared: the shape it had, and why
             out.shape[i], out.message[i] = actual, note
         elif not expected.size:  # nothing to compare: passes
@@ -256,17 +265,18 @@ def _compare_chunk(chunk: list[int], prepared: list, dtype, scales, given, out: 
     for i, e, index in zip(chunk, expecteds, _index_text(worst - starts, [e.shape for e in expecteds])):
         out.shape[i], out.worst_index[i] = _fmt_shape(e.shape), index
     for k in np.flatnonzero((n_bad > 0) | noted).tolist():  # a failure's message: rare
-        out.message[chunk[k]] = _message(a64[starts[k]:starts[k] + sizes[k]], out.comparison(chunk[k]),
-                                         notes[k], dtype)
+        values = a64[starts[k]:starts[k] + sizes[k]]
+        out.message[chunk[k]] = _message((int(np.isnan(values).sum()), int(np.isinf(values).sum())),
+                                         out.comparison(chunk[k]), notes[k], dtype)
 
 
-def _message(values: np.ndarray, c: Comparison, note: str, dtype) -> str:
+def _message(nonfinite: tuple[int, int], c: Comparison, note: str, dtype) -> str:
     """The message of a compared pair that fails: its statistics, after ``note`` (a shape
-    or dtype mismatch) when there is one; ``values``: the actual values, as float64."""
+    or dtype mismatch) when there is one; ``nonfinite``: how many of the actual values are
+    NaN and how many infinite."""
     message = ""
     if c.mismatched:
-        nonfinite = [f"{count} {what}" for count, what in ((int(np.isnan(values).sum()), "NaN"),
-                                                           (int(np.isinf(values).sum()), "inf")) if count]
+        nonfinite = [f"{count} {what}" for count, what in zip(nonfinite, ("NaN", "inf")) if count]
         message = (
             (f"{', '.join(nonfinite)} among the values; " if nonfinite else "")
             + f"{c.mismatched} of {c.numel} elements ({100.0 * c.mismatched / c.numel:.1f}%) outside "
@@ -301,6 +311,8 @@ def agrees(expected, actual, tol, terms: float | None = None) -> bool:
     row's statistics."""
     if expected is None or actual is None:
         return False
+    if isinstance(expected, Examples) or isinstance(actual, Examples):  # made by chunks of examples
+        return agrees_by_chunks(expected, actual, tol, terms, agrees)
     try:  # a user's function may return anything: what is not numbers agrees with nothing
         expected, actual = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
     except (TypeError, ValueError):

@@ -16,7 +16,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.arrays import agrees
-from crosscheck.checks.per_example import given_count
+from crosscheck.checks.per_example import given_chunk
 from crosscheck.reference.activations import Activation, activation
 from crosscheck.scenarios.tolerances import tolerance
 
@@ -139,7 +139,7 @@ def explain(problem, engine, trace, failing: list[tuple[str, int]], scales: dict
                 alternatives.append(reference.trace(
                     p.parameters, p.X, p.Y,
                     [engine_g[a].activation() if a in engine_g else slope.get(a) or _at_zero(a, at_zero)
-                     for a in s.activations], loss=s.loss, per_example=given_count(trace)))
+                     for a in s.activations], loss=s.loss, per_example=given_chunk(trace, s)))
         except Exception:  # the engine's op could not be evaluated here: nothing explained
             return {}
     # each activation within the figure of the finding that covers it (the smallest, if several)

@@ -15,10 +15,11 @@ jax.vmap, Opacus, a user's ``dW1_per_example``), two comparisons per layer:
   whose variance is 0 whatever the gradients).
 
 Per-example arrays are m times the size of dW (m = 4096 with 128 x 128 layers is 512 MiB in
-float64), so engines give them for the first ``per_example_count`` examples, at most
-PER_EXAMPLE_VALUES values per scenario; the mean identity needs every example and is made
-only where all of them were given (every scenario of the default suite; in the full suite
-the 600 largest keep their first examples, and their rows' shape says how many).
+float64), so where a scenario's do not fit in PER_EXAMPLE_VALUES values (600 scenarios of
+the full suite; none of the default one) the reference and the engines give them as
+Examples (reference/examples.py), made ``per_example_chunk`` examples at a time, and every
+example is compared chunk by chunk (checks/chunked.py); the mean identity is summed the
+same way.
 """
 from __future__ import annotations
 
@@ -26,49 +27,67 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.identities import Observation
+from crosscheck.reference.examples import Examples
 from crosscheck.reference.trace import STATISTICS
 
 #: The check's name in reports.
 CHECK = "x(a-y) per example"
-#: At most this many per-example values (dW_i and db_i of every layer) per scenario: 8 MiB
+#: At most this many per-example values (dW_i and db_i of every layer) are made at once: 8 MiB
 #: in float64, a chunk of compare_columns (checks/arrays.py: CHUNK_ELEMENTS), so that the
 #: comparison's temporaries stay as bounded as for any other row (2^22 doubled the numpy
-#: engine's peak RSS on the full suite's largest network); the examples beyond are not given.
+#: engine's peak RSS on the full suite's largest network); a batch with more is made and
+#: compared in chunks of examples.
 PER_EXAMPLE_VALUES = 2 ** 20
 
 
-def per_example_count(s) -> int:
-    """k: the examples of scenario ``s`` whose per-example gradients an engine gives (the
-    first k of the batch; all m where they fit in PER_EXAMPLE_VALUES)."""
-    return examples_given(s.layer_sizes, s.m)
+def per_example_chunk(s) -> int:
+    """How many examples of scenario ``s`` are made and compared at a time: all m where
+    their per-example gradients fit in PER_EXAMPLE_VALUES, else as many as fit (at least one)."""
+    return chunk_examples(s.layer_sizes, s.m)
 
 
-def examples_given(layer_sizes, m: int) -> int:
-    """per_example_count from the layer sizes and the batch size (what a traced program knows)."""
+def chunk_examples(layer_sizes, m: int) -> int:
+    """per_example_chunk from the layer sizes and the batch size (what a traced program knows)."""
     per = sum(layer_sizes[l] * layer_sizes[l - 1] + layer_sizes[l] for l in range(1, len(layer_sizes)))
     return int(min(m, max(1, PER_EXAMPLE_VALUES // per)))
 
 
-def observations(problem, ref, trace) -> list[Observation]:
+def per_example_layers(made, s) -> dict:
+    """An engine's per-example values of scenario ``s`` ({key: value}, keys as ``made``'s),
+    from ``made(start, stop) -> {key: array}`` of examples start:stop: made for the whole batch
+    where it fits in one chunk (per_example_chunk), else as Examples made chunk by chunk."""
+    chunk = per_example_chunk(s)
+    return made(0, s.m) if s.m <= chunk else Examples.layers(made, s.m, chunk)
+
+
+def reference_examples(ref) -> tuple[dict, dict]:
+    """The reference's per-example (dW_i, db_i) from its trace ``ref``, every example (made
+    by chunks where they do not fit in one)."""
+    layers = sorted(ref.dZ)
+    sizes = [ref.A[0].shape[0]] + [ref.dZ[l].shape[0] for l in layers]
+    return reference.per_example_gradients(ref.A, ref.dZ, chunk_examples(sizes, ref.dZ[layers[0]].shape[1]))
+
+
+def observations(problem, ref, trace, examples: tuple | None = None) -> list[Observation]:
     """The per-example rows of an engine's trace (none when it has no per-example values;
-    a user's function: those of the per-example keys it returned)."""
+    a user's function: those of the per-example keys it returned); ``examples``: the
+    reference's (reference_examples), when the caller makes them once for every engine."""
     if trace.dW_i is None and trace.db_i is None:
         return []
     s = problem.scenario
     partial = trace.given is not None
-    formulas = {"dW_i": lambda l, k: reference.dW_per_example(ref.dZ[l], ref.A[l - 1], k),
-                "db_i": lambda l, k: reference.db_per_example(ref.dZ[l], k)}
+    expected = dict(zip(("dW_i", "db_i"), examples or reference_examples(ref)))
     made = []
     for l in sorted(ref.dZ):
         mean = {}
-        for q, formula in formulas.items():
+        for q in ("dW_i", "db_i"):
             if partial and (q, l) not in trace.given:
                 continue
             actual = trace.get(q, l)
-            k = np.shape(actual)[0] if np.ndim(actual) == 3 else per_example_count(s)
-            made.append(Observation(CHECK, q, l, formula(l, min(k, s.m)), actual))
-            if np.ndim(actual) == 3 and k == s.m:
-                mean[q[:2]] = np.asarray(actual, np.float64).mean(axis=0)
+            made.append(Observation(CHECK, q, l, expected[q][l], actual))
+            if _examples_in(actual) == s.m:
+                mean[q[:2]] = actual.mean() if isinstance(actual, Examples) else \
+                    np.asarray(actual, np.float64).mean(axis=0)
         for q in ("dW", "db"):  # the mean of the per-example values is the engine's own batch gradient
             if q in mean and trace.get(q, l) is not None:
                 made.append(Observation(CHECK, q, l, mean[q], trace.get(q, l)))
@@ -78,34 +97,47 @@ def observations(problem, ref, trace) -> list[Observation]:
     return made
 
 
+def _examples_in(value) -> int | None:
+    """How many examples a per-example value holds (None: not one of shape (k, n, n'))."""
+    if isinstance(value, Examples):
+        return value.shape[0] if value.ndim == 3 else None
+    try:
+        return np.shape(value)[0] if np.ndim(value) == 3 else None
+    except (TypeError, ValueError):  # a user's function may return anything
+        return None
+
+
 def _statistic(name: str, ref, l: int) -> np.ndarray:
     """sum_i Q_i^2 (``*_sq``) or mean_i Q_i^2 - (mean_i Q_i)^2 (``*_var``) of the reference's
-    per-example dW_i or db_i of layer l over the whole batch, element by element."""
-    each = (reference.dW_per_example(ref.dZ[l], ref.A[l - 1]) if name.startswith("dW")
-            else reference.db_per_example(ref.dZ[l]))
+    per-example dW_i or db_i of layer l over the whole batch, element by element, in closed
+    form: dW_i^2 = (dZ_i^2)(A_i^2)^T, so their mean is dW of dZ^2 and A^2 (and db of dZ^2),
+    with no per-example array made."""
+    dZ, A = ref.dZ[l], ref.A[l - 1]
+    mean_sq, mean = ((reference.dW(dZ * dZ, A * A), reference.dW(dZ, A)) if name.startswith("dW")
+                     else (reference.db(dZ * dZ), reference.db(dZ)))
     if name.endswith("_sq"):
-        return (each * each).sum(axis=0)
-    return (each * each).mean(axis=0) - each.mean(axis=0) ** 2
+        return mean_sq * dZ.shape[1]
+    return mean_sq - mean * mean
 
 
-def given_count(trace) -> int | None:
-    """How many examples' per-example gradients ``trace`` holds (None: it holds none)."""
-    first = next(iter((trace.dW_i or {}).values()), None)
-    return int(np.shape(first)[0]) if np.ndim(first) == 3 else None
+def given_chunk(trace, s) -> int | None:
+    """The chunk of examples (per_example_chunk) in which a reference trace recomputed for
+    ``trace`` must give per-example gradients: None when ``trace`` holds none."""
+    return None if trace.dW_i is None and trace.db_i is None else per_example_chunk(s)
 
 
-def with_per_example(alternative, k: int | None):
+def with_per_example(alternative, chunk: int | None):
     """``alternative`` (a reference trace recomputed under a convention or a finding) with
-    the per-example gradients of its own A and dZ, for the first ``k`` examples, so that the
-    per-example rows are explained value by value as the others are; unchanged when ``k``
-    is None or it cannot be made."""
-    if k is None or alternative is None or alternative.dW_i is not None:
+    the per-example gradients of its own A and dZ (made ``chunk`` examples at a time), so that
+    the per-example rows are explained value by value as the others are; unchanged when
+    ``chunk`` is None or they cannot be made."""
+    if chunk is None or alternative is None or alternative.dW_i is not None:
         return alternative
     from dataclasses import replace
 
     try:
         with np.errstate(all="ignore"):
-            dW_i, db_i = reference.per_example_gradients(alternative.A, alternative.dZ, k)
+            dW_i, db_i = reference.per_example_gradients(alternative.A, alternative.dZ, chunk)
     except (KeyError, ValueError, TypeError, IndexError):
         return alternative
     return replace(alternative, dW_i=dW_i, db_i=db_i)

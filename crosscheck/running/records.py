@@ -20,7 +20,7 @@ from crosscheck.checks.arrays import compare_columns
 from crosscheck.checks.budget import inner_dimension
 from crosscheck.checks.controls import indistinguishable, negative_control
 from crosscheck.checks.identities import Observation, identity_observations, reference_observations
-from crosscheck.checks.per_example import observations as per_example_observations
+from crosscheck.checks.per_example import observations as per_example_observations, reference_examples
 from crosscheck.reference.trace import QUANTITIES, Trace
 from crosscheck.running.columns import Rows
 from crosscheck.running.statuses import (
@@ -63,12 +63,13 @@ def judged_by(engine, dtype: str):
     return engine.tolerance or tolerance(dtype)
 
 
-def observations(problem, ref: Trace, outcome) -> list[Observation]:
+def observations(problem, ref: Trace, outcome, examples: dict | None = None) -> list[Observation]:
     """What is compared of one engine's outcome (running/tracing.py: Traced): its values
     against the reference (a partial trace's that it gave, and dW, db), then the
     identities on its own values; fd's directional derivatives in its projection mode;
     for an engine that gave no trace, the stand-in of its one ``run`` row (nothing to
-    compare, its reason the note)."""
+    compare, its reason the note); ``examples``: {"values": the reference's per-example
+    gradients}, made by the first engine that gives per-example gradients, for all of them."""
     engine, trace = outcome.engine, outcome.trace
     if trace is None:
         return [Observation(RUN, "-", -1, None, None, outcome.error)]
@@ -77,7 +78,13 @@ def observations(problem, ref: Trace, outcome) -> list[Observation]:
     compares = engine.compares
     made = [o for o in reference_observations(ref, trace) if o.quantity in compares and (
         trace.given is None or (o.quantity, o.layer) in trace.given or o.quantity in REQUIRED)]
-    return made + list(identity_observations(problem, trace)) + per_example_observations(problem, ref, trace)
+    if trace.dW_i is not None or trace.db_i is not None:
+        examples = {} if examples is None else examples
+        if "values" not in examples:
+            examples["values"] = reference_examples(ref)
+        return made + list(identity_observations(problem, trace)) + per_example_observations(
+            problem, ref, trace, examples["values"])
+    return made + list(identity_observations(problem, trace))
 
 
 def scenario_rows(problem, ref: Trace, scales: dict, outcomes: list) -> tuple[Rows, list[slice]]:
@@ -85,7 +92,8 @@ def scenario_rows(problem, ref: Trace, scales: dict, outcomes: list) -> tuple[Ro
     each outcome's span of them; ``scales``: the term scales of budget.term_scales, for
     the tolerance's absolute term."""
     s = problem.scenario
-    groups = [observations(problem, ref, outcome) for outcome in outcomes]
+    examples = {}  # the reference's per-example gradients, made once for every engine
+    groups = [observations(problem, ref, outcome, examples) for outcome in outcomes]
     counts = [len(group) for group in groups]
     flat = list(chain.from_iterable(groups))
     tols = [judged_by(outcome.engine, s.dtype) for outcome in outcomes]

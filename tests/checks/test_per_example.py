@@ -1,8 +1,10 @@
 """x(a-y) per example (crosscheck/checks/per_example.py): every engine that gives per-example
 gradients (numpy, torch's torch.func, jax's vmap, Opacus in each mode and reduction) passes
 with per-example rows for every layer; each per-example mutant is killed planted in each of
-them; the reference's per-example gradient of one layer is x(a - y) itself; above the cap
-the first k examples are compared and said so; workers give the single process's rows."""
+them; the reference's per-example gradient of one layer is x(a - y) itself; a batch whose
+per-example values do not fit in one chunk has every example compared, chunk by chunk (a
+slip in its last example fails, and chunked and whole comparisons give the same
+statuses); workers give the single process's rows."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +14,9 @@ import pytest
 from crosscheck import reference
 from crosscheck.analyses.mutant_kills import mutation_table
 from crosscheck.analyses.mutants import CATALOGUE
-from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example_count
+from crosscheck.checks import per_example
+from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example_chunk
+from crosscheck.reference.examples import Examples
 from crosscheck.cli import main
 from crosscheck.reference.trace import PER_EXAMPLE, STATISTICS
 from crosscheck.running.runner import TIMING_COLUMNS, run
@@ -74,7 +78,7 @@ def test_one_layer_per_example_gradient_is_x_times_a_minus_y():
     np.testing.assert_allclose(t.dW_i[1].mean(axis=0), t.dW[1], rtol=1e-13)
 
 
-#: Above the cap: 128-64-1, m = 4096, 8,385 values an example, so the first 125 examples.
+#: More than one chunk: 128-64-1, m = 4096, 8,385 values an example, so chunks of 125 examples.
 BIG = Scenario((128, 64, 1), ("tanh", "sigmoid"), 4096, "float32")
 
 
@@ -100,15 +104,78 @@ def test_backpacks_statistics_as_backpack_gives_them_fail(per_example_engines, s
     assert len(failed) and set(failed["quantity"]) == {statistic} and set(failed["check"]) == {CHECK}
 
 
-@pytest.mark.parametrize("name", ["torch", "opacus", "backpack"])
-def test_above_the_cap_the_first_k_examples_are_compared_and_the_rows_say_how_many(per_example_engines, name):
-    k = per_example_count(BIG)
+@pytest.mark.parametrize("name", ["torch", "opacus", "backpack", "jax"])
+def test_above_one_chunk_every_example_is_compared(per_example_engines, name):
+    k = per_example_chunk(BIG)
     assert k == PER_EXAMPLE_VALUES // (128 * 64 + 64 + 64 + 1) < BIG.m
-    df = run([BIG], [engine_or_skip(per_example_engines, name)], progress=False)
-    assert df["passed"].all()
+    engine = engine_or_skip(per_example_engines, name)
+    df = run([BIG], [engine], progress=False)
+    assert df["passed"].all(), df[~df["passed"]][["quantity", "layer", "message"]].to_string()
     rows = df[df["check"] == CHECK]
-    assert set(rows["quantity"]) == set(PER_EXAMPLE)  # the mean needs every example: not made
-    assert rows.loc[rows["quantity"] == "dW_i", "shape"].tolist() == [f"{k}x64x128", f"{k}x1x64"]
+    statistics = set(STATISTICS) if name == "backpack" else set()
+    assert set(rows["quantity"]) == {*PER_EXAMPLE, "dW", "db"} | statistics  # the mean of every example too
+    assert rows.loc[rows["quantity"] == "dW_i", "shape"].tolist() == ["4096x64x128", "4096x1x64"]
+    assert rows.loc[rows["quantity"] == "dW_i", "numel"].tolist() == [4096 * 64 * 128, 4096 * 64]
+
+
+class LastExampleSlip:
+    """An engine's per-example dW_i[1] with its last example's first element doubled: a slip
+    that only a comparison of every example can see."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def __call__(self, problem):
+        from dataclasses import replace
+
+        t = self.engine.trace(problem)
+        m = problem.scenario.m
+
+        def slip(chunk, start, stop):
+            chunk = chunk.copy()
+            if stop == m:
+                chunk[-1, 0, 0] = 2 * chunk[-1, 0, 0] + 1
+            return chunk
+
+        value = t.dW_i[1]
+        changed = value.map(slip) if isinstance(value, Examples) else slip(value, 0, m)
+        return replace(t, dW_i={**t.dW_i, 1: changed})
+
+
+@pytest.mark.parametrize("name", ["numpy", "torch"])
+def test_a_slip_in_the_last_example_alone_fails(per_example_engines, name):
+    engine = engine_or_skip(per_example_engines, name)
+
+    class Slipped(type(engine)):
+        pass
+
+    slipped = Slipped()
+    slipped.name = f"{name}-last-example-slip"
+    slipped.trace = LastExampleSlip(engine)
+    df = run([BIG], [slipped], progress=False)
+    failed = df[~df["passed"]]
+    assert set(zip(failed["quantity"], failed["layer"])) >= {("dW_i", 1)}, df[["quantity", "message"]].to_string()
+    row = failed[failed["quantity"] == "dW_i"].iloc[0]
+    assert row["mismatched"] == 1 and row["worst_index"] == f"({BIG.m - 1}, 0, 0)", row.to_dict()
+    assert row["status"] == "fail"
+
+
+def test_chunked_and_whole_comparisons_give_the_same_rows(per_example_engines, monkeypatch):
+    """With chunks of a few examples, every per-example engine and mutant gives the statuses,
+    shapes and counts of the whole comparison (the mean row's float64 sum may differ in its last bits)."""
+    from crosscheck.analyses.mutants import MutantEngine
+
+    engines = [e for e in per_example_engines.values() if not isinstance(e, str)]
+    engines += [MutantEngine(m) for m in PER_EXAMPLE_MUTANTS]
+    scenarios = [s for s in SMOKE if s.m > 4][:4]
+    whole = run(scenarios, engines, progress=False)
+    monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
+    assert all(per_example_chunk(s) < s.m for s in scenarios)
+    chunked = run(scenarios, engines, progress=False)
+    key = ["scenario", "engine", "check", "quantity", "layer"]
+    columns = ["status", "shape", "numel", "mismatched", "passed"]
+    assert whole[key + columns].equals(chunked[key + columns])
+    assert (~whole["passed"]).sum() > 0  # the mutants fail, chunked as whole
 
 
 def test_workers_give_the_single_process_per_example_rows(tmp_path):

@@ -1,0 +1,92 @@
+"""Per-example values of a whole batch, made a chunk of examples at a time.
+
+Per-example gradients are m times the size of dW (m = 4096 with 128 x 128 layers is 512 MiB
+in float64), so where they do not fit in one chunk (crosscheck/checks/per_example.py:
+PER_EXAMPLE_VALUES) neither the reference nor an engine holds them whole: an ``Examples``
+is their shape and dtype and a function that makes examples ``start:stop``; comparisons
+read it span by span (crosscheck/checks/chunked.py).  ``Examples.layers`` makes those of
+every layer from one function that gives all of them for a span at once (one engine pass,
+one einsum per layer), kept for the last span asked, so that reading every layer's chunk
+in turn makes each span once.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+class Examples:
+    """Values of shape (m, ...) made ``chunk`` examples at a time by ``make(start, stop)``.
+
+    Slicing along the examples (``e[a:b]``) makes those examples; ``np.asarray(e)`` makes
+    them all (for the rare caller that needs them whole: a user's wrong-shaped value)."""
+
+    def __init__(self, make: Callable[[int, int], np.ndarray], shape: tuple, dtype, chunk: int):
+        self._make, self.shape, self.dtype, self.chunk = make, tuple(shape), np.dtype(dtype), max(1, int(chunk))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def spans(self) -> list[tuple[int, int]]:
+        """(start, stop) of each chunk, in order."""
+        m = self.shape[0]
+        return [(a, min(a + self.chunk, m)) for a in range(0, m, self.chunk)]
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and key.step in (None, 1):
+            start, stop, _ = key.indices(self.shape[0])
+            return np.asarray(self._make(start, max(start, stop)))
+        return np.asarray(self)[key]
+
+    def __array__(self, dtype=None, copy=None):
+        whole = np.concatenate([self[a:b] for a, b in self.spans()]) if self.shape[0] else \
+            np.zeros(self.shape, self.dtype)
+        return whole if dtype is None else whole.astype(dtype, copy=False)
+
+    def mean(self) -> np.ndarray:
+        """The mean over the examples, summed in float64 chunk by chunk."""
+        total = np.zeros(self.shape[1:], np.float64)
+        for a, b in self.spans():
+            total += self[a:b].astype(np.float64).sum(axis=0)
+        return total / self.shape[0]
+
+    def map(self, f: Callable[[np.ndarray, int, int], np.ndarray], dtype=None) -> "Examples":
+        """Examples whose span a:b is ``f(self[a:b], a, b)`` (same shape)."""
+        return Examples(lambda a, b: f(self[a:b], a, b), self.shape, self.dtype if dtype is None else dtype,
+                        self.chunk)
+
+    def __repr__(self) -> str:
+        return f"Examples(shape={self.shape}, dtype={self.dtype}, chunk={self.chunk})"
+
+    @staticmethod
+    def layers(make: Callable[[int, int], dict], m: int, chunk: int) -> dict:
+        """{key: Examples} of every key ``make(start, stop) -> {key: array}`` gives, for a batch
+        of ``m`` examples: ``make`` is called once per span however many keys are read (the
+        last span's values are kept); the first span's is made now, for their shapes and
+        dtypes (what ``make`` really gives, not what it should)."""
+        first = make(0, min(chunk, m))
+        last = {"span": (0, min(chunk, m)), "values": first}
+
+        def one(key):
+            def made(a, b):
+                if last.get("span") != (a, b):
+                    last.clear()
+                    last["values"] = make(a, b)
+                    last["span"] = (a, b)
+                return last["values"][key]
+            return made
+        return {key: Examples(one(key), (m, *np.shape(value)[1:]), np.asarray(value).dtype, chunk)
+                for key, value in first.items()}
+
+
+def is_examples(value) -> bool:
+    return isinstance(value, Examples)
