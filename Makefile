@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python benchmarks/user_code.py --write
 	$(BIN)/python benchmarks/diagnosis.py --write
 	$(BIN)/python benchmarks/tolerance_survey.py --engines numpy,torch,jax,fd --write
+	$(BIN)/python benchmarks/per_example_memory.py --write
 
 bench-speed: setup
 	$(BIN)/python benchmarks/speed.py --write

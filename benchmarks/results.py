@@ -27,7 +27,7 @@ RESULTS = Path(__file__).resolve().with_name("RESULTS.md")
 #: The scripts that write RESULTS.md, in the order `make bench` runs them (the Makefile
 #: names them again; tests/test_benchmark_results.py checks the two agree).
 SCRIPTS = ("default_suite.py", "speed.py", "overhead_breakdown.py", "user_code.py", "diagnosis.py",
-           "tolerance_survey.py")
+           "tolerance_survey.py", "per_example_memory.py")
 HEADER_NAME = "header"
 HEADER = f"""# Measured figures of backprop-crosscheck
 

@@ -24,6 +24,8 @@ class Examples:
 
     def __init__(self, make: Callable[[int, int], np.ndarray], shape: tuple, dtype, chunk: int):
         self._make, self.shape, self.dtype, self.chunk = make, tuple(shape), np.dtype(dtype), max(1, int(chunk))
+        #: The float64 sum of the examples read in order from the first (kept once a Mean asks).
+        self._sum, self._next = None, None
 
     @property
     def ndim(self) -> int:
@@ -44,7 +46,14 @@ class Examples:
     def __getitem__(self, key):
         if isinstance(key, slice) and key.step in (None, 1):
             start, stop, _ = key.indices(self.shape[0])
-            return np.asarray(self._make(start, max(start, stop)))
+            values = np.asarray(self._make(start, max(start, stop)))
+            if self._next is not None:  # a Mean wants the sum: add the span if it is the next one in order
+                if start == 0:
+                    self._sum, self._next = np.zeros(self.shape[1:], np.float64), 0
+                if start == self._next and stop > start:
+                    self._sum += values.sum(axis=0, dtype=np.float64)
+                    self._next = stop
+            return values
         return np.asarray(self)[key]
 
     def __array__(self, dtype=None, copy=None):
@@ -52,12 +61,19 @@ class Examples:
             np.zeros(self.shape, self.dtype)
         return whole if dtype is None else whole.astype(dtype, copy=False)
 
-    def mean(self) -> np.ndarray:
-        """The mean over the examples, summed in float64 chunk by chunk."""
-        total = np.zeros(self.shape[1:], np.float64)
-        for a, b in self.spans():
-            total += self[a:b].astype(np.float64).sum(axis=0)
-        return total / self.shape[0]
+    def mean(self) -> "Mean":
+        """The mean over the examples, summed in float64 chunk by chunk, made when asked for
+        (np.asarray): from the sum of a read of every example in order since (a comparison's),
+        else by a read of its own."""
+        if self._next is None:
+            self._next = -1  # nothing summed yet; the next read from the first example starts the sum
+        return Mean(self)
+
+    def _mean(self) -> np.ndarray:
+        if self._next != self.shape[0]:
+            for a, b in self.spans():
+                self[a:b]
+        return self._sum / self.shape[0]
 
     def map(self, f: Callable[[np.ndarray, int, int], np.ndarray], dtype=None) -> "Examples":
         """Examples whose span a:b is ``f(self[a:b], a, b)`` (same shape)."""
@@ -88,5 +104,16 @@ class Examples:
                 for key, value in first.items()}
 
 
-def is_examples(value) -> bool:
-    return isinstance(value, Examples)
+class Mean:
+    """The mean over the examples of an Examples, an array once asked for (np.asarray): NaN
+    where its examples could not be made (their own rows say why)."""
+
+    def __init__(self, examples: Examples):
+        self.examples, self.shape = examples, examples.shape[1:]
+
+    def __array__(self, dtype=None, copy=None):
+        try:
+            value = self.examples._mean()
+        except Exception:  # noqa: BLE001 (an engine's chunk that raised: its dW_i rows fail with the reason)
+            value = np.full(self.shape, np.nan)
+        return value if dtype is None else value.astype(dtype, copy=False)

@@ -8,8 +8,10 @@ chunk of a span at once, so a span is made once), and the chunks' statistics are
 into the whole pair's: counts summed, greatest errors the greatest of the chunks', the
 worst element the first chunk's that has the greatest error (its index offset along the
 examples), and the failure message written from the merged statistics.  The absolute term
-of the tolerance is the whole array's (its term scale, else a first pass for
-max|expected|), so a chunk is judged exactly as the whole array would be.
+of the tolerance is the whole array's: its term scale (for per-example values it bounds
+max|expected|: checks/budget.py), else a first pass for max|expected|, so a chunk is judged
+exactly as the whole array would be.  A chunk an engine cannot make (it is made here, after
+its trace returned) fails that pair's row with the reason, never passes it.
 """
 from __future__ import annotations
 
@@ -62,14 +64,25 @@ def compare_by_chunks(indices: list[int], pairs: list, dtype, out, scales: np.nd
         terms = given[at].copy()
         for k in np.flatnonzero(np.isnan(terms)).tolist():
             terms[k] = _largest(pairs[group[k]][0])
-        merged = _Merged(len(group))
+        merged, alive = _Merged(len(group)), list(range(len(group)))
         for number, (a, b) in enumerate(spans):
-            chunks = [(np.asarray(pairs[i][0][a:b]), np.asarray(pairs[i][1][a:b])) for i in group]
+            chunks = {}
+            for k in alive:
+                try:  # an engine makes its chunk now, outside its trace: what it raises fails that row
+                    chunks[k] = tuple(np.asarray(side[a:b]) for side in pairs[group[k]])
+                except Exception as exc:  # noqa: BLE001 (an engine's error, whatever it is, is a failure)
+                    merged.failed(k, f"the per-example values of examples {a}:{b} could not be made: "
+                                     f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
+            alive = list(chunks)
+            if not alive:
+                break
             if number == 0:
-                merged.notes = [precheck(e, x, dtype)[2] for e, x in chunks]
-            sub = compare(chunks, dtype, out.rtol[at], out.atol[at], scales[at], terms)
-            merged.add(sub, a, [x for _, x in chunks])
-        merged.write(group, out, spans[-1][1], [pairs[i][0].shape for i in group], dtype, message, fmt_shape)
+                for k in alive:
+                    merged.notes[k] = precheck(*chunks[k], dtype)[2]
+            rows = at[alive]
+            sub = compare([chunks[k] for k in alive], dtype, out.rtol[rows], out.atol[rows], scales[rows], terms[alive])
+            merged.add(alive, sub, a, [chunks[k][1] for k in alive])
+        merged.write(group, out, [pairs[i][0].shape for i in group], dtype, message, fmt_shape)
 
 
 class _Merged:
@@ -80,41 +93,48 @@ class _Merged:
         self.numel, self.mismatched = np.zeros(n, np.int64), np.zeros(n, np.int64)
         self.max_abs, self.max_rel, self.max_ulp = np.full(n, -np.inf), np.full(n, -np.inf), np.full(n, -np.inf)
         self.expected_max, self.finite_max, self.atol = np.full(n, -np.inf), np.full(n, -np.inf), nan.copy()
-        self.passed, self.compared = np.ones(n, bool), np.ones(n, bool)
+        self.passed = np.ones(n, bool)
         self.worst, self.expected_at, self.actual_at = [""] * n, nan.copy(), nan.copy()
         self.nan, self.inf = np.zeros(n, np.int64), np.zeros(n, np.int64)
-        self.notes, self.first = [""] * n, None
+        self.notes = [""] * n
+        #: {pair: why it was not compared}: values that are not numbers (the first chunk's
+        #: message), or a chunk the engine could not make
+        self.not_compared: dict = {}
 
-    def add(self, sub, start: int, actuals: list) -> None:
-        if self.first is None:
-            self.first = sub
-        self.compared &= sub.mismatched >= 0  # -1: not compared (values that are not numbers)
-        self.numel += sub.numel
-        self.mismatched += np.maximum(sub.mismatched, 0)
-        worse = sub.max_abs_err > self.max_abs  # strictly: the first chunk with the greatest error keeps it
-        for k in np.flatnonzero(worse).tolist():
-            self.worst[k] = _offset(sub.worst_index[k], start)
-        self.expected_at = np.where(worse, sub.expected_at_worst, self.expected_at)
-        self.actual_at = np.where(worse, sub.actual_at_worst, self.actual_at)
-        self.max_abs = np.fmax(self.max_abs, sub.max_abs_err)
-        self.max_rel = np.fmax(self.max_rel, sub.max_rel_err)
-        self.max_ulp = np.fmax(self.max_ulp, sub.max_ulp)
-        self.expected_max = np.maximum(self.expected_max, sub.expected_max)  # NaN once expected has one
-        self.finite_max = np.fmax(self.finite_max, sub.expected_finite_max)
-        self.atol = np.fmax(self.atol, sub.atol)
-        self.passed &= sub.passed
-        for k in np.flatnonzero(sub.mismatched > 0).tolist():  # a failure's message counts NaN and inf
-            values = np.asarray(actuals[k], np.float64)
-            self.nan[k] += int(np.isnan(values).sum())
-            self.inf[k] += int(np.isinf(values).sum())
+    def failed(self, k: int, why: str) -> None:
+        self.not_compared[k] = why
 
-    def write(self, group: list[int], out, m: int, shapes: list, dtype, message, fmt_shape) -> None:
+    def add(self, ks: list[int], sub, start: int, actuals: list) -> None:
+        """Chunk statistics ``sub`` of pairs ``ks`` (in its order), the chunk's first example ``start``."""
+        for j in np.flatnonzero(sub.mismatched < 0).tolist():  # -1: not compared (values that are not numbers)
+            self.not_compared.setdefault(ks[j], sub.message[j])
+        ks = np.array(ks)
+        self.numel[ks] += sub.numel
+        self.mismatched[ks] += np.maximum(sub.mismatched, 0)
+        worse = sub.max_abs_err > self.max_abs[ks]  # strictly: the first chunk with the greatest error keeps it
+        for j in np.flatnonzero(worse).tolist():
+            self.worst[ks[j]] = _offset(sub.worst_index[j], start)
+        self.expected_at[ks] = np.where(worse, sub.expected_at_worst, self.expected_at[ks])
+        self.actual_at[ks] = np.where(worse, sub.actual_at_worst, self.actual_at[ks])
+        self.max_abs[ks] = np.fmax(self.max_abs[ks], sub.max_abs_err)
+        self.max_rel[ks] = np.fmax(self.max_rel[ks], sub.max_rel_err)
+        self.max_ulp[ks] = np.fmax(self.max_ulp[ks], sub.max_ulp)
+        self.expected_max[ks] = np.maximum(self.expected_max[ks], sub.expected_max)  # NaN once expected has one
+        self.finite_max[ks] = np.fmax(self.finite_max[ks], sub.expected_finite_max)
+        self.atol[ks] = np.fmax(self.atol[ks], sub.atol)
+        self.passed[ks] &= sub.passed
+        for j in np.flatnonzero(sub.mismatched > 0).tolist():  # a failure's message counts NaN and inf
+            values = np.asarray(actuals[j], np.float64)
+            self.nan[ks[j]] += int(np.isnan(values).sum())
+            self.inf[ks[j]] += int(np.isinf(values).sum())
+
+    def write(self, group: list[int], out, shapes: list, dtype, message, fmt_shape) -> None:
         for k, i in enumerate(group):
-            if not self.compared[k]:  # not compared: the first chunk's row says why
-                first = self.first.comparison(k)
-                out.shape[i], out.message[i] = fmt_shape(tuple(shapes[k])), first.message
+            out.shape[i] = fmt_shape(tuple(shapes[k]))
+            if k in self.not_compared:  # not compared: why (passed stays False, mismatched -1)
+                out.message[i] = self.not_compared[k]
                 continue
-            out.shape[i], out.worst_index[i] = fmt_shape(tuple(shapes[k])), self.worst[k]
+            out.worst_index[i] = self.worst[k]
             for name, value in (("numel", self.numel), ("mismatched", self.mismatched), ("max_abs_err", self.max_abs),
                                 ("max_rel_err", self.max_rel), ("max_ulp", self.max_ulp), ("atol", self.atol),
                                 ("expected_at_worst", self.expected_at), ("actual_at_worst", self.actual_at),

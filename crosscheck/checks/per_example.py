@@ -87,7 +87,7 @@ def observations(problem, ref, trace, examples: tuple | None = None) -> list[Obs
             made.append(Observation(CHECK, q, l, expected[q][l], actual))
             if _examples_in(actual) == s.m:
                 mean[q[:2]] = actual.mean() if isinstance(actual, Examples) else \
-                    np.asarray(actual, np.float64).mean(axis=0)
+                    np.asarray(actual, np.float64).mean(axis=0)  # an Examples': summed as its rows are compared
         for q in ("dW", "db"):  # the mean of the per-example values is the engine's own batch gradient
             if q in mean and trace.get(q, l) is not None:
                 made.append(Observation(CHECK, q, l, mean[q], trace.get(q, l)))

@@ -229,3 +229,84 @@ def test_a_users_per_example_keys_are_compared_and_a_slip_in_them_fails(tmp_path
     if verdict:
         assert "its batch gradients agree with the reference's but its per-example gradients do not" in out
         assert ("1/m of the example's own gradient" if scale == "/ m" else "m times the example's own") in out
+
+
+#: The cheapest scenario of the full suite whose per-example values take more than one chunk.
+CHUNKED_ID = "sigmoid-sigmoid-sigmoid-sigmoid-sigmoid-sigmoid-sigmoid_7-7-7-7-7-7-7-1_m4096_float64_s0"
+
+
+def test_workers_give_the_single_process_rows_of_a_chunked_scenario(tmp_path):
+    args = ["run", "--scenario", CHUNKED_ID, "--engines", "numpy,torch", "-q"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+
+    def rows(folder):
+        df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
+        return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+
+    one = rows(tmp_path / "one")
+    mine = one[(one["check"] == CHECK) & (one["quantity"] == "dW_i")]
+    assert len(mine) and (mine["shape"].str.startswith("4096x")).all() and one.equals(rows(tmp_path / "two"))
+
+
+@pytest.mark.parametrize("slip, passed", [("", True), ("LAST", False)])
+def test_a_users_per_example_keys_are_compared_in_chunks_through_the_api(tmp_path, monkeypatch, slip, passed):
+    """A user's full per-example arrays against the reference's made by chunks (a small
+    chunk here): every example compared, a slip in the last one alone fails."""
+    from crosscheck.api import check
+
+    code = LEARNER.replace("SCALE", "")
+    if slip:
+        code = code.replace('        if BIAS:', '        grads[f"dW{l}_per_example"][-1] *= 2\n        if BIAS:')
+    (tmp_path / "learner.py").write_text(code.replace("BIAS", "True"))
+    monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
+    result = check(f"{tmp_path / 'learner.py'}:backward", suite="smoke", dtypes=["float64"], progress=False)
+    rows = result.table[(result.table["check"] == CHECK)]
+    assert len(rows) and result.passed == passed, result
+    assert any(per_example_chunk(s) < s.m for s in SMOKE if s.id in set(rows["scenario"]))  # chunked
+    if slip:
+        failed = rows[~rows["passed"]]
+        assert set(failed["quantity"]) >= {"dW_i"} and failed["worst_index"].str.match(r"\((\d+),").all()
+        m = failed.merge(pd.DataFrame({"scenario": [s.id for s in SMOKE], "m": [s.m for s in SMOKE]}), on="scenario")
+        dW_i = m[m["quantity"] == "dW_i"]
+        assert (dW_i["worst_index"].str.extract(r"\((\d+),")[0].astype(int) == dW_i["m_y"] - 1).all()
+
+
+def test_an_engine_that_raises_making_a_chunk_fails_those_rows(per_example_engines, monkeypatch):
+    """Chunks are made when compared, outside the engine's trace: an error there fails the
+    rows of that engine's per-example values (never a pass, never a crash of the run)."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
+    engine = engine_or_skip(per_example_engines, "numpy")
+
+    class Raises(type(engine)):
+        name = "numpy-raises-on-a-later-chunk"
+
+        def trace(self, problem):
+            t = super().trace(problem)
+
+            def fail(chunk, start, stop):
+                if start:
+                    raise MemoryError("no room for this chunk")
+                return chunk
+            return replace(t, dW_i={l: v.map(fail) if isinstance(v, Examples) else v for l, v in t.dW_i.items()})
+
+    scenarios = [s for s in SMOKE if per_example_chunk(s) < s.m][:2]
+    df = run(scenarios, [Raises()], progress=False)
+    failed = df[~df["passed"]]
+    assert len(scenarios) and set(failed["quantity"]) == {"dW_i", "dW"} and (failed["status"] == "fail").all()
+    mine = failed[failed["quantity"] == "dW_i"]  # why; the mean of every example (dW) cannot be made either
+    assert mine["message"].str.contains("could not be made: MemoryError: no room for this chunk").all()
+
+
+@pytest.mark.parametrize("name", ["opacus", "backpack", "jax"])
+def test_per_example_mutants_planted_in_chunked_values_are_killed(per_example_engines, monkeypatch, name):
+    """Planted in an engine's values made by chunks (planted.py changes each chunk), every
+    per-example mutant is killed, by its per-example rows."""
+    host = engine_or_skip(per_example_engines, name)
+    monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
+    scenarios = [s for s in SMOKE if per_example_chunk(s) < s.m][:4]
+    table = mutation_table(scenarios, catalogue=PER_EXAMPLE_MUTANTS, progress=False, host=host)
+    assert len(scenarios) == 4 and table["killed"].all(), table[~table["killed"]]["id"].tolist()
+    assert table["first_failure"].str.startswith(CHECK).all()

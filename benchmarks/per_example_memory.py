@@ -1,0 +1,131 @@
+"""Issue 25's memory target: the peak RSS of a run with per-example checks against the same
+run without them, on the suite's scenarios with the most per-example values (compared in
+chunks of examples: crosscheck/checks/per_example.py, reference/examples.py), for each
+engine that gives per-example gradients alone and for all of them together.
+
+Each run is a fresh child process that only runs ``crosscheck.running.runner.run`` on one
+scenario; its peak RSS is its ``ru_maxrss`` (imports included, as a user's run has them).
+"Without" is the same child with the per-example values turned off where they are made: the
+reference's ``per_example_gradients``, each engine's ``per_example_layers`` and the rows
+(jax's gradient program keeps a batch of one in it: its program is the same shape).  The
+two children of a pair run one after the other, the order alternated between repeats; the
+table gives the medians and their ratio.  JAX's persistent cache is off in both (a cached
+program of the other mode would be reused).
+
+    python benchmarks/per_example_memory.py [--suite full] [--scenarios 2] [--engines E,...] [--repeats 1] [--write]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from results import Section, add_arguments
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The issue's goal: peak RSS with per-example checks at most this multiple of without.
+GOAL = 1.5
+ENGINE_SETS = ("numpy", "torch", "jax", "opacus", "backpack", "numpy,torch,jax,opacus,backpack")
+
+_CHILD = r"""
+import json, resource, sys
+from collections import defaultdict
+mode, engines, scenario_id, suite_name = sys.argv[1:5]
+from crosscheck.scenarios import suite
+from crosscheck.engines import EngineSpec
+from crosscheck.running.runner import run
+if mode == "without":
+    import importlib
+    from crosscheck.reference import network
+    from crosscheck.running import records
+    network.per_example_gradients = lambda A, dZ, chunk, formulas=None: (None, None)
+    records.reference_examples = lambda ref: ({}, {})
+    records.per_example_observations = lambda *args, **kwargs: []
+    nothing = lambda made, s: defaultdict(lambda: None)
+    for name in ("torch_autograd", "opacus_samples", "backpack_batchgrad", "jax_grad"):
+        try:
+            module = importlib.import_module(f"crosscheck.adapters.{name}")
+        except ImportError:
+            continue
+        module.per_example_layers = nothing
+        if name == "jax_grad":
+            module.chunk_examples = lambda sizes, m: 1
+scenario = next(s for s in suite(suite_name) if s.id == scenario_id)
+ready, unavailable = EngineSpec(tuple(engines.split(","))).build()
+if unavailable:
+    print(json.dumps({"error": f"unavailable: {unavailable}"}))
+    sys.exit(0)
+df = run([scenario], ready, progress=False)
+print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rows": len(df),
+                  "failed": int((~df["passed"]).sum()),
+                  "per_example_rows": int((df["check"] == "x(a-y) per example").sum())}))
+"""
+
+
+def largest(suite_name: str, count: int) -> list:
+    """The ``count`` scenarios of the suite with the most per-example bytes (values x itemsize)."""
+    from crosscheck.scenarios import suite
+    from crosscheck.scenarios.dtypes import numpy_dtype
+
+    def size(s):
+        per = sum(s.layer_sizes[l] * s.layer_sizes[l - 1] + s.layer_sizes[l] for l in range(1, len(s.layer_sizes)))
+        return per * s.m * numpy_dtype(s.dtype).itemsize
+
+    return sorted(suite(suite_name), key=size, reverse=True)[:count], size
+
+
+def child(mode: str, engines: str, scenario, suite_name: str) -> dict:
+    env = {**os.environ, "CROSSCHECK_JAX_CACHE": "off"}
+    done = subprocess.run([sys.executable, "-c", _CHILD, mode, engines, scenario.id, suite_name], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"child failed ({mode}, {engines}, {scenario.id}): {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = add_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser.add_argument("--suite", default="full")
+    parser.add_argument("--scenarios", type=int, default=2, help="the N scenarios with the most per-example bytes")
+    parser.add_argument("--engines", nargs="*", default=list(ENGINE_SETS),
+                        help="engine sets, each comma-separated (default: each alone, then all together)")
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    out = Section(__file__, "Per-example checks: peak memory with and without them (issue 25)")
+    scenarios, size = largest(args.suite, args.scenarios)
+    out.add(f"Scenarios: the {args.scenarios} of the {args.suite} suite with the most per-example bytes "
+            f"(dW_i and db_i of every layer, in the scenario's dtype); goal: with / without <= {GOAL}.", "",
+            "| scenario | per-example MiB | engines | rows (per-example) | peak RSS without MiB | with MiB | "
+            "with / without | goal met |", "|---|---|---|---|---|---|---|---|")
+    worst = 0.0
+    for s in scenarios:
+        for engines in args.engines:
+            peaks = {"with": [], "without": []}
+            result = None
+            for r in range(args.repeats):
+                for mode in (("with", "without") if r % 2 == 0 else ("without", "with")):
+                    got = child(mode, engines, s, args.suite)
+                    if "error" in got:
+                        break
+                    peaks[mode].append(got["peak"])
+                    if mode == "with":
+                        result = got
+            if not peaks["with"] or not peaks["without"]:
+                out.add(f"| `{s.id}` | {size(s) / 2**20:.0f} | {engines} | skipped: {got.get('error')} | | | | |")
+                continue
+            w, wo = statistics.median(peaks["with"]), statistics.median(peaks["without"])
+            ratio = w / wo
+            worst = max(worst, ratio)
+            out.add(f"| `{s.id}` | {size(s) / 2**20:.0f} | {engines} | {result['rows']} ({result['per_example_rows']}),"
+                    f" {result['failed']} failed | {wo:.0f} | {w:.0f} | {ratio:.2f} | "
+                    f"{'yes' if ratio <= GOAL else 'NO'} |")
+    out.add("", f"Greatest ratio: {worst:.2f} (goal <= {GOAL}).")
+    out.finish(args)
+
+
+if __name__ == "__main__":
+    main()
