@@ -43,7 +43,9 @@ class JaxNoX64(jax_grad.JaxGrad):
     devices = ("cpu",)
     compiles_ahead = False  # its x64 setting is trace's own, not the background thread's
 
+    def settings(self):
+        return self.load().enable_x64(False)
+
     def trace(self, problem) -> Trace:
-        jax = self.load()
-        with jax.enable_x64(False):
+        with self.settings():
             return super().trace(problem)

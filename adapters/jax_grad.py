@@ -16,6 +16,7 @@ adapter enables x64 when it loads, so a float64 scenario really runs in float64.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -276,6 +277,11 @@ class JaxGrad(Engine):
             db_i={l: values[("db_i", l)] for l in layers},
         )
 
+    def settings(self):
+        """The JAX settings the engine computes under, as a context (its chunks of per-example
+        gradients are made after ``trace`` returns, under these again): none of its own here."""
+        return nullcontext()
+
     def _per_example(self, problem, args, names, first) -> dict:
         """{("dW_i" or "db_i", layer): every example's}: the gradient program's ``first`` chunk,
         and where the batch has more, the others from the chunk program (every chunk where an
@@ -296,7 +302,8 @@ class JaxGrad(Engine):
             if start == 0 and all(len(v) >= stop for v in given.values()):  # the gradient program's chunk
                 return {key: value[:stop] for key, value in given.items()}  # (an exported one may hold more)
             columns = np.minimum(np.arange(start, start + k), stop - 1)  # the last chunk: edge-padded
-            each = self._chunk_programs[names](P, X[:, columns], Y[:, columns], g_index, loss=s.loss)
+            with self.settings():
+                each = self._chunk_programs[names](P, X[:, columns], Y[:, columns], g_index, loss=s.loss)
             return {key: value[:stop - start] for key, value in values(each).items()}
 
         return per_example_layers(made, s)

@@ -310,3 +310,19 @@ def test_per_example_mutants_planted_in_chunked_values_are_killed(per_example_en
     table = mutation_table(scenarios, catalogue=PER_EXAMPLE_MUTANTS, progress=False, host=host)
     assert len(scenarios) == 4 and table["killed"].all(), table[~table["killed"]]["id"].tolist()
     assert table["first_failure"].str.startswith(CHECK).all()
+
+
+def test_jax_without_x64_makes_its_later_chunks_without_x64_too(monkeypatch):
+    """Chunks are made after trace returns: jax-no-x64's are made under its own setting
+    (x64 off), so a float64 scenario's last example carries float32's error, as its first does."""
+    from crosscheck.scenarios.problem import build_problem, reference_trace
+
+    engine = engine_or_skip(named_engines(["jax-no-x64"]), "jax-no-x64")
+    monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
+    s = next(s for s in SMOKE if per_example_chunk(s) < s.m and s.dtype == "float64")
+    problem = build_problem(s)
+    got, ref = engine.trace(problem).dW_i[1], reference.per_example_gradients(*(lambda t: (t.A, t.dZ))(
+        reference_trace(problem)), s.m)[0][1]
+    assert isinstance(got, Examples)
+    first, last = (np.abs(got[a:b] - ref[a:b]).max() for a, b in (got.spans()[0], got.spans()[-1]))
+    assert first > 1e-10 and last > 1e-10, (first, last)  # float32's rounding, not float64's
