@@ -297,8 +297,9 @@ class JaxGrad(Engine):
             return {**{("dW_i", l): np.asarray(each[f"W{l}"]) for l in range(1, s.depth + 1)},
                     **{("db_i", l): np.asarray(each[f"b{l}"]) for l in range(1, s.depth + 1)}}
 
+        given = values(first)
+
         def made(start: int, stop: int) -> dict:
-            given = values(first)
             if start == 0 and all(len(v) >= stop for v in given.values()):  # the gradient program's chunk
                 return {key: value[:stop] for key, value in given.items()}  # (an exported one may hold more)
             columns = np.minimum(np.arange(start, start + k), stop - 1)  # the last chunk: edge-padded

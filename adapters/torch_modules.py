@@ -29,6 +29,10 @@ def activation_modules(torch) -> dict:
 class ModulesEngine(Engine):
     """An engine that runs the network of torch.nn modules (Opacus, BackPACK, torch.nn's losses)."""
 
+    #: Its activation modules run torch's functional ops (nn.Softplus is F.softplus with its
+    #: threshold=20): the torch engine's findings cover its rows (crosscheck/checks/findings.py).
+    activation_ops = "torch"
+
     def activations(self, framework) -> dict:
         """Activation name -> a function that makes the torch.nn module the engine runs for it."""
         import torch

@@ -11,6 +11,7 @@ in turn makes each span once.
 """
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import numpy as np
@@ -26,6 +27,9 @@ class Examples:
         self._make, self.shape, self.dtype, self.chunk = make, tuple(shape), np.dtype(dtype), max(1, int(chunk))
         #: The float64 sum of the examples read in order from the first (kept once a Mean asks).
         self._sum, self._next = None, None
+        #: [seconds] spent making spans after the first, shared by the Examples of one
+        #: ``layers`` call (an engine's work done during the comparison: its engine_seconds)
+        self.clock: list | None = None
 
     @property
     def ndim(self) -> int:
@@ -51,8 +55,11 @@ class Examples:
                 if start == 0:
                     self._sum, self._next = np.zeros(self.shape[1:], np.float64), 0
                 if start == self._next and stop > start:
-                    self._sum += values.sum(axis=0, dtype=np.float64)
-                    self._next = stop
+                    if values.shape == (stop - start, *self.shape[1:]) and values.dtype.kind in "fiub":
+                        self._sum += values.sum(axis=0, dtype=np.float64)
+                        self._next = stop
+                    else:  # not its declared shape (its row fails and says so): no mean
+                        self._sum, self._next = np.full(self.shape[1:], np.nan), -1
             return values
         return np.asarray(self)[key]
 
@@ -73,6 +80,8 @@ class Examples:
         if self._next != self.shape[0]:
             for a, b in self.spans():
                 self[a:b]
+        if self._next != self.shape[0]:  # a chunk of another shape: no mean
+            return np.full(self.shape[1:], np.nan)
         return self._sum / self.shape[0]
 
     def map(self, f: Callable[[np.ndarray, int, int], np.ndarray], dtype=None) -> "Examples":
@@ -90,18 +99,30 @@ class Examples:
         last span's values are kept); the first span's is made now, for their shapes and
         dtypes (what ``make`` really gives, not what it should)."""
         first = make(0, min(chunk, m))
-        last = {"span": (0, min(chunk, m)), "values": first}
+        last, clock = {"span": (0, min(chunk, m)), "values": first}, [0.0]
 
         def one(key):
             def made(a, b):
                 if last.get("span") != (a, b):
+                    started = time.perf_counter()
                     last.clear()
                     last["values"] = make(a, b)
                     last["span"] = (a, b)
+                    clock[0] += time.perf_counter() - started
                 return last["values"][key]
             return made
-        return {key: Examples(one(key), (m, *np.shape(value)[1:]), np.asarray(value).dtype, chunk)
+        made = {key: Examples(one(key), (m, *np.shape(value)[1:]), np.asarray(value).dtype, chunk)
                 for key, value in first.items()}
+        for examples in made.values():
+            examples.clock = clock
+        return made
+
+
+def later_seconds(values) -> float:
+    """The seconds spent making the spans of the Examples among ``values`` after their
+    ``layers`` call returned (each shared clock once)."""
+    clocks = {id(v.clock): v.clock for v in values if isinstance(v, Examples) and v.clock is not None}
+    return sum(clock[0] for clock in clocks.values())
 
 
 class Mean:

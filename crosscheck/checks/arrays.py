@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from crosscheck.checks.chunked import agrees_by_chunks, chunked, compare_by_chunks, whole
+from crosscheck.checks.chunked import agrees_by_chunks, chunked, compare_by_chunks, whole_pair
 from crosscheck.reference.examples import Examples
 from crosscheck.scenarios.dtypes import numpy_dtype
 
@@ -165,7 +165,7 @@ def compare_columns(pairs, dtype, rtol, atol, scale=0.0, terms=None) -> Compared
     if by_chunks:  # per-example values made by chunks of examples (checks/chunked.py)
         compare_by_chunks(by_chunks, pairs, dtype, out, scales, given, compare_columns, _precheck, _message, _fmt_shape)
     skip = set(by_chunks)
-    prepared = [(None, None, None) if i in skip else _precheck(whole(e), whole(a), dtype)
+    prepared = [(None, None, None) if i in skip else _precheck(*whole_pair(e, a), dtype)
                 for i, (e, a) in enumerate(pairs)]
     chunk, size = [], 0
     for i, (expected, actual, note) in enumerate(prepared):

@@ -37,6 +37,23 @@ def whole(value):
     return np.asarray(value) if isinstance(value, Examples) else value
 
 
+def whole_pair(expected, actual) -> tuple:
+    """A pair that is not compared by chunks, ready for compare_columns' precheck: an Examples
+    made whole only where its values are compared (shapes that differ by length-1 axes
+    alone); a missing value, or shapes that differ otherwise, need no values (a stand-in of
+    the shape and dtype, no memory)."""
+    if not (isinstance(expected, Examples) or isinstance(actual, Examples)) or actual is None:
+        return expected, actual
+    try:
+        shapes = [tuple(np.shape(v)) for v in (expected, actual)]
+    except (TypeError, ValueError):
+        return whole(expected), whole(actual)
+    if [tuple(n for n in shape if n != 1) for shape in shapes] == [tuple(n for n in shapes[0] if n != 1)] * 2:
+        return whole(expected), whole(actual)
+    return tuple(np.broadcast_to(np.zeros((), v.dtype), v.shape) if isinstance(v, Examples) else v
+                 for v in (expected, actual))
+
+
 def _spans(expected, actual) -> list[tuple[int, int]]:
     return (expected if isinstance(expected, Examples) else actual).spans()
 
@@ -64,25 +81,40 @@ def compare_by_chunks(indices: list[int], pairs: list, dtype, out, scales: np.nd
         terms = given[at].copy()
         for k in np.flatnonzero(np.isnan(terms)).tolist():
             terms[k] = _largest(pairs[group[k]][0])
-        merged, alive = _Merged(len(group)), list(range(len(group)))
-        for number, (a, b) in enumerate(spans):
-            chunks = {}
-            for k in alive:
-                try:  # an engine makes its chunk now, outside its trace: what it raises fails that row
-                    chunks[k] = tuple(np.asarray(side[a:b]) for side in pairs[group[k]])
-                except Exception as exc:  # noqa: BLE001 (an engine's error, whatever it is, is a failure)
-                    merged.failed(k, f"the per-example values of examples {a}:{b} could not be made: "
-                                     f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
-            alive = list(chunks)
-            if not alive:
-                break
-            if number == 0:
-                for k in alive:
-                    merged.notes[k] = precheck(*chunks[k], dtype)[2]
-            rows = at[alive]
-            sub = compare([chunks[k] for k in alive], dtype, out.rtol[rows], out.atol[rows], scales[rows], terms[alive])
-            merged.add(alive, sub, a, [chunks[k][1] for k in alive])
+        merged = _compare_spans(spans, group, pairs, dtype, out, scales, terms, compare, precheck)
+        with np.errstate(invalid="ignore"):
+            again = np.flatnonzero(merged.finite_max > terms).tolist()
+        if again:  # a term scale below max|expected| (not budget.py's): the whole array's scale, as unchunked
+            terms[again] = merged.finite_max[again]
+            redone = _compare_spans(spans, [group[k] for k in again], pairs, dtype, out, scales, terms[again],
+                                    compare, precheck)
+            merged.replace(again, redone)
         merged.write(group, out, [pairs[i][0].shape for i in group], dtype, message, fmt_shape)
+
+
+def _compare_spans(spans, group: list[int], pairs: list, dtype, out, scales, terms, compare, precheck) -> "_Merged":
+    """The merged statistics of the pairs ``group``, compared span by span."""
+    at = np.array(group)
+    merged, alive = _Merged(len(group)), list(range(len(group)))
+    for number, (a, b) in enumerate(spans):
+        chunks = {}
+        for k in alive:
+            try:  # an engine makes its chunk now, outside its trace: what it raises fails that row
+                chunks[k] = tuple(np.asarray(side[a:b]) for side in pairs[group[k]])
+            except Exception as exc:  # noqa: BLE001 (an engine's error, whatever it is, is a failure)
+                merged.failed(k, f"the per-example values of examples {a}:{b} could not be made: "
+                                 f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
+        alive = list(chunks)
+        if not alive:
+            break
+        for k in alive:  # a dtype or shape mismatch, in whichever chunk it shows first
+            note = precheck(*chunks[k], dtype)[2]
+            if note and not merged.notes[k]:
+                merged.notes[k] = note if number == 0 else f"examples {a}:{b}: {note}"
+        rows = at[alive]
+        sub = compare([chunks[k] for k in alive], dtype, out.rtol[rows], out.atol[rows], scales[rows], terms[alive])
+        merged.add(alive, sub, (a, b), [chunks[k][1] for k in alive])
+    return merged
 
 
 class _Merged:
@@ -104,10 +136,12 @@ class _Merged:
     def failed(self, k: int, why: str) -> None:
         self.not_compared[k] = why
 
-    def add(self, ks: list[int], sub, start: int, actuals: list) -> None:
-        """Chunk statistics ``sub`` of pairs ``ks`` (in its order), the chunk's first example ``start``."""
-        for j in np.flatnonzero(sub.mismatched < 0).tolist():  # -1: not compared (values that are not numbers)
-            self.not_compared.setdefault(ks[j], sub.message[j])
+    def add(self, ks: list[int], sub, span: tuple[int, int], actuals: list) -> None:
+        """Chunk statistics ``sub`` of pairs ``ks`` (in its order), of the examples ``span``."""
+        start = span[0]
+        for j in np.flatnonzero(sub.mismatched < 0).tolist():  # -1: not compared (not numbers, another shape)
+            self.not_compared.setdefault(ks[j], sub.message[j] if not start else
+                                         f"examples {start}:{span[1]}: {sub.message[j]}")
         ks = np.array(ks)
         self.numel[ks] += sub.numel
         self.mismatched[ks] += np.maximum(sub.mismatched, 0)
@@ -117,16 +151,28 @@ class _Merged:
         self.expected_at[ks] = np.where(worse, sub.expected_at_worst, self.expected_at[ks])
         self.actual_at[ks] = np.where(worse, sub.actual_at_worst, self.actual_at[ks])
         self.max_abs[ks] = np.fmax(self.max_abs[ks], sub.max_abs_err)
-        self.max_rel[ks] = np.fmax(self.max_rel[ks], sub.max_rel_err)
+        self.max_rel[ks] = np.maximum(self.max_rel[ks], sub.max_rel_err)  # NaN (inf against inf), as whole
         self.max_ulp[ks] = np.fmax(self.max_ulp[ks], sub.max_ulp)
         self.expected_max[ks] = np.maximum(self.expected_max[ks], sub.expected_max)  # NaN once expected has one
         self.finite_max[ks] = np.fmax(self.finite_max[ks], sub.expected_finite_max)
         self.atol[ks] = np.fmax(self.atol[ks], sub.atol)
         self.passed[ks] &= sub.passed
-        for j in np.flatnonzero(sub.mismatched > 0).tolist():  # a failure's message counts NaN and inf
-            values = np.asarray(actuals[j], np.float64)
-            self.nan[ks[j]] += int(np.isnan(values).sum())
-            self.inf[ks[j]] += int(np.isinf(values).sum())
+        for j, values in enumerate(actuals):  # a failure's message counts NaN and inf among all the values
+            if values.dtype.kind in "fc":
+                self.nan[ks[j]] += int(np.isnan(values).sum())
+                self.inf[ks[j]] += int(np.isinf(values).sum())
+
+    def replace(self, ks: list[int], other: "_Merged") -> None:
+        """Pairs ``ks`` as ``other`` has them (in its order): compared again."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(mine, np.ndarray):
+                mine[ks] = value
+            elif isinstance(mine, list):
+                for j, k in enumerate(ks):
+                    mine[k] = value[j]
+        self.not_compared = {k: why for k, why in self.not_compared.items() if k not in ks}
+        self.not_compared.update({ks[j]: why for j, why in other.not_compared.items()})
 
     def write(self, group: list[int], out, shapes: list, dtype, message, fmt_shape) -> None:
         for k, i in enumerate(group):

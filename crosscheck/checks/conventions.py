@@ -17,7 +17,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.arrays import agrees
-from crosscheck.checks.per_example import given_chunk, with_per_example
+from crosscheck.checks.per_example import with_per_example
 from crosscheck.reference.activations import LEAKY_RELU_SLOPE, Activation
 from crosscheck.reference.steps import FORMULAS
 from crosscheck.reference.trace import Trace
@@ -328,7 +328,7 @@ def explain(problem, claims, trace, failing: list[tuple[str, int]], ref: Trace) 
             alternative, tol = convention.alternative(problem, trace, ref), convention.tolerance(problem)
         except (ValueError, TypeError, KeyError):
             continue
-        alternatives = [with_per_example(alt, given_chunk(trace, problem.scenario))
+        alternatives = [with_per_example(alt, trace, problem.scenario)
                         for alt in (alternative if isinstance(alternative, list) else [alternative])]
         for q, l in left:
             if any(agrees(alt.get(q, l), trace.get(q, l), tol) for alt in alternatives):

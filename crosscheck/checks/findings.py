@@ -16,7 +16,7 @@ import numpy as np
 
 from crosscheck import reference
 from crosscheck.checks.arrays import agrees
-from crosscheck.checks.per_example import given_chunk
+from crosscheck.checks.per_example import with_per_example
 from crosscheck.reference.activations import Activation, activation
 from crosscheck.scenarios.tolerances import tolerance
 
@@ -33,6 +33,22 @@ def builtin_name(engine) -> str | None:
     return engine.name if path == f"{type(engine).__module__}:{type(engine).__qualname__}" else None
 
 
+def findings_engine(engine) -> str | None:
+    """The built-in engine whose findings cover ``engine``'s rows, or None: ``builtin_name``,
+    or for a built-in variant that runs another built-in engine's activation ops
+    (``Engine.activation_ops``: Opacus, BackPACK and torch.nn's losses run torch's, as
+    ``torch.nn`` modules), that engine, its ops measured as that engine runs them."""
+    from crosscheck.adapters import VARIANTS
+
+    name = builtin_name(engine)
+    if name is not None:
+        return name
+    engine = _hosting(engine)
+    path = VARIANTS.get(engine.name)
+    return getattr(engine, "activation_ops", None) if path == f"{type(engine).__module__}:{type(engine).__qualname__}" \
+        else None
+
+
 def _hosting(engine):
     """The engine whose values ``engine`` gives: the host of a planted mutant, else itself."""
     host = getattr(getattr(engine, "host", None), "engine", None)
@@ -40,10 +56,10 @@ def _hosting(engine):
 
 
 def applicable(engine, scenario) -> list:
-    """The findings whose scope holds ``scenario`` run by ``engine`` (``builtin_name``)."""
+    """The findings whose scope holds ``scenario`` run by ``engine`` (``findings_engine``)."""
     from crosscheck.findings.ledger import FINDINGS
 
-    name = builtin_name(engine)
+    name = findings_engine(engine)
     return [] if name is None else [f for f in FINDINGS if f.covers(name, scenario.dtype, scenario.activations)]
 
 
@@ -129,17 +145,17 @@ def explain(problem, engine, trace, failing: list[tuple[str, int]], scales: dict
     in_scope = {name for f in found for name in f.activations if name in s.activations}
     if any(not activation(name).elementwise for name in in_scope):
         return {}  # softmax's Jacobian: not recomputed from the engine's own (stays a failure)
-    engine_g = {name: _EngineActivation(builtin_name(engine), s.dtype, name) for name in in_scope}
+    engine_g = {name: _EngineActivation(findings_engine(engine), s.dtype, name) for name in in_scope}
     p = problem.astype(np.float64)
     alternatives = []
     slope = _slope_choice(problem, engine)
     for at_zero in _kink_choices(problem, engine, trace):  # a finding and a kink's convention at once
         try:
             with np.errstate(all="ignore"):
-                alternatives.append(reference.trace(
+                alternatives.append(with_per_example(reference.trace(
                     p.parameters, p.X, p.Y,
                     [engine_g[a].activation() if a in engine_g else slope.get(a) or _at_zero(a, at_zero)
-                     for a in s.activations], loss=s.loss, per_example=given_chunk(trace, s)))
+                     for a in s.activations], loss=s.loss), trace, s))
         except Exception:  # the engine's op could not be evaluated here: nothing explained
             return {}
     # each activation within the figure of the finding that covers it (the smallest, if several)
@@ -234,6 +250,7 @@ def run_lines(df, strict: bool) -> tuple[bool, list[str]]:
     from crosscheck.scenarios import Scenario
 
     ran = set(df.loc[df["check"] != "run", "engine"]) if len(df) else set()
+    ran |= _ops_of(ran)  # a variant that runs torch's ops (Opacus, BackPACK): torch's findings too
     if strict:
         lines = stale_lines(ran)
         return not lines, lines
@@ -251,6 +268,21 @@ def run_lines(df, strict: bool) -> tuple[bool, list[str]]:
             lines.append(f"finding {f.id}: {in_scope} scenarios in its scope, no row needed it (does it still "
                          "reproduce? crosscheck findings)")
     return True, lines
+
+
+def _ops_of(names) -> set:
+    """The built-in engines whose activation ops the built-in variants among ``names`` run
+    (Engine.activation_ops); their adapters' modules import no framework."""
+    from importlib import import_module
+
+    from crosscheck.adapters import VARIANTS
+
+    ops = set()
+    for name in names:
+        if name in VARIANTS:
+            module, cls = VARIANTS[name].split(":")
+            ops.add(getattr(getattr(import_module(module), cls), "activation_ops", None))
+    return ops - {None}
 
 
 def stale_lines(engines) -> list[str]:

@@ -85,15 +85,18 @@ def observations(problem, ref, trace, examples: tuple | None = None) -> list[Obs
                 continue
             actual = trace.get(q, l)
             made.append(Observation(CHECK, q, l, expected[q][l], actual))
-            if _examples_in(actual) == s.m:
-                mean[q[:2]] = actual.mean() if isinstance(actual, Examples) else \
-                    np.asarray(actual, np.float64).mean(axis=0)  # an Examples': summed as its rows are compared
+            if _examples_in(actual) == s.m:  # an Examples' mean: summed as its rows are compared
+                try:
+                    mean[q[:2]] = actual.mean() if isinstance(actual, Examples) else \
+                        np.asarray(actual, np.float64).mean(axis=0)
+                except (TypeError, ValueError):  # a user's values that are not numbers: their row says so
+                    pass
         for q in ("dW", "db"):  # the mean of the per-example values is the engine's own batch gradient
             if q in mean and trace.get(q, l) is not None:
                 made.append(Observation(CHECK, q, l, mean[q], trace.get(q, l)))
         for q in STATISTICS:  # statistics over the batch (BackPACK): the reference's per-example ones
             if trace.get(q, l) is not None and not (q.endswith("_var") and s.m == 1):  # one example: 0 by definition
-                made.append(Observation(CHECK, q, l, _statistic(q, ref, l), trace.get(q, l)))
+                made.append(Observation(CHECK, q, l, reference_statistic(q, ref, l), trace.get(q, l)))
     return made
 
 
@@ -107,37 +110,39 @@ def _examples_in(value) -> int | None:
         return None
 
 
-def _statistic(name: str, ref, l: int) -> np.ndarray:
+def reference_statistic(name: str, ref, l: int) -> np.ndarray:
     """sum_i Q_i^2 (``*_sq``) or mean_i Q_i^2 - (mean_i Q_i)^2 (``*_var``) of the reference's
     per-example dW_i or db_i of layer l over the whole batch, element by element, in closed
-    form: dW_i^2 = (dZ_i^2)(A_i^2)^T, so their mean is dW of dZ^2 and A^2 (and db of dZ^2),
-    with no per-example array made."""
-    dZ, A = ref.dZ[l], ref.A[l - 1]
-    mean_sq, mean = ((reference.dW(dZ * dZ, A * A), reference.dW(dZ, A)) if name.startswith("dW")
-                     else (reference.db(dZ * dZ), reference.db(dZ)))
-    if name.endswith("_sq"):
-        return mean_sq * dZ.shape[1]
-    return mean_sq - mean * mean
+    form: sum_i dW_i^2 = (dZ^2)(A^2)^T and sum_i db_i^2 = sum_i dZ_i^2, with no per-example
+    array made."""
+    dZ, m = ref.dZ[l], ref.dZ[l].shape[1]
+    if name.startswith("dW"):
+        x = reference.dz_dw(ref.A[l - 1])  # dW_i = dZ_i dz_dw(A_i)^T, so dW_i^2 = dZ_i^2 (dz_dw(A_i)^2)^T
+        total, mean = (dZ * dZ) @ (x * x).T, reference.dW(dZ, ref.A[l - 1])
+    else:
+        total, mean = (dZ * dZ).sum(axis=1, keepdims=True), reference.db(dZ)
+    return total if name.endswith("_sq") else total / m - mean * mean
 
 
-def given_chunk(trace, s) -> int | None:
-    """The chunk of examples (per_example_chunk) in which a reference trace recomputed for
-    ``trace`` must give per-example gradients: None when ``trace`` holds none."""
-    return None if trace.dW_i is None and trace.db_i is None else per_example_chunk(s)
-
-
-def with_per_example(alternative, chunk: int | None):
-    """``alternative`` (a reference trace recomputed under a convention or a finding) with
-    the per-example gradients of its own A and dZ (made ``chunk`` examples at a time), so that
-    the per-example rows are explained value by value as the others are; unchanged when
-    ``chunk`` is None or they cannot be made."""
-    if chunk is None or alternative is None or alternative.dW_i is not None:
+def with_per_example(alternative, trace, s):
+    """``alternative`` (a reference trace recomputed under a convention or a finding) with what
+    the engine's ``trace`` gives besides its batch values, made from the alternative's own A
+    and dZ: its per-example gradients (made per_example_chunk examples at a time) and its
+    statistics over the batch (BackPACK's), so that those rows are explained value by value
+    as the others are; unchanged where the trace has none, or they cannot be made."""
+    if alternative is None:
         return alternative
     from dataclasses import replace
 
+    changes = {}
     try:
         with np.errstate(all="ignore"):
-            dW_i, db_i = reference.per_example_gradients(alternative.A, alternative.dZ, chunk)
+            if (trace.dW_i is not None or trace.db_i is not None) and alternative.dW_i is None:
+                changes["dW_i"], changes["db_i"] = reference.per_example_gradients(
+                    alternative.A, alternative.dZ, per_example_chunk(s))
+            if trace.statistics and alternative.statistics is None:
+                changes["statistics"] = {q: {l: reference_statistic(q, alternative, l) for l in layers}
+                                         for q, layers in trace.statistics.items()}
     except (KeyError, ValueError, TypeError, IndexError):
         return alternative
-    return replace(alternative, dW_i=dW_i, db_i=db_i)
+    return replace(alternative, **changes) if changes else alternative

@@ -14,7 +14,10 @@ do not fail the run. A row is a finding only where that is checked value by valu
 reference recomputed with the engine's own activation (g and g', through its own autodiff)
 gives the engine's values within the dtype's tolerance, and that activation stays within
 twice the finding's figure of the exact function at every Z of the network. A slip anywhere
-else in the backward pass, or an activation worse than the figure, still fails.
+else in the backward pass, or an activation worse than the figure, still fails. A finding of
+`torch` also covers the engines that run torch's ops as `torch.nn` modules (`opacus`,
+`backpack`, `torch-nn` and their variants: `Engine.activation_ops`), checked the same way
+with torch's ops, BackPACK's statistics of per-example gradients included.
 
 Each figure is the worst relative error of the engine's g or g' over the op-level survey's
 grid of the dtype (|z| <= 40; values below 1e-3 in magnitude judged against 1e-3),

@@ -21,6 +21,7 @@ from crosscheck.checks.budget import inner_dimension
 from crosscheck.checks.controls import indistinguishable, negative_control
 from crosscheck.checks.identities import Observation, identity_observations, reference_observations
 from crosscheck.checks.per_example import observations as per_example_observations, reference_examples
+from crosscheck.reference.examples import later_seconds
 from crosscheck.reference.trace import QUANTITIES, Trace
 from crosscheck.running.columns import Rows
 from crosscheck.running.statuses import (
@@ -116,7 +117,9 @@ def scenario_rows(problem, ref: Trace, scales: dict, outcomes: list) -> tuple[Ro
         "depth": np.full(n, s.depth, np.int64), "m": np.full(n, s.m, np.int64), "k": k,
         # fd's error is its step size's, not a rounding budget's: no err_ku for it
         "err_ku": _budget_units(s, flat, compared, k, own_tolerance),
-        "engine_seconds": each([outcome.seconds for outcome in outcomes]).astype(np.float64),
+        # its trace's time, and the per-example chunks it made as they were compared (reference/examples.py)
+        "engine_seconds": each([outcome.seconds + _later_seconds(outcome.trace) for outcome in outcomes]
+                               ).astype(np.float64),
         **{name: getattr(compared, name) for name in ("shape", "max_abs_err", "max_rel_err", "max_ulp", "mismatched",
                                                       "rtol", "atol", "passed", "numel", "worst_index",
                                                       "expected_at_worst", "actual_at_worst", "message")},
@@ -126,6 +129,13 @@ def scenario_rows(problem, ref: Trace, scales: dict, outcomes: list) -> tuple[Ro
     for outcome, tol, span in zip(outcomes, tols, spans):
         _special_rows(problem, ref, scales, outcome, tol, flat[span], compared, span, columns)
     return Rows(columns), spans
+
+
+def _later_seconds(trace) -> float:
+    """What an engine's per-example values made by chunks took to make after its trace returned."""
+    if trace is None or (trace.dW_i is None and trace.db_i is None):
+        return 0.0
+    return later_seconds([*(trace.dW_i or {}).values(), *(trace.db_i or {}).values()])
 
 
 def _inner_dimensions(s, flat: list[Observation]) -> np.ndarray:

@@ -49,6 +49,17 @@ def test_a_stale_finding_fails_run_and_workers_under_strict_only(stale, tmp_path
     assert LINE in unwrapped(capsys.readouterr().out)
 
 
+def test_a_stale_torch_finding_fails_a_strict_run_of_a_variant_that_runs_torchs_ops(stale, tmp_path, capsys):
+    """Opacus runs torch's softplus as nn.Softplus: torch's finding explains its rows, so
+    --strict-findings measures it for a run of opacus alone."""
+    pytest.importorskip("opacus")
+    args = ["run", "--scenario", "softplus-sigmoid_4-16-1_m64_float64_s0_tails", "--engines", "opacus", "-q"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--strict-findings", "--out", str(tmp_path / "b")]) == 1
+    assert LINE in unwrapped(capsys.readouterr().out)
+
+
 def test_a_stale_finding_fails_a_strict_shard_and_a_strict_merge(stale, tmp_path, capsys):
     for k in (1, 2):
         assert main(["run", *SUITE, "--shard", f"{k}/2", "--out", str(tmp_path / f"s{k}"), "-q"]) == 0
