@@ -186,8 +186,8 @@ def test_chunked_and_whole_comparisons_give_the_same_rows(per_example_engines, m
         assert whole.loc[each, column].astype(str).equals(chunked.loc[each, column].astype(str)), column
 
 
-def test_workers_give_the_single_process_per_example_rows(tmp_path):
-    args = ["run", "--suite", "smoke", "--engines", "numpy,opacus", "--dtypes", "float64", "-q"]
+def single_and_workers(tmp_path, args):
+    """The rows (timing columns dropped) of ``args`` run in one process and with two workers."""
     assert main([*args, "--out", str(tmp_path / "one")]) == 0
     assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
 
@@ -195,8 +195,13 @@ def test_workers_give_the_single_process_per_example_rows(tmp_path):
         df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
         return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
 
-    one = rows(tmp_path / "one")
-    assert (one["check"] == CHECK).sum() > 0 and one.equals(rows(tmp_path / "two"))
+    return rows(tmp_path / "one"), rows(tmp_path / "two")
+
+
+def test_workers_give_the_single_process_per_example_rows(tmp_path):
+    one, two = single_and_workers(tmp_path, ["run", "--suite", "smoke", "--engines", "numpy,opacus", "--dtypes",
+                                             "float64", "-q"])
+    assert (one["check"] == CHECK).sum() > 0 and one.equals(two)
 
 
 #: A learner's backward that also returns each example's gradients ("dW1_per_example", ...).
@@ -244,17 +249,9 @@ CHUNKED_ID = "sigmoid-sigmoid-sigmoid-sigmoid-sigmoid-sigmoid-sigmoid_7-7-7-7-7-
 
 
 def test_workers_give_the_single_process_rows_of_a_chunked_scenario(tmp_path):
-    args = ["run", "--scenario", CHUNKED_ID, "--engines", "numpy,torch", "-q"]
-    assert main([*args, "--out", str(tmp_path / "one")]) == 0
-    assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
-
-    def rows(folder):
-        df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
-        return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
-
-    one = rows(tmp_path / "one")
+    one, two = single_and_workers(tmp_path, ["run", "--scenario", CHUNKED_ID, "--engines", "numpy,torch", "-q"])
     mine = one[(one["check"] == CHECK) & (one["quantity"] == "dW_i")]
-    assert len(mine) and (mine["shape"].str.startswith("4096x")).all() and one.equals(rows(tmp_path / "two"))
+    assert len(mine) and (mine["shape"].str.startswith("4096x")).all() and one.equals(two)
 
 
 @pytest.mark.parametrize("slip, passed", [("", True), ("LAST", False)])
