@@ -254,15 +254,16 @@ def test_workers_give_the_single_process_rows_of_a_chunked_scenario(tmp_path):
     assert len(mine) and (mine["shape"].str.startswith("4096x")).all() and one.equals(two)
 
 
-@pytest.mark.parametrize("slip, passed", [("", True), ("LAST", False)])
+@pytest.mark.parametrize("slip, passed", [("", True), ("LAST", False), ("NAN", False)])
 def test_a_users_per_example_keys_are_compared_in_chunks_through_the_api(tmp_path, monkeypatch, slip, passed):
     """A user's full per-example arrays against the reference's made by chunks (a small
-    chunk here): every example compared, a slip in the last one alone fails."""
+    chunk here): every example compared, a slip or a NaN in the last one alone fails."""
     from crosscheck.api import check
 
     code = LEARNER.replace("SCALE", "")
-    if slip:
-        code = code.replace('        if BIAS:', '        grads[f"dW{l}_per_example"][-1] *= 2\n        if BIAS:')
+    if slip:  # the last example doubled, or one NaN in it
+        change = "[-1] *= 2" if slip == "LAST" else "[-1, 0, 0] = np.nan"
+        code = code.replace('        if BIAS:', f'        grads[f"dW{{l}}_per_example"]{change}\n        if BIAS:')
     (tmp_path / "learner.py").write_text(code.replace("BIAS", "True"))
     monkeypatch.setattr(per_example, "PER_EXAMPLE_VALUES", 40)
     result = check(f"{tmp_path / 'learner.py'}:backward", suite="smoke", dtypes=["float64"], progress=False)
