@@ -37,6 +37,19 @@ def engine_or_skip(engines: dict, name: str):
     if isinstance(found, str):
         pytest.skip(f"engine {name} unavailable: {found}")
     return found
+
+
+def report_rows(folder: Path, name: str = "discrepancies.csv"):
+    """A report's CSV as strings, its timing columns dropped: what must be byte for byte the
+    same between runs (one process, --workers, shards merged)."""
+    import pandas as pd
+
+    from crosscheck.running.runner import TIMING_COLUMNS
+
+    df = pd.read_csv(Path(folder) / name, dtype=str, keep_default_na=False)
+    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+
+
 #: Every engine the session fixture loads (fd: the finite-difference oracle).
 ALL_ENGINES = ENGINE_NAMES + ("fd",)
 

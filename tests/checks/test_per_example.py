@@ -19,9 +19,9 @@ from crosscheck.checks.per_example import CHECK, PER_EXAMPLE_VALUES, per_example
 from crosscheck.reference.examples import Examples
 from crosscheck.cli import main
 from crosscheck.reference.trace import PER_EXAMPLE, STATISTICS
-from crosscheck.running.runner import TIMING_COLUMNS, run
+from crosscheck.running.runner import run
 from crosscheck.scenarios import Scenario, suite
-from tests.support import engine_or_skip, named_engines
+from tests.support import engine_or_skip, named_engines, report_rows
 
 PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum",
                        "backpack")
@@ -190,12 +190,7 @@ def single_and_workers(tmp_path, args):
     """The rows (timing columns dropped) of ``args`` run in one process and with two workers."""
     assert main([*args, "--out", str(tmp_path / "one")]) == 0
     assert main([*args, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
-
-    def rows(folder):
-        df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
-        return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
-
-    return rows(tmp_path / "one"), rows(tmp_path / "two")
+    return report_rows(tmp_path / "one"), report_rows(tmp_path / "two")
 
 
 def test_workers_give_the_single_process_per_example_rows(tmp_path):

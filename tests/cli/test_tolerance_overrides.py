@@ -12,10 +12,9 @@ import pytest
 
 from crosscheck.cli import main
 from crosscheck.reporting.regressions import read_report, tolerance_notes
-from crosscheck.running.runner import TIMING_COLUMNS
 from crosscheck.scenarios import tolerance
 from crosscheck.scenarios.tolerances import bound, overridden, overrides, parse_override
-from tests.support import unwrapped
+from tests.support import report_rows, unwrapped
 
 # every dW off by 1e-9 (fails float64's measured rtol 1e-11), or by 3e-12 (passes it)
 NEAR_MISS = "tests.cli.near_miss_engines:NearMiss"
@@ -26,11 +25,6 @@ LOOSER, TIGHTER = "float64=4e-9,0", "float64=1e-12,0"
 def _run(out, engine, *options):
     return main(["run", "--suite", "smoke", "--dtypes", "float64", "--engines", engine, "--out", str(out), "-q",
                  *options])
-
-
-def _csv(folder):
-    df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
-    return df.drop(columns=TIMING_COLUMNS)
 
 
 def test_a_looser_tolerance_turns_a_near_miss_into_a_pass(tmp_path, capsys):
@@ -60,7 +54,7 @@ def test_a_tighter_tolerance_turns_a_pass_into_a_fail(tmp_path, capsys):
 def test_the_override_travels_to_spawned_workers(tmp_path):
     assert _run(tmp_path / "single", NEAR_MISS, "--tolerance", LOOSER) == 0
     assert _run(tmp_path / "workers", NEAR_MISS, "--tolerance", LOOSER, "--workers", "2") == 0
-    assert _csv(tmp_path / "workers").equals(_csv(tmp_path / "single"))
+    assert report_rows(tmp_path / "workers").equals(report_rows(tmp_path / "single"))
     assert _run(tmp_path / "tight", WELL_WITHIN, "--tolerance", TIGHTER, "--workers", "2") == 1
 
 
@@ -70,7 +64,7 @@ def test_shards_run_under_the_override_and_merge_refuses_shards_of_different_tol
     for k, shard in enumerate(shards, 1):
         assert _run(shard, NEAR_MISS, "--tolerance", LOOSER, "--shard", f"{k}/2") == 0
     assert main(["merge", *shards, "--out", str(tmp_path / "merged")]) == 0
-    assert _csv(tmp_path / "merged").equals(_csv(tmp_path / "single"))
+    assert report_rows(tmp_path / "merged").equals(report_rows(tmp_path / "single"))
     merged = (tmp_path / "merged" / "summary.md").read_text()
     assert "tolerance float64 overridden: rtol 4e-09" in merged
     assert merged == (tmp_path / "single" / "summary.md").read_text()

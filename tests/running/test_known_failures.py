@@ -18,8 +18,7 @@ import pytest
 
 from crosscheck.cli import main
 from crosscheck.running.known import KnownFailuresError, apply, load
-from crosscheck.running.runner import TIMING_COLUMNS
-from tests.support import COURSE_BACKWARD, unwrapped
+from tests.support import COURSE_BACKWARD, report_rows, unwrapped
 from tests.support import run_pytest as _pytest
 
 MUTANT = "mutant:dW-missing-1/m"
@@ -32,13 +31,8 @@ PASSING = {"scenario": "sigmoid_4-1_m1_float64_s0", "engine": "numpy", "check": 
            "layer": 1, "reason": "stale: fixed long ago"}
 
 
-def _csv(folder: Path) -> pd.DataFrame:
-    df = pd.read_csv(folder / "discrepancies.csv", dtype=str, keep_default_na=False)
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
-
-
 def rows(folder: Path, status: str) -> set:
-    df = _csv(folder)
+    df = report_rows(folder)
     return set(df.loc[df["status"] == status, KEY].itertuples(index=False, name=None))
 
 
@@ -90,7 +84,7 @@ def test_the_planted_mutant_fails_and_the_listed_rows_turn_it_green(planted, lis
     path, code, out = listed
     assert code == 0
     assert rows(out, "known") == failing and not rows(out, "fail")
-    before, after = _csv(plain).set_index(KEY), _csv(out).set_index(KEY)
+    before, after = report_rows(plain).set_index(KEY), report_rows(out).set_index(KEY)
     known = after[after["status"] == "known"]
     assert (known["passed"] == "True").all()
     assert (known["message"] == f"known failure ({REASON}): " + before.loc[known.index, "message"]).all()
@@ -114,7 +108,7 @@ def test_the_planted_mutant_fails_and_the_listed_rows_turn_it_green(planted, lis
 def test_workers_give_the_single_process_labels(listed, tmp_path):
     path, _, single = listed
     assert main(["run", *ARGS, "--known-failures", str(path), "--workers", "2", "--out", str(tmp_path)]) == 0
-    assert _csv(tmp_path).equals(_csv(single))
+    assert report_rows(tmp_path).equals(report_rows(single))
     assert (tmp_path / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
 
 
@@ -127,12 +121,12 @@ def test_shards_label_their_rows_and_merge_gives_the_single_report(listed, tmp_p
             hashlib.sha256(path.read_bytes()).hexdigest()
     # merge needs no file: the shards' run.json carries it
     assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out", str(tmp_path / "m")]) == 0
-    assert _csv(tmp_path / "m").equals(_csv(single))
+    assert report_rows(tmp_path / "m").equals(report_rows(single))
     assert (tmp_path / "m" / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
     # the same file given to merge too: the same; another file: one line, exit 2
     assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--known-failures", str(path),
                  "--out", str(tmp_path / "m2")]) == 0
-    assert _csv(tmp_path / "m2").equals(_csv(single))
+    assert report_rows(tmp_path / "m2").equals(report_rows(single))
     other = write_toml(tmp_path / "other.toml", [PASSING])
     assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--known-failures", str(other),
                  "--out", str(tmp_path / "m3")]) == 2
@@ -145,7 +139,7 @@ def test_merge_applies_a_file_to_shards_run_without_one(listed, tmp_path):
     shards = [str(tmp_path / "shard1"), str(tmp_path / "shard2")]
     assert main(["merge", *shards, "--out", str(tmp_path / "plain")]) == 1
     assert main(["merge", *shards, "--known-failures", str(path), "--out", str(tmp_path / "m")]) == 0
-    assert _csv(tmp_path / "m").equals(_csv(single))
+    assert report_rows(tmp_path / "m").equals(report_rows(single))
 
 
 def test_shards_with_different_files_do_not_merge(listed, tmp_path, capsys):
@@ -269,7 +263,7 @@ def test_fixed_is_judged_at_merge_on_the_whole_run(with_fixed, planted, tmp_path
     for k in (1, 2):
         main(["run", *ARGS, "--known-failures", str(spanning), "--strict-known", "--shard", f"{k}/2",
               "--out", str(tmp_path / f"t{k}"), "-q"])
-    one, two = _csv(tmp_path / "t1"), _csv(tmp_path / "t2")
+    one, two = report_rows(tmp_path / "t1"), report_rows(tmp_path / "t2")
     matched = lambda df: df[df["scenario"].str.startswith("sigmoid_4-1_m1") & (df["engine"] == MUTANT)  # noqa: E731
                             & (df["quantity"] == "dW")]
     assert set(matched(one)["status"]) == {"pass"} and set(matched(two)["status"]) == {"known"}
@@ -330,7 +324,7 @@ def test_toml_and_csv_give_the_same_report(planted, tmp_path):
     toml, table = write_toml(tmp_path / "k.toml", entries), write_csv(tmp_path / "k.csv", entries)
     for path in (toml, table):
         assert main(["run", *ARGS, "--known-failures", str(path), "--out", str(tmp_path / path.suffix[1:]), "-q"]) == 1
-    assert _csv(tmp_path / "toml").equals(_csv(tmp_path / "csv"))
+    assert report_rows(tmp_path / "toml").equals(report_rows(tmp_path / "csv"))
     assert load(toml).entries[0].layer == load(table).entries[0].layer == int(sorted(planted[2])[0][4])
     assert [(e.scenario, e.engine, e.check, e.quantity, e.layer, e.reason) for e in load(toml).entries] == \
         [(e.scenario, e.engine, e.check, e.quantity, e.layer, e.reason) for e in load(table).entries]

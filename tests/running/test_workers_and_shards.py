@@ -3,16 +3,10 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
 from crosscheck.cli import main
-from crosscheck.running.runner import TIMING_COLUMNS
-
-
-def _csv(folder, name="discrepancies.csv"):
-    df = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
-    return df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])
+from tests.support import report_rows
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +25,12 @@ def test_three_shards_merged_equal_a_single_run(single, tmp_path):
         assert main(["run", "--suite", "smoke", "--shard", f"{k}/3", "--out", str(out), "-q"]) == 0
         assert json.loads((out / "run.json").read_text())["shard"] == [k, 3]
         shards.append(str(out))
-    sizes = [_csv(tmp_path / f"shard{k}")["scenario"].nunique() for k in (1, 2, 3)]
+    sizes = [report_rows(tmp_path / f"shard{k}")["scenario"].nunique() for k in (1, 2, 3)]
     assert sizes == [7, 7, 6]
     merged = tmp_path / "merged"
     assert main(["merge", *shards, "--out", str(merged)]) == 0
     for name in ("discrepancies.csv", "differences.csv", "where.csv"):
-        assert _csv(merged, name).equals(_csv(single, name)), name
+        assert report_rows(merged, name).equals(report_rows(single, name)), name
     assert (merged / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
 
 
@@ -56,20 +50,20 @@ def test_shards_of_numpy_merged_equal_its_single_run(single_numpy, tmp_path):
         assert main([*NUMPY, "--shard", f"{k}/3", "--out", str(tmp_path / f"shard{k}")]) == 0
     assert main(["merge", *(str(tmp_path / f"shard{k}") for k in (1, 2, 3)), "--out", str(tmp_path / "merged")]) == 0
     for name in ("discrepancies.csv", "differences.csv", "where.csv"):
-        assert _csv(tmp_path / "merged", name).equals(_csv(single_numpy, name)), name
+        assert report_rows(tmp_path / "merged", name).equals(report_rows(single_numpy, name)), name
     assert (tmp_path / "merged" / "summary.md").read_bytes() == (single_numpy / "summary.md").read_bytes()
 
 
 def test_workers_of_numpy_give_its_single_process_report(single_numpy, tmp_path):
     assert main([*NUMPY, "--workers", "2", "--out", str(tmp_path)]) == 0
-    assert _csv(tmp_path).equals(_csv(single_numpy))
+    assert report_rows(tmp_path).equals(report_rows(single_numpy))
     assert (tmp_path / "summary.md").read_bytes() == (single_numpy / "summary.md").read_bytes()
 
 
 @pytest.mark.slow  # every engine imported in each of two workers
 def test_workers_give_the_single_process_report(single, tmp_path):
     assert main(["run", "--suite", "smoke", "--workers", "2", "--out", str(tmp_path), "-q"]) == 0
-    assert _csv(tmp_path).equals(_csv(single))
+    assert report_rows(tmp_path).equals(report_rows(single))
     assert (tmp_path / "summary.md").read_bytes() == (single / "summary.md").read_bytes()
 
 
