@@ -4,7 +4,8 @@ with per-example rows for every layer; each per-example mutant is killed planted
 them; the reference's per-example gradient of one layer is x(a - y) itself; a batch whose
 per-example values do not fit in one chunk has every example compared, chunk by chunk (a
 slip in its last example fails, and chunked and whole comparisons give the same
-statuses); workers give the single process's rows."""
+statuses); workers give the single process's rows; a user's per-example slip gets one verdict
+through one process, shards merged and the pytest plugin."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,7 @@ from crosscheck.cli import main
 from crosscheck.reference.trace import PER_EXAMPLE, STATISTICS
 from crosscheck.running.runner import run
 from crosscheck.scenarios import Scenario, suite
-from tests.support import engine_or_skip, named_engines, report_rows
+from tests.support import engine_or_skip, named_engines, report_rows, run_pytest
 
 PER_EXAMPLE_ENGINES = ("numpy", "torch", "jax", "opacus", "opacus-sum", "opacus-functorch", "opacus-functorch-sum",
                        "backpack")
@@ -237,6 +238,31 @@ def test_a_users_per_example_keys_are_compared_and_a_slip_in_them_fails(tmp_path
     if verdict:
         assert "its batch gradients agree with the reference's but its per-example gradients do not" in out
         assert ("1/m of the example's own gradient" if scale == "/ m" else "m times the example's own") in out
+
+
+@pytest.mark.parametrize("scale, verdict", [("", 0), ("/ m", 1)])
+def test_a_users_per_example_slip_gets_one_verdict_through_shards_and_the_plugin(tmp_path, scale, verdict):
+    """The learner's per-example values (x 1/m: a slip its batch gradients do not show) fail,
+    and the correct ones pass, the same through one process, two shards merged and the pytest
+    plugin: the same rows, the same failing scenarios."""
+    (tmp_path / "learner.py").write_text(LEARNER.replace("SCALE", scale).replace("BIAS", "True"))
+    args = ["run", "--suite", "smoke", "--dtypes", "float64", "--backward", f"{tmp_path / 'learner.py'}:backward",
+            "-q", "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == verdict
+    for k in (1, 2):
+        main([*args, "--shard", f"{k}/2", "--out", str(tmp_path / f"shard{k}")])
+    assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out", str(tmp_path / "merged")]) \
+        == verdict
+    one = report_rows(tmp_path / "one")
+    assert report_rows(tmp_path / "merged").equals(one)
+    mine = one[(one["engine"] == "backward") & (one["check"] == CHECK)]
+    failed = mine[mine["passed"] == "False"]
+    failing = set(failed["scenario"])
+    assert set(failed["quantity"]) == ({"dW_i", "dW"} if verdict else set())  # its values, and their mean
+    code, out = run_pytest(tmp_path, "-q", "-rf", "--crosscheck-suite", "smoke", "--crosscheck-dtypes", "float64",
+                           "--crosscheck-backward", f"{tmp_path / 'learner.py'}:backward", "-p", "no:xdist")
+    assert code == verdict, out
+    assert {line.split("::")[2].split()[0] for line in out.splitlines() if line.startswith("FAILED ")} == failing
 
 
 #: The cheapest scenario of the full suite whose per-example values take more than one chunk.
